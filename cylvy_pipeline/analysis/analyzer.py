@@ -1,0 +1,543 @@
+"""The local, deterministic content analyzer (SPEC 6.7).
+
+Every scraped page (and every video's title + description) is scored 0–10 against each persona, JTBD
+phase, page type and custom dimension, so the DSI can weigh a company's search presence by how relevant
+its content is to the client's buyers. This analyzer does that by lexical overlap with the words and
+phrases that describe each dimension: no network, no model download, the same answer every time. It is
+the default because it is free, fast and reproducible; an LLM analyzer can replace it for nuance.
+
+How a dimension is scored, in words:
+
+* Text and terms are tokenised the same way (lowercase, a light plural stemmer, stop words removed), so
+  "Loans" in a page matches "loan" in a persona.
+* Every content word of a term counts, and adjacent word pairs of multi-word terms count extra (a page
+  saying "loan origination" is more on-topic than one saying "loan" and, elsewhere, "origination").
+* Repetition helps with diminishing returns (1 + ln count) and a hit in the title adds a bonus.
+* The sum maps to 0–10 through a saturating curve, so no amount of keyword stuffing exceeds 10.
+* Confidence grows with the amount of text and the number of distinct matched terms: a long page that
+  matches many terms is solid evidence; three words matching one term is not.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, NamedTuple
+
+ANALYZER_VERSION = "local-lexical-1"
+
+DimensionKind = Literal["persona", "jtbd_phase", "page_type", "custom"]
+DIMENSION_KINDS: tuple[str, ...] = ("persona", "jtbd_phase", "page_type", "custom")
+Sentiment = Literal["positive", "neutral", "negative"]
+
+MAX_EVIDENCE_CHARS = 200
+KEY_TOPIC_COUNT = 5
+
+# Tuning of the score curve: a dimension whose matched terms sum to SCORE_SCALE scores 10 × (1 - 1/e)
+# ≈ 6.3. Calibrated so a page about the dimension lands around 7–10 and a passing mention around 1–2.
+SCORE_SCALE = 8.0
+TITLE_HIT_WEIGHT = 1.5  # per matched term (times its weight) found in the title
+PHRASE_WEIGHT = 2.0  # an adjacent word pair of a multi-word term, vs 1.0 for a single word
+# Confidence: how much text makes a judgement solid, and how many distinct matches make it specific.
+CONFIDENCE_WORDS_SCALE = 200.0
+CONFIDENCE_MATCHES_SCALE = 3.0
+CONFIDENCE_FLOOR_SHARE = 0.4  # share of the confidence that comes from text length alone
+# Sentiment: (positive - negative) / (positive + negative + smoothing); labels beyond ±threshold.
+SENTIMENT_SMOOTHING = 2.0
+SENTIMENT_THRESHOLD = 0.15
+BIGRAM_TOPIC_MIN_COUNT = 2  # a word pair must recur to be a topic rather than chance adjacency
+BIGRAM_TOPIC_WEIGHT = 1.5
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_WHITESPACE = re.compile(r"\s+")
+_SENTENCE_BREAK_WORD = ""  # marks the end of a sentence in a page's word list; never a real word
+
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
+    don't down during each either etc even ever every few for from further get gets got had hadn't has
+    hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how
+    how's however i i'd i'll i'm i've if in into is isn't it it's its itself just let's like make
+    many may me might more most much must mustn't my myself need no nor not now of off often on once
+    one only or other ought our ours ourselves out over own per rather same shan't she she'd she'll
+    she's should shouldn't since so some still such than that that's the their theirs them themselves
+    then there there's these they they'd they'll they're they've this those though through thus to
+    too under until up upon us use used using very via was wasn't we we'd we'll we're we've were
+    weren't what what's when when's where where's whether which while who who's whom why why's will
+    with within without won't would wouldn't yet you you'd you'll you're you've your yours yourself
+    yourselves across already always another around away back become becomes well new way ways
+    read click here learn find see including include includes whose
+    """.split()
+)
+
+_NEGATORS: frozenset[str] = frozenset(
+    "not no never without hardly nor cannot can't don't doesn't didn't isn't aren't wasn't weren't "
+    "won't wouldn't shouldn't couldn't".split()
+)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """A deliberately light stemmer: possessives and plurals only, so stems stay readable words."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("sses"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _stems(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(_stem(word) for word in words)
+
+
+_STOP_STEMS = STOP_WORDS | _stems(STOP_WORDS)
+
+# A small lexicon of words that carry a clear tone in business and finance writing. Words whose tone
+# depends on the domain ("debt", "default", "fine", "interest") are left out on purpose.
+POSITIVE_WORDS: frozenset[str] = _stems(
+    """
+    good great excellent best better easy easier fast faster secure reliable trusted trust benefit
+    benefits improve improved improves improvement success successful growth grow growing efficient
+    effective innovative innovation leading simple seamless save saves saving savings win wins winning
+    strong stronger love helpful award awarded opportunity opportunities positive gain gains boost
+    robust flexible transparent safe happy recommend recommended outstanding impressive powerful
+    valuable profit profitable empower empowers enjoy excited exciting confident confidence proven
+    convenient smooth thrive thriving premium quality streamlined accelerate accelerated achieve
+    """.split()
+)
+NEGATIVE_WORDS: frozenset[str] = _stems(
+    """
+    bad poor worse worst risk risky fraud fraudulent fail fails failed failure loss losses lose losing
+    slow slower difficult problem problems issue issues costly expensive breach breaches threat threats
+    decline declined declining weak weaker delay delays delayed error errors penalty penalties lawsuit
+    scam scams complaint complaints concern concerns crisis volatile volatility uncertainty uncertain
+    struggle struggling negative unfortunately hack hacked vulnerable vulnerability outage downturn
+    layoff layoffs collapse damage dangerous danger frustrating frustration painful burden confusing
+    """.split()
+)
+
+
+# --- public data types ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysisDimension:
+    """Something content is scored against: a persona, a JTBD phase, a page type or a custom dimension.
+
+    ``terms`` are the words and phrases that describe it (a persona's goals, pain points and keywords,
+    a phase's signals). A dimension without usable terms is described by its name.
+    """
+
+    kind: DimensionKind
+    name: str
+    terms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in DIMENSION_KINDS:
+            raise ValueError(f"dimension kind must be one of {DIMENSION_KINDS}, got {self.kind!r}")
+        if not self.name or not self.name.strip():
+            raise ValueError("a dimension needs a name")
+        object.__setattr__(self, "terms", tuple(self.terms))
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """How strongly a piece of content speaks to one dimension (0–10), how sure we are (0–10), and the
+    sentence that shows it best (≤ 200 characters, ``""`` when nothing matched)."""
+
+    kind: str
+    name: str
+    score: float
+    confidence: float
+    evidence: str
+
+
+@dataclass(frozen=True)
+class ContentAnalysis:
+    """Everything content analysis records about one page or video.
+
+    ``persona_relevance`` (mean persona score / 10, in [0, 1]; 0 without personas) is the page's
+    relevance R in the DSI. ``mentions`` lists (brand, count) for brands that appear, most mentioned
+    first.
+    """
+
+    scores: tuple[DimensionScore, ...]
+    sentiment: Sentiment
+    sentiment_score: float
+    key_topics: tuple[str, ...]
+    mentions: tuple[tuple[str, int], ...]
+    persona_relevance: float
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 (hex) of the text with Unicode normalised (NFC) and whitespace runs collapsed.
+
+    Cache key for analyses together with the analyzer version: re-scraping a page whose text did not
+    change (only its whitespace) does not pay for a new analysis.
+    """
+    normalised = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+# --- tokens -------------------------------------------------------------------------------------------
+
+TermKey = str | tuple[str, str]  # a stemmed word, or an adjacent pair of stemmed words
+
+
+def _words(text: str) -> list[str]:
+    """Lowercase words of ``text``; typographic apostrophes count as plain ones ("don’t" = "don't")."""
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
+class _Token(NamedTuple):
+    """What the analyzer needs to know about one lowercase word, computed once per distinct word."""
+
+    stem: str
+    is_content: bool  # not a stop word or a number: takes part in dimension matching
+    is_topic: bool  # a content word that can name a topic (≥ 3 characters, has a letter)
+    polarity: int  # +1 positive, -1 negative, 0 neutral (before negation)
+
+
+@lru_cache(maxsize=200_000)
+def _token(word: str) -> _Token:
+    stem = _stem(word)
+    is_content = bool(stem) and stem not in _STOP_STEMS and not stem.isdigit()
+    is_topic = is_content and len(stem) >= 3 and any(character.isalpha() for character in stem)
+    polarity = 1 if stem in POSITIVE_WORDS else -1 if stem in NEGATIVE_WORDS else 0
+    return _Token(stem, is_content, is_topic, polarity)
+
+
+def _content_tokens(text: str) -> list[str]:
+    return [token.stem for token in map(_token, _words(text)) if token.is_content]
+
+
+# --- compiled inputs (built once per distinct set of dimensions / brands) -------------------------------
+
+
+@dataclass(frozen=True)
+class _CompiledDimensions:
+    dimensions: tuple[AnalysisDimension, ...]
+    # Per dimension: term key -> weight (1 for a word, PHRASE_WEIGHT for a word pair).
+    term_weights: tuple[Mapping[TermKey, float], ...]
+    # Term key -> indexes of the dimensions that contain it, so a token is looked up once for all.
+    dimensions_by_term: Mapping[TermKey, tuple[int, ...]]
+
+
+@lru_cache(maxsize=32)
+def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...]) -> _CompiledDimensions:
+    term_weights: list[dict[TermKey, float]] = []
+    dimensions_by_term: dict[TermKey, list[int]] = {}
+    for index, dimension in enumerate(dimensions):
+        weights: dict[TermKey, float] = {}
+        descriptions = [term for term in dimension.terms if term and term.strip()] or [dimension.name]
+        for description in descriptions:
+            tokens = _content_tokens(description)
+            for token in tokens:
+                weights.setdefault(token, 1.0)
+            for pair in zip(tokens, tokens[1:]):
+                weights.setdefault(pair, PHRASE_WEIGHT)
+        term_weights.append(weights)
+        for key in weights:
+            dimensions_by_term.setdefault(key, []).append(index)
+    return _CompiledDimensions(
+        dimensions=dimensions,
+        term_weights=tuple(term_weights),
+        dimensions_by_term={key: tuple(indexes) for key, indexes in dimensions_by_term.items()},
+    )
+
+
+@dataclass(frozen=True)
+class _CompiledBrand:
+    name: str
+    spellings: tuple[str, ...]  # lowercase, for a cheap "could it be here at all" substring test
+    pattern: re.Pattern[str]
+
+
+@lru_cache(maxsize=32)
+def _compile_brands(brands: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[_CompiledBrand, ...]:
+    """One case-insensitive whole-word pattern per brand, matching its name or any alias.
+
+    Longer spellings come first so "Acme Bank" is one mention, not also a mention of "Acme".
+    """
+    compiled = []
+    for brand, aliases in brands:
+        spellings = sorted(
+            {alias.strip() for alias in (brand, *aliases) if alias and alias.strip()},
+            key=lambda alias: (-len(alias), alias),
+        )
+        if not spellings:
+            continue
+        alternatives = "|".join(re.escape(spelling) for spelling in spellings)
+        compiled.append(
+            _CompiledBrand(
+                name=brand,
+                spellings=tuple(spelling.lower() for spelling in spellings),
+                pattern=re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE),
+            )
+        )
+    return tuple(compiled)
+
+
+def _brand_key(brands: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((brand, tuple(aliases)) for brand, aliases in brands.items())
+
+
+# --- per-document analysis ----------------------------------------------------------------------------
+
+
+def _saturating(value: float, scale: float) -> float:
+    return 1.0 - math.exp(-value / scale)
+
+
+def _evidence(sentence: str) -> str:
+    sentence = _WHITESPACE.sub(" ", sentence).strip()
+    if len(sentence) <= MAX_EVIDENCE_CHARS:
+        return sentence
+    return sentence[: MAX_EVIDENCE_CHARS - 1].rstrip() + "\u2026"
+
+
+def _sentiment(positive: int, negative: int) -> tuple[Sentiment, float]:
+    score = round((positive - negative) / (positive + negative + SENTIMENT_SMOOTHING), 4)
+    if score >= SENTIMENT_THRESHOLD:
+        return "positive", score
+    if score <= -SENTIMENT_THRESHOLD:
+        return "negative", score
+    return "neutral", score
+
+
+def _display_forms(stems: set[str], surface_counts: Mapping[str, int]) -> dict[str, str]:
+    """For each stem, the spelling used most in the text ("loans" rather than "loan"); alphabetical on ties."""
+    best: dict[str, tuple[int, str]] = {}
+    for word, count in surface_counts.items():
+        stem = _token(word).stem
+        if stem in stems:
+            current = best.get(stem)
+            if current is None or (-count, word) < (-current[0], current[1]):
+                best[stem] = (count, word)
+    return {stem: best[stem][1] if stem in best else stem for stem in stems}
+
+
+def _key_topics(
+    word_counts: Mapping[str, int], pair_counts: Mapping[tuple[str, str], int], surface_counts: Mapping[str, int]
+) -> tuple[str, ...]:
+    """The five most frequent content words or recurring word pairs, alphabetical among equals.
+
+    A word already covered by a chosen pair is held back so the five topics say five things; held-back
+    words fill up the list when there are not enough other candidates.
+    """
+    # (-weight, label, stems): sorting the tuples puts the heaviest first and breaks ties alphabetically.
+    candidates: list[tuple[float, str, tuple[str, ...]]] = [
+        (-count * BIGRAM_TOPIC_WEIGHT, " ".join(pair), pair)
+        for pair, count in pair_counts.items()
+        if count >= BIGRAM_TOPIC_MIN_COUNT
+    ]
+    candidates += [(-float(count), word, (word,)) for word, count in word_counts.items()]
+    candidates.sort()
+
+    chosen: list[tuple[str, ...]] = []
+    held_back: list[tuple[str, ...]] = []
+    covered_words: set[str] = set()
+    for _, _, stems in candidates:
+        if len(chosen) == KEY_TOPIC_COUNT:
+            break
+        if len(stems) == 1 and stems[0] in covered_words:
+            held_back.append(stems)
+            continue
+        chosen.append(stems)
+        if len(stems) > 1:
+            covered_words.update(stems)
+    chosen += held_back[: KEY_TOPIC_COUNT - len(chosen)]
+    display = _display_forms({stem for stems in chosen for stem in stems}, surface_counts)
+    return tuple(" ".join(display[stem] for stem in stems) for stems in chosen)
+
+
+def _mentions(text: str, title: str | None, brands: tuple[_CompiledBrand, ...]) -> tuple[tuple[str, int], ...]:
+    """(brand, count) for brands named in the title or text, most mentioned first."""
+    searchable = f"{title}\n{text}" if title else text
+    lowered = searchable.lower()
+    counts = []
+    for brand in brands:
+        # The substring test is a cheap filter: most brands are absent from most pages.
+        if any(spelling in lowered for spelling in brand.spellings):
+            count = len(brand.pattern.findall(searchable))
+            if count:
+                counts.append((brand.name, count))
+    return tuple(sorted(counts, key=lambda item: (-item[1], item[0])))
+
+
+def _analyze_one(
+    text: str,
+    title: str | None,
+    compiled: _CompiledDimensions,
+    brands: tuple[_CompiledBrand, ...],
+) -> ContentAnalysis:
+    dimensions_by_term = compiled.dimensions_by_term
+    term_weights = compiled.term_weights
+    dimension_count = len(compiled.dimensions)
+
+    term_counts: dict[TermKey, int] = {}  # body occurrences of each matched term, in first-seen order
+    title_keys: dict[TermKey, None] = {}  # matched terms in the title, ordered for reproducible sums
+    # Per dimension: sentence index -> weighted term hits, to pick the evidence sentence.
+    sentence_hits: list[dict[int, float]] = [{} for _ in range(dimension_count)]
+
+    sentences = [sentence for sentence in _SENTENCE_BREAK.split(text) if sentence and not sentence.isspace()]
+    # All sentences, then the title, as one word list with a break marker between them, so that every
+    # step below is a single comprehension over the page (this runs for every word of every page). The
+    # title is read like one more sentence for topics and sentiment; its term hits earn a title bonus
+    # instead of counting as occurrences or evidence.
+    words: list[str] = []
+    for sentence in sentences:
+        words += _words(sentence)
+        words.append(_SENTENCE_BREAK_WORD)
+    title_sentence_index = len(sentences)
+    if title:
+        words += _words(title)
+    word_total = len(words) - len(sentences)
+    tokens = list(map(_token, words))
+
+    positive = negative = 0
+    for position in [position for position, token in enumerate(tokens) if token.polarity]:
+        # "not good", "not very good" — but never across a sentence break.
+        previous_word = words[position - 1] if position >= 1 else _SENTENCE_BREAK_WORD
+        negated = previous_word in _NEGATORS or (
+            previous_word != _SENTENCE_BREAK_WORD and position >= 2 and words[position - 2] in _NEGATORS
+        )
+        if (tokens[position].polarity > 0) != negated:
+            positive += 1
+        else:
+            negative += 1
+
+    # Topics: content words, and pairs of them standing directly next to each other.
+    topic_stems = [token.stem if token.is_topic else None for token in tokens]
+    word_counts = Counter(stem for stem in topic_stems if stem is not None)
+    pair_counts = Counter(
+        pair for pair in zip(topic_stems, topic_stems[1:]) if pair[0] and pair[1] and pair[0] != pair[1]
+    )
+    surface_counts = Counter(word for word, token in zip(words, tokens) if token.is_topic)
+
+    # Dimension terms: words, and word pairs with only stop words between them ("head of lending"). The
+    # break marker stays in the content list (as "") so no pair spans two sentences.
+    content_stems = [token.stem for token in tokens if token.is_content or token.stem == _SENTENCE_BREAK_WORD]
+    break_positions = [position for position, stem in enumerate(content_stems) if stem == _SENTENCE_BREAK_WORD]
+    matched: list[tuple[int, TermKey]] = [
+        (position, stem) for position, stem in enumerate(content_stems) if stem in dimensions_by_term
+    ]
+    matched += [
+        (position, pair)
+        for position, pair in enumerate(zip(content_stems, content_stems[1:]), start=1)
+        if pair in dimensions_by_term
+    ]
+    matched.sort(key=lambda hit: hit[0])  # first-seen order, words before pairs ending at the same word
+    for position, key in matched:
+        sentence_index = bisect.bisect_right(break_positions, position)
+        if sentence_index == title_sentence_index:
+            title_keys[key] = None
+            continue
+        term_counts[key] = term_counts.get(key, 0) + 1
+        for dimension_index in dimensions_by_term[key]:
+            hits = sentence_hits[dimension_index]
+            hits[sentence_index] = hits.get(sentence_index, 0.0) + term_weights[dimension_index][key]
+
+    # Sum each dimension's evidence by visiting every matched term once (in first-seen order, so float
+    # sums are reproducible) and handing it to the dimensions that contain it.
+    raw_scores = [0.0] * dimension_count
+    matched_term_counts = [0] * dimension_count
+    for key in dict.fromkeys((*term_counts, *title_keys)):
+        count = term_counts.get(key, 0)
+        strength = (1.0 + math.log(count) if count else 0.0) + (TITLE_HIT_WEIGHT if key in title_keys else 0.0)
+        for dimension_index in dimensions_by_term[key]:
+            raw_scores[dimension_index] += term_weights[dimension_index][key] * strength
+            matched_term_counts[dimension_index] += 1
+
+    length_factor = _saturating(word_total, CONFIDENCE_WORDS_SCALE)
+    evidence_by_sentence: dict[int, str] = {}  # dimensions often share their best sentence
+    scores = []
+    for dimension_index, dimension in enumerate(compiled.dimensions):
+        matched_terms = matched_term_counts[dimension_index]
+        score = 10.0 * _saturating(raw_scores[dimension_index], SCORE_SCALE)
+        confidence = 10.0 * length_factor * (
+            CONFIDENCE_FLOOR_SHARE
+            + (1.0 - CONFIDENCE_FLOOR_SHARE) * _saturating(matched_terms, CONFIDENCE_MATCHES_SCALE)
+        )
+        hits = sentence_hits[dimension_index]
+        if hits:
+            best_sentence = min(hits.items(), key=lambda item: (-item[1], item[0]))[0]
+            evidence = evidence_by_sentence.get(best_sentence)
+            if evidence is None:
+                evidence = evidence_by_sentence[best_sentence] = _evidence(sentences[best_sentence])
+        elif matched_terms and title:
+            evidence = _evidence(title)
+        else:
+            evidence = ""
+        scores.append(
+            DimensionScore(
+                kind=dimension.kind,
+                name=dimension.name,
+                score=round(score, 3),
+                confidence=round(confidence, 3),
+                evidence=evidence,
+            )
+        )
+
+    sentiment, sentiment_score = _sentiment(positive, negative)
+    persona_scores = [score.score for score in scores if score.kind == "persona"]
+    persona_relevance = round(sum(persona_scores) / len(persona_scores) / 10.0, 6) if persona_scores else 0.0
+
+    return ContentAnalysis(
+        scores=tuple(scores),
+        sentiment=sentiment,
+        sentiment_score=sentiment_score,
+        key_topics=_key_topics(word_counts, pair_counts, surface_counts),
+        mentions=_mentions(text, title, brands),
+        persona_relevance=persona_relevance,
+    )
+
+
+class LocalContentAnalyzer:
+    """Scores content against dimensions by term overlap — local, deterministic, free.
+
+    Same input, same output: there is no randomness, no model and no dependence on other pages. The
+    dimensions and brands are compiled once and reused while they stay the same.
+    """
+
+    version: str = ANALYZER_VERSION
+
+    def analyze(
+        self,
+        text: str,
+        title: str | None,
+        dimensions: Sequence[AnalysisDimension],
+        brands: Mapping[str, Sequence[str]],
+    ) -> ContentAnalysis:
+        """Analyse one page: ``text`` is its main text, ``title`` its title (or a video's title with the
+        description as text); ``brands`` maps each brand to the names and domains it is mentioned by."""
+        return _analyze_one(
+            text or "",
+            title,
+            _compile_dimensions(tuple(dimensions)),
+            _compile_brands(_brand_key(brands)),
+        )
+
+    def analyze_many(
+        self,
+        pages: Iterable[tuple[str, str | None]],
+        dimensions: Sequence[AnalysisDimension],
+        brands: Mapping[str, Sequence[str]],
+    ) -> list[ContentAnalysis]:
+        """:meth:`analyze` for many ``(text, title)`` pairs with the same dimensions and brands."""
+        compiled = _compile_dimensions(tuple(dimensions))
+        compiled_brands = _compile_brands(_brand_key(brands))
+        return [_analyze_one(text or "", title, compiled, compiled_brands) for text, title in pages]

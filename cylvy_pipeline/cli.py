@@ -1,0 +1,124 @@
+"""``cylvy-pipeline``: run the pipeline, open the Dagster UI, and manage the database.
+
+User mistakes print one line on stderr and exit with status 2; a pipeline failure exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.project.loader import ProjectConfigError
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called: reported as one line, no traceback."""
+
+
+def _phase_selection(raw: str | None, enabled: Sequence[str]) -> list[str]:
+    if raw is None:
+        return list(enabled)
+    chosen = [p.strip() for p in raw.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PHASES]
+    if unknown or not chosen:
+        raise UsageError(f"--select: unknown phase {unknown[0]!r} — use phase names from: {', '.join(PHASES)}"
+                         if unknown else "--select: give at least one phase name")
+    return [p for p in PHASES if p in chosen]
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from cylvy_pipeline import execution, report
+
+    project = execution.configure_project(args.project, args.keywords)
+    markets = [m.upper() for m in args.market] or list(project.markets)
+    markets = ["UK" if m == "GB" else m for m in markets]
+    unknown = [m for m in markets if m not in project.markets]
+    if unknown:
+        raise UsageError(
+            f"--market: {unknown[0]!r} is not a market of project {project.name!r} — use one of {', '.join(project.markets)}"
+        )
+    phases = _phase_selection(args.select, project.enabled_phases)
+    instance = execution.open_instance()
+    failures = 0
+    for market in markets:
+        outcome = execution.run_market(instance, market, phases)
+        print(report.market_report(instance, outcome))
+        failures += not outcome.success
+    return 1 if failures else 0
+
+
+def command_dev(args: argparse.Namespace) -> int:
+    from cylvy_pipeline.environment import WORKSPACE_YAML, prepare_environment
+
+    if args.project:
+        from cylvy_pipeline import execution
+
+        execution.configure_project(args.project, None)
+    prepare_environment()
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
+    process = subprocess.Popen(command)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        return process.wait()
+
+
+def command_db(args: argparse.Namespace) -> int:
+    from cylvy_pipeline.storage import database
+    from cylvy_pipeline.storage.migrations import apply_migrations
+
+    if args.db_command == "stop":
+        if not database.uses_embedded_server():
+            raise UsageError("db stop: CYLVY_DATABASE_URL points at an external database; there is nothing to stop")
+        print("embedded PostgreSQL stopped" if database.stop_embedded_server() else "embedded PostgreSQL was not running")
+        return 0
+    urls = database.database_urls()
+    if args.db_command == "url":
+        print(urls.product)
+        return 0
+    applied = apply_migrations(urls.product)
+    print(f"applied migrations: {', '.join(applied)}" if applied else "database schema is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cylvy-pipeline", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="materialize the pipeline now, one execution per market")
+    run.add_argument("--market", action="append", default=[], metavar="M", help="market code (repeatable; default: all)")
+    run.add_argument("--select", metavar="PHASE,…", help="only these phases (default: the project's enabled phases)")
+    run.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
+    run.add_argument("--keywords", type=int, metavar="N", help="sample scale: generate N keywords instead of the list")
+    run.set_defaults(handler=command_run)
+
+    dev = commands.add_parser("dev", help="open the Dagster UI and daemon on the same database")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
+    dev.set_defaults(handler=command_dev)
+
+    db = commands.add_parser("db", help="the product database")
+    db.add_argument("db_command", choices=["migrate", "url", "stop"])
+    db.set_defaults(handler=command_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (UsageError, ProjectConfigError, ValueError) as error:
+        print(f"cylvy-pipeline: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""The eight phases as Dagster assets, one group, partitioned by market.
+
+Each asset is a thin wrapper: it reads its upstreams' latest output for the market from Postgres, calls
+the phase's plain function, writes the rows tagged with the pipeline execution (the Dagster root run id)
+and returns the phase's standardized result as materialization metadata.
+"""
+
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import psycopg
+
+from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
+from cylvy_pipeline.analysis.dsi import PositionCutoffs
+from cylvy_pipeline.defs.partitions import market_partitions
+from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource, SampleMarketResource
+from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES
+from cylvy_pipeline.phases import (
+    company_enrichment,
+    company_enrichment_youtube,
+    content_analysis,
+    content_scraping,
+    dsi_calculation,
+    keyword_metrics,
+    serp_collection,
+    youtube_enrichment,
+)
+from cylvy_pipeline.phases.results import PhaseOutput
+from cylvy_pipeline.project.queries import keywords_frame, landscape_keywords
+from cylvy_pipeline.storage import caches
+from cylvy_pipeline.storage.tables import read_latest_rows, write_phase_output
+
+GROUP = "market_analysis"
+
+# Provider phases retry as a whole after per-request retries are exhausted (a provider outage).
+PROVIDER_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+
+def execution_of(context: dg.AssetExecutionContext) -> str:
+    """The pipeline execution id: the root run id, so a re-execution continues the same execution."""
+    return context.run.root_run_id or context.run_id
+
+
+def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **kwargs):
+    """@dg.asset for a phase: its seed name as the key, the seed's dependencies, the market partitions."""
+    return dg.asset(
+        name=name,
+        deps=list(PHASE_DEPENDENCIES[name]),
+        group_name=GROUP,
+        partitions_def=market_partitions,
+        retry_policy=PROVIDER_RETRY if retries else None,
+        pool=pool,
+        kinds={"python", "postgres"},
+        **kwargs,
+    )
+
+
+def store_output(
+    context: dg.AssetExecutionContext, conn: psycopg.Connection, phase: str, output: PhaseOutput
+) -> dg.MaterializeResult:
+    """Write the phase's rows and cache updates in one transaction; describe them in the metadata."""
+    execution_id = execution_of(context)
+    with conn.transaction():
+        for table, frame in output.cache_updates.items():
+            caches.upsert_cache(conn, table, frame)
+        counts = write_phase_output(
+            conn,
+            phase=phase,
+            execution_id=execution_id,
+            market=context.partition_key,
+            dagster_run_id=context.run_id,
+            frames=output.tables,
+        )
+    metadata: dict[str, object] = {
+        "pipeline_execution_id": execution_id,
+        "market": context.partition_key,
+        "standardized_result": dg.MetadataValue.json(dict(output.result)),
+        **{f"rows_{table}": dg.MetadataValue.int(count) for table, count in counts.items()},
+        **{k: v for k, v in output.result.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)},
+    }
+    if output.preview is not None and len(output.preview):
+        metadata["preview"] = dg.MetadataValue.md(output.preview.to_markdown(index=False, floatfmt=".4g"))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@phase_asset("keyword_metrics", pool="keyword_data_api")
+def keyword_metrics_asset(
+    context: dg.AssetExecutionContext,
+    project: ProjectResource,
+    database: PostgresResource,
+    market_data: SampleMarketResource,
+) -> dg.MaterializeResult:
+    """Monthly search volume, competition and top-of-page bids for every keyword in the market.
+
+    Volumes are per market (a German volume is not a US volume); a keyword the provider has no figure
+    for is recorded as missing, never as zero.
+    """
+    loaded = project.load()
+    providers = market_data.for_phase(loaded, "keyword_metrics")
+    output = keyword_metrics.collect_keyword_metrics(
+        keywords_frame(loaded), context.partition_key, providers.keyword_metrics, retry_delay_s=market_data.retry_delay_s
+    )
+    with database.connection() as conn:
+        return store_output(context, conn, "keyword_metrics", output)
+
+
+@phase_asset("serp_collection", pool="serp_api")
+def serp_collection_asset(
+    context: dg.AssetExecutionContext,
+    project: ProjectResource,
+    database: PostgresResource,
+    market_data: SampleMarketResource,
+) -> dg.MaterializeResult:
+    """The ranked organic, news and video results for every keyword, with estimated traffic.
+
+    Estimated traffic = search volume × click-through rate of the position. Rows belong to this
+    execution; a later execution never overwrites them.
+    """
+    loaded = project.load()
+    market = context.partition_key
+    with database.connection() as conn:
+        metrics = read_latest_rows(conn, "keyword_metrics", "keyword_metrics", market)
+        output = serp_collection.collect_serps(
+            metrics,
+            market,
+            loaded.serp_types,
+            loaded.results_per_search,
+            market_data.for_phase(loaded, "serp_collection").serp,
+            default_search_volume=loaded.thresholds.default_search_volume,
+            retry_delay_s=market_data.retry_delay_s,
+        )
+        return store_output(context, conn, "serp_collection", output)
+
+
+@phase_asset("company_enrichment_serp", pool="company_data_api")
+def company_enrichment_serp_asset(
+    context: dg.AssetExecutionContext,
+    project: ProjectResource,
+    database: PostgresResource,
+    market_data: SampleMarketResource,
+) -> dg.MaterializeResult:
+    """The company behind every ranking page: one company per registrable domain.
+
+    ``www.`` and sub-domains are the same company; the client's and competitors' declared domains
+    decide first; an unknown domain becomes its own company. Profiles are cached across markets and
+    executions, so a fresh domain is never sent to the provider again.
+    """
+    loaded = project.load()
+    market = context.partition_key
+    providers = market_data.for_phase(loaded, "company_enrichment_serp")
+    with database.connection() as conn, conn.transaction():
+        serp = read_latest_rows(conn, "serp_collection", "serp_results", market, columns=["serp_type", "domain"])
+        if serp.empty:
+            raise dg.Failure(f"company_enrichment_serp needs stored SERP results for {market}, and there are none")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (caches.COMPANY_PROFILE_LOCK,))
+        output = company_enrichment.enrich_serp_companies(
+            serp,
+            loaded,
+            caches.fresh_company_profiles(conn, loaded.thresholds.profile_freshness_days),
+            providers.company_data,
+            now=_now(),
+            retry_delay_s=market_data.retry_delay_s,
+        )
+        return store_output(context, conn, "company_enrichment_serp", output)
+
+
+@phase_asset("youtube_enrichment", pool="youtube_api")
+def youtube_enrichment_asset(
+    context: dg.AssetExecutionContext,
+    project: ProjectResource,
+    database: PostgresResource,
+    market_data: SampleMarketResource,
+) -> dg.MaterializeResult:
+    """Views, likes, comments, duration and engagement rate of every ranking video.
+
+    Non-critical: a video API outage or exhausted quota degrades this phase (``degraded`` in the
+    metadata, a warning check) instead of failing the pipeline.
+    """
+    loaded = project.load()
+    with database.connection() as conn:
+        serp = read_latest_rows(conn, "serp_collection", "serp_results", context.partition_key, columns=["serp_type", "url"])
+        output = youtube_enrichment.enrich_videos(
+            serp, market_data.for_phase(loaded, "youtube_enrichment").youtube, retry_delay_s=market_data.retry_delay_s
+        )
+        if output.result["degraded"]:
+            context.log.warning(f"youtube_enrichment degraded: {output.result['degraded_reason']}")
+        return store_output(context, conn, "youtube_enrichment", output)
+
+
+@phase_asset("content_scraping", pool="web_scraping")
+def content_scraping_asset(
+    context: dg.AssetExecutionContext,
+    project: ProjectResource,
+    database: PostgresResource,
+    market_data: SampleMarketResource,
+) -> dg.MaterializeResult:
+    """The main text of every ranking organic and news page (videos are not scraped).
+
+    A page counts as scraped with at least 100 characters of text; failures are recorded with their
+    reason and retried by the next execution. Scrapes are cached across markets and executions.
+    """
+    loaded = project.load()
+    with database.connection() as conn:
+        serp = read_latest_rows(conn, "serp_collection", "serp_results", context.partition_key, columns=["serp_type", "url"])
+        urls = content_scraping.serp_page_urls(serp)
+        output = content_scraping.scrape_serp_pages(
+            urls,
+            caches.fresh_scraped_pages(conn, urls["normalized_url"], loaded.thresholds.scrape_freshness_days),
+            market_data.for_phase(loaded, "content_scraping").web,
+            now=_now(),
+            retry_delay_s=market_data.retry_delay_s,
+        )
+        return store_output(context, conn, "content_scraping", output)
+
+
+@phase_asset("company_enrichment_youtube", pool="company_data_api")
+def company_enrichment_youtube_asset(
+    context: dg.AssetExecutionContext,
+    project: ProjectResource,
+    database: PostgresResource,
+    market_data: SampleMarketResource,
+) -> dg.MaterializeResult:
+    """The company behind every video channel, enriched through the same profile cache as the SERPs.
+
+    Domains already enriched for the SERPs are never paid for again; channels that cannot be resolved
+    are recorded as unresolved once.
+    """
+    loaded = project.load()
+    market = context.partition_key
+    providers = market_data.for_phase(loaded, "company_enrichment_youtube")
+    freshness = loaded.thresholds.profile_freshness_days
+    with database.connection() as conn, conn.transaction():
+        videos = read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market)
+        domain_companies = read_latest_rows(conn, "company_enrichment_serp", "serp_domain_companies", market)
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (caches.COMPANY_PROFILE_LOCK,))
+        output = company_enrichment_youtube.resolve_channel_companies(
+            videos,
+            domain_companies,
+            loaded,
+            caches.fresh_channel_resolutions(conn, freshness),
+            caches.fresh_company_profiles(conn, freshness),
+            providers.youtube,
+            providers.company_data,
+            now=_now(),
+            retry_delay_s=market_data.retry_delay_s,
+        )
+        return store_output(context, conn, "company_enrichment_youtube", output)
+
+
+@phase_asset("content_analysis", retries=False)
+def content_analysis_asset(
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.MaterializeResult:
+    """Relevance of every scraped page and ranking video to each persona, JTBD phase, page type and
+    custom dimension (score and confidence 0–10, evidence), plus sentiment, key topics and mentions.
+
+    The default analyzer is local and deterministic. Analyses are cached by content hash and analyzer
+    version; a failed analysis is recorded as failed, never stored as a result.
+    """
+    loaded = project.load()
+    market = context.partition_key
+    analyzer = LocalContentAnalyzer()
+    with database.connection() as conn:
+        pages = read_latest_rows(conn, "content_scraping", "scraped_pages", market)
+        videos = read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market)
+        items = content_analysis.content_items(pages, caches.page_texts(conn, pages["normalized_url"]), videos)
+        hashes = items["text"].map(content_analysis.content_hash)
+        output = content_analysis.analyze_content(
+            items,
+            content_analysis.analysis_dimensions(loaded),
+            content_analysis.brand_terms(loaded),
+            caches.cached_analyses(conn, hashes.unique().tolist(), analyzer.version),
+            analyzer,
+            now=_now(),
+        )
+        return store_output(context, conn, "content_analysis", output)
+
+
+@phase_asset("dsi_calculation", retries=False)
+def dsi_calculation_asset(
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.MaterializeResult:
+    """The Digital Share Index of every company, page and keyword, per landscape and SERP type.
+
+    DSI = coverage × share × relevance: coverage is the share of the landscape's keywords where the
+    company ranks, share its share of estimated traffic (news and video: of appearances), relevance the
+    mean persona score of its content / 10. All are fractions in [0, 1], shown as an index 0–100.
+    """
+    loaded = project.load()
+    market = context.partition_key
+    thresholds = loaded.thresholds
+    with database.connection() as conn:
+        attributed = dsi_calculation.attribute_results(
+            read_latest_rows(conn, "serp_collection", "serp_results", market),
+            read_latest_rows(conn, "company_enrichment_serp", "serp_domain_companies", market),
+            read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market),
+            read_latest_rows(conn, "company_enrichment_youtube", "youtube_channel_companies", market),
+        )
+        output = dsi_calculation.calculate_market_dsi(
+            attributed,
+            read_latest_rows(conn, "content_analysis", "content_analyses", market),
+            landscape_keywords(loaded),
+            company_enrichment.client_company_domain(loaded),
+            default_search_volume=thresholds.default_search_volume,
+            default_relevance=thresholds.default_relevance,
+            cutoffs=PositionCutoffs(
+                leader=thresholds.leader_dsi, challenger=thresholds.challenger_dsi, competitor=thresholds.competitor_dsi
+            ),
+        )
+        return store_output(context, conn, "dsi_calculation", output)
+
+
+PHASE_ASSETS = [
+    keyword_metrics_asset,
+    serp_collection_asset,
+    company_enrichment_serp_asset,
+    youtube_enrichment_asset,
+    content_scraping_asset,
+    company_enrichment_youtube_asset,
+    content_analysis_asset,
+    dsi_calculation_asset,
+]

@@ -1,0 +1,143 @@
+"""Completeness gates on the phases (SPEC 6.9). Blocking checks stop dependents when they fail.
+
+Each check reads the latest stored output of its phase for the market and asks the phase module for
+the verdict; the numbers behind the verdict are in the check's metadata.
+"""
+
+
+import dagster as dg
+
+from cylvy_pipeline.defs.partitions import market_partitions
+from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
+from cylvy_pipeline.phases import (
+    company_enrichment,
+    content_analysis,
+    content_scraping,
+    dsi_calculation,
+    keyword_metrics,
+    serp_collection,
+    youtube_enrichment,
+)
+from cylvy_pipeline.phases.results import CheckOutcome
+from cylvy_pipeline.storage.tables import read_latest_rows
+
+
+def _result(outcome: CheckOutcome, *, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR):
+    return dg.AssetCheckResult(
+        passed=outcome.passed,
+        severity=severity,
+        description=outcome.description,
+        metadata={"outcome": outcome.description, **outcome.metrics},
+    )
+
+
+def phase_check(phase: str, name: str, *, blocking: bool = True):
+    return dg.asset_check(asset=phase, name=name, blocking=blocking, partitions_def=market_partitions)
+
+
+@phase_check("keyword_metrics", "every_keyword_has_metrics")
+def every_keyword_has_metrics(
+    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.AssetCheckResult:
+    """Every keyword has a row for the market, and the share with a search volume meets the threshold."""
+    loaded = project.load()
+    with database.connection() as conn:
+        rows = read_latest_rows(conn, "keyword_metrics", "keyword_metrics", context.partition_key)
+    return _result(
+        keyword_metrics.check_keyword_metrics(rows, len(loaded.keywords), loaded.thresholds.keyword_volume_coverage)
+    )
+
+
+@phase_check("serp_collection", "every_serp_fetched")
+def every_serp_fetched(
+    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.AssetCheckResult:
+    """Every (keyword, SERP type) was fetched; an empty SERP is recorded explicitly, not left out."""
+    loaded = project.load()
+    with database.connection() as conn:
+        fetches = read_latest_rows(conn, "serp_collection", "serp_fetches", context.partition_key)
+    return _result(
+        serp_collection.check_serps_fetched(fetches, [k.keyword for k in loaded.keywords], loaded.serp_types)
+    )
+
+
+@phase_check("company_enrichment_serp", "serp_domains_enriched")
+def serp_domains_enriched(
+    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.AssetCheckResult:
+    """At least 80% (configurable) of SERP domains are enriched, and no company holds unrelated domains."""
+    loaded = project.load()
+    with database.connection() as conn:
+        rows = read_latest_rows(conn, "company_enrichment_serp", "serp_domain_companies", context.partition_key)
+    return _result(
+        company_enrichment.check_serp_companies(rows, loaded, loaded.thresholds.company_enrichment_coverage)
+    )
+
+
+@phase_check("youtube_enrichment", "video_coverage", blocking=False)
+def video_coverage(
+    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.AssetCheckResult:
+    """Warns when few ranking videos could be enriched (the phase is non-critical: never blocks)."""
+    loaded = project.load()
+    market = context.partition_key
+    with database.connection() as conn:
+        videos = read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market, columns=["video_id"])
+        serp = read_latest_rows(conn, "serp_collection", "serp_results", market, columns=["serp_type", "url"])
+    ranking = serp.loc[serp["serp_type"] == "video", "url"].map(youtube_enrichment.video_id_from_url).nunique()
+    return _result(
+        youtube_enrichment.check_video_coverage(len(videos), ranking, loaded.thresholds.youtube_coverage_warn),
+        severity=dg.AssetCheckSeverity.WARN,
+    )
+
+
+@phase_check("content_scraping", "pages_scraped")
+def pages_scraped(
+    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.AssetCheckResult:
+    """At least 80% (configurable) of organic and news URLs were scraped (videos are not counted)."""
+    loaded = project.load()
+    with database.connection() as conn:
+        pages = read_latest_rows(conn, "content_scraping", "scraped_pages", context.partition_key, columns=["status"])
+    return _result(content_scraping.check_scrape_coverage(pages, loaded.thresholds.scraping_coverage))
+
+
+@phase_check("content_analysis", "pages_analysed")
+def pages_analysed(
+    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+) -> dg.AssetCheckResult:
+    """At least 80% (configurable) of the scraped pages have an analysis."""
+    loaded = project.load()
+    market = context.partition_key
+    with database.connection() as conn:
+        analyses = read_latest_rows(conn, "content_analysis", "content_analyses", market, columns=["content_kind"])
+        pages = read_latest_rows(conn, "content_scraping", "scraped_pages", market, columns=["status"])
+    return _result(
+        content_analysis.check_analysis_coverage(
+            int((analyses["content_kind"] == "page").sum()),
+            int((pages["status"] == "scraped").sum()),
+            loaded.thresholds.analysis_coverage,
+        )
+    )
+
+
+@phase_check("dsi_calculation", "dsi_values_consistent")
+def dsi_values_consistent(context: dg.AssetCheckExecutionContext, database: PostgresResource) -> dg.AssetCheckResult:
+    """Coverage ≤ 1, shares sum to 1 per landscape and SERP type, and every DSI lies in [0, 1]."""
+    market = context.partition_key
+    with database.connection() as conn:
+        companies = read_latest_rows(conn, "dsi_calculation", "dsi_company", market)
+        pages = read_latest_rows(conn, "dsi_calculation", "dsi_page", market)
+        keywords = read_latest_rows(conn, "dsi_calculation", "dsi_keyword", market)
+    return _result(dsi_calculation.check_dsi(companies, pages, keywords))
+
+
+PHASE_CHECKS = [
+    every_keyword_has_metrics,
+    every_serp_fetched,
+    serp_domains_enriched,
+    video_coverage,
+    pages_scraped,
+    pages_analysed,
+    dsi_values_consistent,
+]

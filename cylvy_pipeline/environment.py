@@ -1,0 +1,38 @@
+"""Everything a process needs before it touches Dagster or the product tables.
+
+Starts (or finds) the databases, applies migrations, and points Dagster at its Postgres storage:
+``DAGSTER_HOME`` is a folder in the state directory holding a copy of the repository's dagster.yaml,
+and ``CYLVY_DAGSTER_STORAGE_URL`` is the URL that file reads.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from pathlib import Path
+
+from cylvy_pipeline.storage.database import REPOSITORY_ROOT, DatabaseUrls, database_urls, state_dir
+from cylvy_pipeline.storage.migrations import apply_migrations
+
+DAGSTER_YAML = REPOSITORY_ROOT / "dagster.yaml"
+WORKSPACE_YAML = REPOSITORY_ROOT / "workspace.yaml"
+
+
+def dagster_home() -> Path:
+    return state_dir() / "dagster_home"
+
+
+@functools.cache
+def prepare_environment() -> DatabaseUrls:
+    """Start/find the databases, migrate the product schema, and configure Dagster's instance."""
+    urls = database_urls()
+    apply_migrations(urls.product)
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != DAGSTER_YAML.read_bytes():
+        shutil.copyfile(DAGSTER_YAML, target)
+    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["CYLVY_DAGSTER_STORAGE_URL"] = urls.dagster
+    return urls

@@ -1,0 +1,161 @@
+"""Phase 7 — content_analysis: how relevant each page and video is to the client's buyers.
+
+Every scraped page (and every video's title and description) is scored against each persona, JTBD
+phase, page type and custom dimension. Analyses are cached by content hash and analyzer version, so
+unchanged content is never analysed twice; a failed analysis is recorded as failed and never stored as
+a result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from cylvy_pipeline.analysis.analyzer import (
+    AnalysisDimension,
+    ContentAnalysis,
+    DimensionScore,
+    LocalContentAnalyzer,
+    content_hash,
+)
+from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
+from cylvy_pipeline.project.model import Project
+
+ANALYSIS_CACHE_COLUMNS = ("content_hash", "analyzer_version", "result", "analyzed_at")
+
+
+def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
+    """The project's personas, JTBD phases, page types and custom dimensions as scoring dimensions."""
+    dimensions = [
+        AnalysisDimension("persona", p.name, (*p.keywords, *p.goals, *p.pain_points)) for p in project.personas
+    ]
+    for kind, items in (
+        ("jtbd_phase", project.jtbd_phases),
+        ("page_type", project.page_types),
+        ("custom", project.custom_dimensions),
+    ):
+        dimensions += [AnalysisDimension(kind, d.name, (*d.signals, d.name)) for d in items]
+    return dimensions
+
+
+def brand_terms(project: Project) -> dict[str, list[str]]:
+    return {c.name: [c.name, *c.domains] for c in (project.client, *project.competitors)}
+
+
+def _to_json(analysis: ContentAnalysis) -> dict:
+    return dataclasses.asdict(analysis)
+
+
+def _from_json(data: Mapping) -> ContentAnalysis:
+    return ContentAnalysis(
+        scores=tuple(DimensionScore(**s) for s in data["scores"]),
+        sentiment=data["sentiment"],
+        sentiment_score=data["sentiment_score"],
+        key_topics=tuple(data["key_topics"]),
+        mentions=tuple(tuple(m) for m in data["mentions"]),
+        persona_relevance=data["persona_relevance"],
+    )
+
+
+def content_items(scraped_pages: pd.DataFrame, page_texts: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
+    """One row per thing to analyse: url, content_kind, title, text (pages: scraped text; videos:
+    title + description)."""
+    pages = scraped_pages[scraped_pages["status"] == "scraped"][["url", "normalized_url"]].merge(
+        page_texts[["normalized_url", "title", "text"]], on="normalized_url", how="inner"
+    )
+    pages = pages.assign(content_kind="page")[["url", "content_kind", "title", "text"]]
+    video_items = pd.DataFrame(
+        {
+            "url": videos["url"],
+            "content_kind": "video",
+            "title": videos["title"],
+            "text": videos["title"].fillna("") + "\n" + videos["description"].fillna(""),
+        }
+    )
+    return pd.concat([pages, video_items], ignore_index=True)
+
+
+def analyze_content(
+    items: pd.DataFrame,
+    dimensions: Sequence[AnalysisDimension],
+    brands: Mapping[str, Sequence[str]],
+    cached_analyses: pd.DataFrame,
+    analyzer: LocalContentAnalyzer,
+    *,
+    now: datetime,
+) -> PhaseOutput:
+    """Analyse ``items`` (see :func:`content_items`), reusing cached analyses of identical content."""
+    items = items.assign(content_hash=items["text"].map(content_hash))
+    cache = {h: _from_json(r) for h, r in zip(cached_analyses["content_hash"], cached_analyses["result"], strict=True)}
+    new_cache_rows, failures = [], []
+    analyses: dict[str, ContentAnalysis] = {}
+    for row in items.drop_duplicates("content_hash").itertuples():
+        if row.content_hash in cache:
+            analyses[row.content_hash] = cache[row.content_hash]
+            continue
+        try:
+            analysis = analyzer.analyze(row.text, row.title, dimensions, brands)
+        except Exception as error:  # noqa: BLE001 — any analyzer failure is recorded, never stored as a result
+            failures.append({"url": row.url, "error": f"{type(error).__name__}: {error}"})
+            continue
+        analyses[row.content_hash] = analysis
+        new_cache_rows.append(
+            {"content_hash": row.content_hash, "analyzer_version": analyzer.version,
+             "result": _to_json(analysis), "analyzed_at": now}
+        )
+
+    done = items[items["content_hash"].isin(analyses)]
+    table = pd.DataFrame(
+        {
+            "url": done["url"],
+            "content_kind": done["content_kind"],
+            "content_hash": done["content_hash"],
+            "analyzer_version": analyzer.version,
+            "persona_relevance": [analyses[h].persona_relevance for h in done["content_hash"]],
+            "sentiment": [analyses[h].sentiment for h in done["content_hash"]],
+            "sentiment_score": [analyses[h].sentiment_score for h in done["content_hash"]],
+            "key_topics": [list(analyses[h].key_topics) for h in done["content_hash"]],
+            "mentions": [dict(analyses[h].mentions) for h in done["content_hash"]],
+            "from_cache": done["content_hash"].isin(cache).to_numpy(),
+        }
+    )
+    scores = pd.DataFrame(
+        [
+            (url, s.kind, s.name, s.score, s.confidence, s.evidence)
+            for url, h in zip(done["url"], done["content_hash"], strict=True)
+            for s in analyses[h].scores
+        ],
+        columns=["url", "dimension_kind", "dimension_name", "score", "confidence", "evidence"],
+    )
+
+    pages = table[table["content_kind"] == "page"]
+    result = {
+        "success": True,
+        "items": len(items),
+        "pages_analysed": len(pages),
+        "videos_analysed": int((table["content_kind"] == "video").sum()),
+        "analysis_failures": len(failures),
+        "analysis_coverage": round(coverage(len(table), len(items)), 4),
+        "analysed_now": len(new_cache_rows),
+        "cache_hits": int(table["from_cache"].sum()),
+        "analyzer_version": analyzer.version,
+        "mean_persona_relevance": round(float(table["persona_relevance"].mean()), 4) if len(table) else None,
+    }
+    if failures:
+        result["failed_examples"] = failures[:3]
+    persona_means = (
+        scores[scores["dimension_kind"] == "persona"].groupby("dimension_name", as_index=False)["score"].mean()
+    )
+    return PhaseOutput(
+        tables={"content_analyses": table, "content_dimension_scores": scores},
+        result=result,
+        cache_updates={"analysis_cache": pd.DataFrame(new_cache_rows, columns=list(ANALYSIS_CACHE_COLUMNS))},
+        preview=persona_means.rename(columns={"dimension_name": "persona", "score": "mean score (0–10)"}),
+    )
+
+
+def check_analysis_coverage(analysed_pages: int, scraped_pages: int, threshold: float) -> CheckOutcome:
+    return coverage_gate("scraped pages analysed", analysed_pages, scraped_pages, threshold)

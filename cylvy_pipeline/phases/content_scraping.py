@@ -1,0 +1,129 @@
+"""Phase 5 — content_scraping: the text of every organic and news page that ranks.
+
+Videos are not scraped. A page counts as scraped with at least 100 characters of main text; anything
+else is recorded as failed with its reason and fetched again by the next execution. Successful scrapes
+are cached across markets and executions by normalised URL, so a page is fetched once per freshness
+window however many keywords, markets or runs it appears in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pandas as pd
+
+from cylvy_pipeline.analysis.extraction import MIN_SCRAPED_CHARS, extract_page
+from cylvy_pipeline.analysis.urls import normalize_url
+from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
+from cylvy_pipeline.providers.base import WebFetcher
+from cylvy_pipeline.providers.errors import ProviderError
+from cylvy_pipeline.providers.retry import call_with_retries
+
+PAGE_CACHE_COLUMNS = (
+    "normalized_url", "url", "status", "failure_reason", "http_status", "title", "meta_description",
+    "text", "word_count", "content_type", "content_hash", "fetched_at",
+)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scrape_page(url: str, normalized: str, fetcher: WebFetcher, *, now: datetime, retry_delay_s: float) -> dict:
+    """Fetch and extract one page into a PAGE_CACHE_COLUMNS row; failures become a row with a reason."""
+    row = dict.fromkeys(PAGE_CACHE_COLUMNS)
+    row.update(normalized_url=normalized, url=url, fetched_at=now, status="failed")
+    try:
+        page = call_with_retries(lambda: fetcher.fetch(url), describe=f"fetch {url}", base_delay_s=retry_delay_s)
+    except ProviderError as error:
+        row["failure_reason"] = str(error)
+        return row
+    row["http_status"] = page.status_code
+    if page.status_code >= 400:
+        row["failure_reason"] = f"HTTP {page.status_code}"
+        return row
+    extracted = extract_page(page.body, page.content_type, page.final_url)
+    row.update(
+        title=extracted.title,
+        meta_description=extracted.meta_description,
+        text=extracted.text,
+        word_count=extracted.word_count,
+        content_type=extracted.content_type,
+        content_hash=text_hash(extracted.text),
+    )
+    if len(extracted.text) < MIN_SCRAPED_CHARS:
+        row["failure_reason"] = f"too little text ({len(extracted.text)} characters, need {MIN_SCRAPED_CHARS})"
+    else:
+        row["status"] = "scraped"
+    return row
+
+
+def serp_page_urls(serp_results: pd.DataFrame) -> pd.DataFrame:
+    """The distinct organic and news URLs of the SERPs with their cache keys (url, normalized_url)."""
+    urls = serp_results.loc[serp_results["serp_type"].isin(["organic", "news"]), ["url"]].drop_duplicates()
+    return urls.assign(normalized_url=urls["url"].map(normalize_url)).reset_index(drop=True)
+
+
+def scrape_serp_pages(
+    urls: pd.DataFrame,
+    cached_pages: pd.DataFrame,
+    fetcher: WebFetcher,
+    *,
+    now: datetime,
+    max_concurrency: int = 8,
+    retry_delay_s: float = 0.5,
+) -> PhaseOutput:
+    """Scrape the ``urls`` (from :func:`serp_page_urls`) that have no fresh successful scrape cached.
+
+    ``cached_pages`` holds fresh, successfully scraped cache rows (PAGE_CACHE_COLUMNS, text optional).
+    """
+    cached = cached_pages.drop(columns=["url"], errors="ignore").set_index("normalized_url")
+    to_fetch = urls[~urls["normalized_url"].isin(cached.index)].drop_duplicates("normalized_url")
+
+    with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
+        fetched_rows = list(
+            pool.map(
+                lambda pair: scrape_page(*pair, fetcher, now=now, retry_delay_s=retry_delay_s),
+                zip(to_fetch["url"], to_fetch["normalized_url"], strict=True),
+            )
+        )
+    fetched = pd.DataFrame(fetched_rows, columns=list(PAGE_CACHE_COLUMNS))
+    fetched_by_key = fetched.drop(columns=["url"]).set_index("normalized_url")
+    known = pd.concat([cached, fetched_by_key])
+    table = urls.join(known, on="normalized_url")
+    table["from_cache"] = table["normalized_url"].isin(cached.index)
+    table = table[
+        ["url", "normalized_url", "status", "failure_reason", "title", "word_count", "content_type",
+         "content_hash", "from_cache"]
+    ]
+
+    scraped = int((table["status"] == "scraped").sum())
+    failures = table.loc[table["status"] == "failed", "failure_reason"].str.split(":").str[0]
+    result = {
+        "success": True,
+        "urls": len(table),
+        "pages_scraped": scraped,
+        "pages_failed": len(table) - scraped,
+        "scrape_coverage": round(coverage(scraped, len(table)), 4),
+        "fetched_now": len(fetched),
+        "cache_hits": int(table["from_cache"].sum()),
+        "pdf_pages": int((table["content_type"] == "pdf").sum()),
+        "failure_reasons": {k: int(v) for k, v in failures.value_counts().head(5).items()},
+    }
+    preview = table[table["status"] == "scraped"].sort_values("word_count", ascending=False).head(10)[
+        ["url", "title", "word_count", "content_type"]
+    ]
+    return PhaseOutput(
+        tables={"scraped_pages": table},
+        result=result,
+        # Failed fetches are cached too (with their reason) but never count as fresh: they are retried.
+        cache_updates={"page_cache": fetched},
+        preview=preview,
+    )
+
+
+def check_scrape_coverage(scraped_pages: pd.DataFrame, threshold: float) -> CheckOutcome:
+    scraped = int((scraped_pages["status"] == "scraped").sum())
+    return coverage_gate("organic and news URLs scraped", scraped, len(scraped_pages), threshold)

@@ -1,0 +1,117 @@
+"""The client's project: who they are, who they compete with, whom they sell to, and where.
+
+Loaded from ``project.yaml`` + ``keywords.csv`` by :mod:`cylvy_pipeline.project.loader`. Every model is
+frozen: a loaded project is a value that phases read, never mutate.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Market codes the product knows. UK is the market code; providers that say GB map it explicitly.
+KNOWN_MARKETS: dict[str, str] = {
+    "US": "United States",
+    "UK": "United Kingdom",
+    "DE": "Germany",
+    "FR": "France",
+    "ES": "Spain",
+    "IT": "Italy",
+    "NL": "Netherlands",
+    "IE": "Ireland",
+    "CA": "Canada",
+    "AU": "Australia",
+    "SG": "Singapore",
+    "IN": "India",
+    "AE": "United Arab Emirates",
+    "ZA": "South Africa",
+    "BR": "Brazil",
+    "MX": "Mexico",
+    "JP": "Japan",
+    "CH": "Switzerland",
+    "SE": "Sweden",
+    "PL": "Poland",
+}
+
+SERP_TYPES: tuple[str, ...] = ("organic", "news", "video")
+
+JTBD_PHASE_NAMES: tuple[str, ...] = (
+    "Problem Identification",
+    "Solution Exploration",
+    "Requirements Building",
+    "Supplier Selection",
+    "Validation",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Company(_Frozen):
+    name: str
+    domains: tuple[str, ...]
+
+
+class Persona(_Frozen):
+    name: str
+    description: str
+    goals: tuple[str, ...] = ()
+    pain_points: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+class Dimension(_Frozen):
+    """A JTBD phase, page type or custom dimension: something content is scored against."""
+
+    name: str
+    description: str
+    signals: tuple[str, ...] = ()
+
+
+class Landscape(_Frozen):
+    """A named subset of the keyword list. ``categories`` empty means every keyword ("All")."""
+
+    name: str
+    categories: tuple[str, ...] = ()
+
+
+class Thresholds(_Frozen):
+    """Completeness gates and tuning knobs. Shares and coverages are fractions in [0, 1]."""
+
+    keyword_volume_coverage: float = Field(0.8, ge=0, le=1)
+    company_enrichment_coverage: float = Field(0.8, ge=0, le=1)
+    scraping_coverage: float = Field(0.8, ge=0, le=1)
+    analysis_coverage: float = Field(0.8, ge=0, le=1)
+    youtube_coverage_warn: float = Field(0.5, ge=0, le=1)
+    profile_freshness_days: int = Field(30, ge=0)
+    scrape_freshness_days: int = Field(7, ge=0)
+    default_search_volume: int = Field(10, ge=0)
+    default_relevance: float = Field(0.5, ge=0, le=1)
+    leader_dsi: float = Field(0.05, ge=0, le=1)
+    challenger_dsi: float = Field(0.02, ge=0, le=1)
+    competitor_dsi: float = Field(0.005, ge=0, le=1)
+
+
+class Keyword(_Frozen):
+    keyword: str
+    category: str
+    jtbd_stage: str | None = None
+    avg_monthly_searches: int | None = None
+    is_brand: bool = False
+
+
+class Project(_Frozen):
+    name: str
+    client: Company
+    competitors: tuple[Company, ...] = ()
+    personas: tuple[Persona, ...]
+    jtbd_phases: tuple[Dimension, ...]
+    page_types: tuple[Dimension, ...] = ()
+    custom_dimensions: tuple[Dimension, ...] = ()
+    markets: tuple[str, ...]
+    landscapes: tuple[Landscape, ...]
+    enabled_phases: tuple[str, ...]
+    thresholds: Thresholds = Thresholds()
+    serp_types: tuple[str, ...] = SERP_TYPES
+    results_per_search: int = Field(10, ge=1, le=100)
+    keywords: tuple[Keyword, ...]

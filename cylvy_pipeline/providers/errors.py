@@ -1,0 +1,19 @@
+"""Errors raised by providers. Phases catch these, never provider-specific exceptions."""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """A provider call failed. ``transient`` errors (429, 5xx, timeouts) are worth retrying."""
+
+    def __init__(self, message: str, *, transient: bool, retry_after_s: float | None = None):
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after_s = retry_after_s
+
+
+class QuotaExhausted(ProviderError):
+    """The provider's quota for this period is used up; retrying now will not help."""
+
+    def __init__(self, message: str):
+        super().__init__(message, transient=False)

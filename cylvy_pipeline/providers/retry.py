@@ -1,0 +1,42 @@
+"""Per-request retries for transient provider errors, shared by every provider client."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from cylvy_pipeline.providers.errors import ProviderError
+
+T = TypeVar("T")
+
+
+def call_with_retries(
+    call: Callable[[], T],
+    *,
+    describe: str,
+    attempts: int = 4,
+    base_delay_s: float = 0.5,
+    max_delay_s: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``call``; retry transient :class:`ProviderError`s with exponential backoff and full jitter.
+
+    ``Retry-After`` from the provider wins over the computed delay. A non-transient error, or the last
+    transient one, is re-raised as a ProviderError whose message names ``describe`` and the attempt count.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except ProviderError as error:
+            if not error.transient or attempt == attempts:
+                if type(error) is not ProviderError:
+                    raise  # a specific failure (e.g. QuotaExhausted) keeps its type for the caller
+                tries = f" after {attempt} attempts" if attempt > 1 else ""
+                raise ProviderError(f"{describe} failed{tries}: {error}", transient=error.transient) from error
+            delay = error.retry_after_s
+            if delay is None:
+                delay = random.uniform(0, min(max_delay_s, base_delay_s * 2 ** (attempt - 1)))
+            sleep(delay)
+    raise AssertionError("unreachable")

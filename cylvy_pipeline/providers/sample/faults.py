@@ -1,0 +1,102 @@
+"""Fault injection for the sample providers: ``CYLVY_SAMPLE_FAULTS="phase=rate,phase=rate"``.
+
+``company_enrichment_serp=1.0`` makes every provider call made by that phase fail; ``content_scraping=0.2``
+makes about 20% of that phase's calls fail with a *transient* :class:`ProviderError`, which the per-request
+retries are meant to absorb. Faults are deliberately random (seeded from ``os.urandom``) so that a retry of
+the same request can succeed; tests pass ``rng_seed`` to make them reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import threading
+from collections.abc import Mapping
+
+from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.providers.errors import ProviderError
+
+ENV_VAR = "CYLVY_SAMPLE_FAULTS"
+
+
+def parse_fault_spec(spec: str) -> dict[str, float]:
+    """Parse ``"phase=rate,phase=rate"`` into ``{phase: rate}``.
+
+    Blank input means no faults. Phase names must be the pipeline's eight phases and rates numbers in
+    [0, 1]; anything else raises ``ValueError`` with a one-line message that says how to fix it.
+    """
+    faults: dict[str, float] = {}
+    if spec is None or not spec.strip():
+        return faults
+    for raw in spec.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        phase, sep, rate_text = item.partition("=")
+        phase, rate_text = phase.strip(), rate_text.strip()
+        if not sep or not phase or not rate_text:
+            raise ValueError(
+                f"{ENV_VAR}: expected phase=rate, got {item!r} — e.g. {ENV_VAR}=content_scraping=0.2"
+            )
+        if phase not in PHASES:
+            raise ValueError(f"{ENV_VAR}: unknown phase {phase!r} — use one of {', '.join(PHASES)}")
+        try:
+            rate = float(rate_text)
+        except ValueError:
+            rate = math.nan
+        if not (0.0 <= rate <= 1.0):  # also rejects NaN
+            raise ValueError(
+                f"{ENV_VAR}: rate for {phase!r} must be a number between 0 and 1, got {rate_text!r}"
+            )
+        if phase in faults:
+            raise ValueError(f"{ENV_VAR}: phase {phase!r} is given twice — give each phase once")
+        faults[phase] = rate
+    return faults
+
+
+class FaultInjector:
+    """Makes a provider call fail with probability ``rate`` (a transient, simulated outage)."""
+
+    def __init__(self, phase: str, rate: float, rng_seed: int | None = None):
+        if phase not in PHASES:
+            raise ValueError(f"{ENV_VAR}: unknown phase {phase!r} — use one of {', '.join(PHASES)}")
+        rate = float(rate)
+        if not (0.0 <= rate <= 1.0):
+            raise ValueError(f"{ENV_VAR}: rate for {phase!r} must be a number between 0 and 1, got {rate!r}")
+        self.phase = phase
+        self.rate = rate
+        seed = rng_seed if rng_seed is not None else int.from_bytes(os.urandom(16), "big")
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        #: How many calls this injector has failed (for tests and metadata).
+        self.failures = 0
+
+    def maybe_fail(self, what: str) -> None:
+        """Raise a transient ProviderError naming ``what`` (the provider) with probability ``rate``."""
+        if self.rate <= 0.0:
+            return
+        with self._lock:
+            fail = self.rate >= 1.0 or self._rng.random() < self.rate
+            if fail:
+                self.failures += 1
+        if fail:
+            raise ProviderError(
+                f"simulated outage of the {what} provider ({ENV_VAR} {self.phase}={self.rate})",
+                transient=True,
+            )
+
+    def __repr__(self) -> str:
+        return f"FaultInjector(phase={self.phase!r}, rate={self.rate})"
+
+
+def fault_injector_from_env(
+    phase: str, environ: Mapping[str, str] | None = None, *, rng_seed: int | None = None
+) -> FaultInjector:
+    """The injector for ``phase`` as configured by ``CYLVY_SAMPLE_FAULTS`` (rate 0 when not named).
+
+    Raises ``ValueError`` (one line) when the variable is malformed.
+    """
+    env = os.environ if environ is None else environ
+    rate = parse_fault_spec(env.get(ENV_VAR, "")).get(phase, 0.0)
+    return FaultInjector(phase, rate, rng_seed=rng_seed)

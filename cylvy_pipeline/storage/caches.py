@@ -1,0 +1,101 @@
+"""The caches shared across markets and executions: company profiles, pages, analyses, channels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from cylvy_pipeline.storage.tables import copy_frame, query_frame
+
+#: Cache table -> its key columns (what an upsert conflicts on).
+CACHE_KEYS: Mapping[str, tuple[str, ...]] = {
+    "company_profiles": ("domain",),
+    "page_cache": ("normalized_url",),
+    "analysis_cache": ("content_hash", "analyzer_version"),
+    "channel_resolutions": ("channel_id",),
+}
+
+# Serialises read-enrich-write of company profiles across concurrent market runs, so a domain is never
+# sent to the provider twice. Any fixed 64-bit number.
+COMPANY_PROFILE_LOCK = 0x6379_6C76_7930_0002
+
+
+def upsert_cache(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
+    """Insert or replace ``frame``'s rows in a cache table (staged with COPY). Returns the row count."""
+    if frame.empty:
+        return 0
+    keys = CACHE_KEYS[table]
+    columns = list(frame.columns)
+    staging = f"staging_{table}"
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DROP").format(
+            sql.Identifier(staging), sql.Identifier(table)
+        )
+    )
+    conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(staging)))
+    copy_frame(conn, staging, frame)
+    updates = [c for c in columns if c not in keys]
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
+            "ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        ).format(
+            table=sql.Identifier(table),
+            columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+            staging=sql.Identifier(staging),
+            keys=sql.SQL(", ").join(map(sql.Identifier, keys)),
+            updates=sql.SQL(", ").join(
+                sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in updates
+            ),
+        )
+    )
+    return len(frame)
+
+
+def fresh_company_profiles(conn: psycopg.Connection, freshness_days: int) -> pd.DataFrame:
+    return query_frame(
+        conn,
+        "SELECT * FROM company_profiles WHERE enriched_at > now() - make_interval(days => %s)",
+        (freshness_days,),
+    )
+
+
+def fresh_channel_resolutions(conn: psycopg.Connection, freshness_days: int) -> pd.DataFrame:
+    return query_frame(
+        conn,
+        "SELECT * FROM channel_resolutions WHERE resolved_at > now() - make_interval(days => %s)",
+        (freshness_days,),
+    )
+
+
+def fresh_scraped_pages(conn: psycopg.Connection, normalized_urls: Sequence[str], freshness_days: int) -> pd.DataFrame:
+    """Cached successful scrapes of these URLs that are still fresh (without their text)."""
+    return query_frame(
+        conn,
+        """SELECT normalized_url, url, status, failure_reason, http_status, title, meta_description,
+                  word_count, content_type, content_hash, fetched_at
+           FROM page_cache
+           WHERE normalized_url = ANY(%s) AND status = 'scraped'
+             AND fetched_at > now() - make_interval(days => %s)""",
+        (list(normalized_urls), freshness_days),
+    )
+
+
+def page_texts(conn: psycopg.Connection, normalized_urls: Sequence[str]) -> pd.DataFrame:
+    return query_frame(
+        conn,
+        "SELECT normalized_url, title, text FROM page_cache WHERE normalized_url = ANY(%s) AND status = 'scraped'",
+        (list(normalized_urls),),
+    )
+
+
+def cached_analyses(conn: psycopg.Connection, content_hashes: Sequence[str], analyzer_version: str) -> pd.DataFrame:
+    return query_frame(
+        conn,
+        """SELECT content_hash, result FROM analysis_cache
+           WHERE analyzer_version = %s AND content_hash = ANY(%s)""",
+        (analyzer_version, list(content_hashes)),
+    )

@@ -1,0 +1,126 @@
+"""Where the databases are: an embedded PostgreSQL by default, or external ones from the environment.
+
+Two databases live on the server: ``cylvy`` for the product's tables and ``dagster`` for Dagster's
+instance storage. Environment variables (all optional):
+
+- ``CYLVY_DATABASE_URL``: the product database (any PostgreSQL >= 14). Setting it disables the
+  embedded server.
+- ``CYLVY_DAGSTER_DATABASE_URL``: Dagster's storage database; defaults to the ``dagster`` database
+  on the same server as the product database.
+- ``CYLVY_STATE_DIR``: the project-local state folder (default ``.cylvy`` in the repository), which
+  holds the embedded server's data and ``DAGSTER_HOME``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+PRODUCT_DATABASE = "cylvy"
+DAGSTER_DATABASE = "dagster"
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    product: str  # libpq URL for psycopg 3 and psql
+    dagster: str  # SQLAlchemy URL with the psycopg2 driver, as Dagster's storage needs
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("CYLVY_STATE_DIR") or REPOSITORY_ROOT / ".cylvy").resolve()
+
+
+def _embedded_data_dir() -> Path:
+    return state_dir() / "pgdata"
+
+
+def _embedded_server():
+    # Imported lazily: only the embedded mode needs pgserver, and its import touches the filesystem.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import pgserver
+
+        _embedded_data_dir().parent.mkdir(parents=True, exist_ok=True)
+        return pgserver.get_server(_embedded_data_dir(), cleanup_mode=None)
+
+
+def _with_database(url: str, database: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = database
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+def _ensure_database_exists(server_url: str, database: str) -> None:
+    with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another process created it between our check and our CREATE
+
+
+def sqlalchemy_psycopg2_url(libpq_url: str) -> str:
+    """The same database as a SQLAlchemy URL pinned to psycopg2 (see dagster.yaml for why)."""
+    for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+        if libpq_url.startswith(prefix):
+            return "postgresql+psycopg2://" + libpq_url[len(prefix) :]
+    # A key=value conninfo string: rebuild it as a URL.
+    info = psycopg.conninfo.conninfo_to_dict(libpq_url)
+    user = info.get("user", "")
+    password = f":{info['password']}" if info.get("password") else ""
+    host, port = info.get("host", ""), f":{info['port']}" if info.get("port") else ""
+    if host.startswith("/"):
+        return f"postgresql+psycopg2://{user}{password}@/{info.get('dbname', '')}?host={host}"
+    return f"postgresql+psycopg2://{user}{password}@{host}{port}/{info.get('dbname', '')}"
+
+
+def database_urls() -> DatabaseUrls:
+    """The product and Dagster database URLs, starting the embedded server if it is the one in use."""
+    product = os.environ.get("CYLVY_DATABASE_URL")
+    dagster = os.environ.get("CYLVY_DAGSTER_DATABASE_URL")
+    if not product:
+        server = _embedded_server()
+        product = server.get_uri(PRODUCT_DATABASE)
+        _ensure_database_exists(product, PRODUCT_DATABASE)
+    if not dagster:
+        dagster = _with_database(product, DAGSTER_DATABASE)
+        _ensure_database_exists(product, DAGSTER_DATABASE)
+    return DatabaseUrls(product=product, dagster=sqlalchemy_psycopg2_url(dagster))
+
+
+@functools.cache
+def product_database_url() -> str:
+    """The product database URL, resolved once per process."""
+    return database_urls().product
+
+
+def uses_embedded_server() -> bool:
+    return not os.environ.get("CYLVY_DATABASE_URL")
+
+
+def stop_embedded_server(timeout_s: float = 30.0) -> bool:
+    """Stop the embedded server if it runs (fast shutdown). Returns whether there was one to stop."""
+    pid_file = _embedded_data_dir() / "postmaster.pid"
+    try:
+        postmaster_pid = int(pid_file.read_text().split()[0])
+        os.kill(postmaster_pid, signal.SIGINT)  # SIGINT = "fast" shutdown: roll back, then exit
+    except (FileNotFoundError, IndexError, ValueError, ProcessLookupError):
+        return False
+    deadline = time.monotonic() + timeout_s
+    while pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return True
+
+
+def connect(url: str, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(url, **kwargs)

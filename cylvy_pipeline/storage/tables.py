@@ -1,0 +1,155 @@
+"""Reading and writing the product's tables with pandas frames (bulk writes use COPY).
+
+Run-scoped tables are keyed by (pipeline_execution_id, market). A phase's output for one execution and
+market is written in one transaction that first removes that execution's earlier attempt, so a retried
+or re-executed phase replaces its own rows and never touches another execution's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from uuid import UUID
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+#: Tables written by each phase; every one has pipeline_execution_id and market columns.
+PHASE_TABLES: Mapping[str, tuple[str, ...]] = {
+    "keyword_metrics": ("keyword_metrics",),
+    "serp_collection": ("serp_results", "serp_fetches"),
+    "company_enrichment_serp": ("serp_domain_companies",),
+    "youtube_enrichment": ("youtube_videos",),
+    "content_scraping": ("scraped_pages",),
+    "company_enrichment_youtube": ("youtube_channel_companies",),
+    "content_analysis": ("content_analyses", "content_dimension_scores"),
+    "dsi_calculation": ("dsi_company", "dsi_page", "dsi_keyword"),
+}
+
+_JSON_COLUMNS = {"key_topics", "mentions", "result", "result_data", "run_config", "selection", "summary"}
+
+
+def _python_value(value: object) -> object:
+    """A value psycopg can send: pandas' missing markers become NULL, numpy scalars plain Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if np.isnan(value):
+            return None
+        # A nullable integer column comes back from pandas as float (58 -> 58.0); PostgreSQL's integer
+        # input rejects "58.0", while a float column accepts "58".
+        if value.is_integer():
+            return int(value)
+    return value
+
+
+def copy_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
+    """COPY every row of ``frame`` into ``table`` (columns by name). Returns the row count."""
+    if frame.empty:
+        return 0
+    columns = list(frame.columns)
+    json_positions = [i for i, c in enumerate(columns) if c in _JSON_COLUMNS]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for row in frame.itertuples(index=False, name=None):
+            values = [_python_value(v) for v in row]
+            for i in json_positions:
+                values[i] = json.dumps(values[i])
+            copy.write_row(values)
+    return len(frame)
+
+
+def write_phase_output(
+    conn: psycopg.Connection,
+    *,
+    phase: str,
+    execution_id: UUID | str,
+    market: str,
+    dagster_run_id: str,
+    frames: Mapping[str, pd.DataFrame],
+) -> dict[str, int]:
+    """Replace this execution's rows of ``phase`` for ``market`` and mark them the phase's latest output.
+
+    ``frames`` maps each of the phase's tables to its rows (without the execution/market columns).
+    Returns the number of rows written per table. Commits.
+    """
+    expected = set(PHASE_TABLES[phase])
+    if set(frames) != expected:
+        raise ValueError(f"{phase} writes exactly {sorted(expected)}, got {sorted(frames)}")
+    counts: dict[str, int] = {}
+    with conn.transaction():
+        for table, frame in frames.items():
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE pipeline_execution_id = %s AND market = %s").format(
+                    sql.Identifier(table)
+                ),
+                (str(execution_id), market),
+            )
+            tagged = frame.assign(pipeline_execution_id=str(execution_id), market=market)
+            counts[table] = copy_frame(conn, table, tagged)
+        conn.execute(
+            """INSERT INTO phase_outputs (pipeline_execution_id, phase_name, market, dagster_run_id, row_counts)
+               VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (pipeline_execution_id, phase_name, market) DO UPDATE
+               SET dagster_run_id = EXCLUDED.dagster_run_id, row_counts = EXCLUDED.row_counts,
+                   produced_at = clock_timestamp()""",
+            (str(execution_id), phase, market, dagster_run_id, json.dumps(counts)),
+        )
+    return counts
+
+
+def latest_output_execution(conn: psycopg.Connection, phase: str, market: str) -> UUID | None:
+    """The execution whose output of ``phase`` for ``market`` is the latest, or None if there is none."""
+    row = conn.execute(
+        """SELECT pipeline_execution_id FROM phase_outputs
+           WHERE phase_name = %s AND market = %s ORDER BY produced_at DESC LIMIT 1""",
+        (phase, market),
+    ).fetchone()
+    return row[0] if row else None
+
+
+class MissingUpstreamOutput(LookupError):
+    """A phase needs an upstream phase's output for a market that has never been produced."""
+
+
+def read_latest_rows(
+    conn: psycopg.Connection, phase: str, table: str, market: str, *, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The rows of ``table`` from the latest output of ``phase`` for ``market``."""
+    execution_id = latest_output_execution(conn, phase, market)
+    if execution_id is None:
+        raise MissingUpstreamOutput(
+            f"{phase} has no output for market {market} yet; materialize {phase} for {market} first"
+        )
+    return read_rows(conn, table, execution_id=execution_id, market=market, columns=columns)
+
+
+def read_rows(
+    conn: psycopg.Connection,
+    table: str,
+    *,
+    execution_id: UUID | str,
+    market: str,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The rows of one execution and market from a run-scoped table, without the key columns."""
+    selected = sql.SQL("*") if columns is None else sql.SQL(", ").join(map(sql.Identifier, columns))
+    query = sql.SQL("SELECT {} FROM {} WHERE pipeline_execution_id = %s AND market = %s").format(
+        selected, sql.Identifier(table)
+    )
+    return query_frame(conn, query, (str(execution_id), market)).drop(
+        columns=["pipeline_execution_id", "market"], errors="ignore"
+    )
+
+
+def query_frame(conn: psycopg.Connection, query: sql.Composable | str, params: Sequence = ()) -> pd.DataFrame:
+    with conn.cursor() as cur:
+        cur.execute(query, params)
+        names = [d.name for d in cur.description or ()]
+        return pd.DataFrame(cur.fetchall(), columns=names)

@@ -1,0 +1,263 @@
+"""The local content analyzer: lexical dimension scores, sentiment, topics and brand mentions."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cylvy_pipeline.analysis.analyzer import (
+    ANALYZER_VERSION,
+    MAX_EVIDENCE_CHARS,
+    AnalysisDimension,
+    ContentAnalysis,
+    LocalContentAnalyzer,
+    content_hash,
+)
+
+LENDING = AnalysisDimension(
+    "persona",
+    "Head of Lending",
+    ("loan origination", "underwriting", "credit decisioning", "small business loans", "time to decision"),
+)
+PAYMENTS = AnalysisDimension(
+    "persona",
+    "Head of Payments",
+    ("card payments", "checkout conversion", "payment processing", "merchant acquiring", "chargebacks"),
+)
+AWARENESS = AnalysisDimension("jtbd_phase", "Problem awareness", ("challenge", "problem", "cost of delay"))
+GUIDE = AnalysisDimension("page_type", "Guide")  # no terms: described by its name
+DIMENSIONS = (LENDING, PAYMENTS, AWARENESS, GUIDE)
+
+BRANDS = {
+    "Ledger Line": ["ledger-line.example"],
+    "Acme Bank": ["Acme", "acme-bank.example"],
+    "Northwind Pay": ["northwindpay.example"],
+}
+
+LENDING_PAGE = """\
+Small business lenders lose good applicants when loan origination takes weeks.
+Ledger Line automates underwriting: documents arrive from the applicant, identity and affordability are checked \
+automatically, and only unusual cases reach a human underwriter.
+Credit decisioning becomes consistent, and the time to decision for small business loans falls from nine days to two.
+Lenders using ledger-line.example report faster approvals and better loan origination economics.
+This guide explains the approach step by step."""
+
+PAYMENTS_PAGE = """\
+Merchants lose revenue at checkout when card payments fail.
+Northwind Pay improves checkout conversion with smart payment processing and routing across acquirers.
+Chargebacks are handled in one dashboard, and merchant acquiring fees are reported per transaction.
+Payment processing costs fall while card payments succeed more often."""
+
+
+def scores_by_name(analysis: ContentAnalysis) -> dict[str, float]:
+    return {score.name: score.score for score in analysis.scores}
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> LocalContentAnalyzer:
+    return LocalContentAnalyzer()
+
+
+def test_lending_page_speaks_to_the_lending_persona(analyzer: LocalContentAnalyzer) -> None:
+    analysis = analyzer.analyze(LENDING_PAGE, "Faster loan origination for small business lenders", DIMENSIONS, BRANDS)
+    scores = scores_by_name(analysis)
+    assert scores["Head of Lending"] > 7.0
+    assert scores["Head of Payments"] < 2.0
+    assert scores["Head of Lending"] > scores["Head of Payments"]
+    lending = analysis.scores[0]
+    assert (lending.kind, lending.name) == ("persona", "Head of Lending")
+    # The evidence is the page's sentence with the most lending terms.
+    assert lending.evidence in LENDING_PAGE.splitlines()
+    assert sum(term in lending.evidence.lower() for term in LENDING.terms) >= 2
+    # persona relevance = mean persona score / 10
+    assert analysis.persona_relevance == pytest.approx((scores["Head of Lending"] + scores["Head of Payments"]) / 20)
+
+
+def test_payments_page_speaks_to_the_payments_persona(analyzer: LocalContentAnalyzer) -> None:
+    scores = scores_by_name(analyzer.analyze(PAYMENTS_PAGE, "Checkout conversion", DIMENSIONS, BRANDS))
+    assert scores["Head of Payments"] > 7.0
+    assert scores["Head of Payments"] > scores["Head of Lending"]
+
+
+def test_every_score_and_confidence_is_within_zero_and_ten(analyzer: LocalContentAnalyzer) -> None:
+    stuffed = "loan origination underwriting credit decisioning. " * 500
+    for text in (LENDING_PAGE, PAYMENTS_PAGE, stuffed, "loan"):
+        for score in analyzer.analyze(text, "loan origination", DIMENSIONS, BRANDS).scores:
+            assert 0.0 <= score.score <= 10.0
+            assert 0.0 <= score.confidence <= 10.0
+            assert len(score.evidence) <= MAX_EVIDENCE_CHARS
+
+
+def test_a_dimension_without_terms_is_matched_by_its_name(analyzer: LocalContentAnalyzer) -> None:
+    scores = scores_by_name(analyzer.analyze(LENDING_PAGE, None, DIMENSIONS, BRANDS))
+    assert scores["Guide"] > 0.0  # "This guide explains the approach"
+
+
+def test_title_hits_raise_the_score(analyzer: LocalContentAnalyzer) -> None:
+    without_title = scores_by_name(analyzer.analyze(PAYMENTS_PAGE, None, [LENDING], {}))
+    with_title = scores_by_name(analyzer.analyze(PAYMENTS_PAGE, "Small business loans", [LENDING], {}))
+    assert without_title["Head of Lending"] == 0.0
+    assert with_title["Head of Lending"] > without_title["Head of Lending"]
+
+
+def test_confidence_rises_with_length_and_matched_terms(analyzer: LocalContentAnalyzer) -> None:
+    short = analyzer.analyze("Loan origination matters.", None, [LENDING], {}).scores[0]
+    long = analyzer.analyze(LENDING_PAGE * 3, None, [LENDING], {}).scores[0]
+    assert 0.0 < short.confidence < long.confidence
+    one_term = analyzer.analyze("underwriting " + "filler words here " * 60, None, [LENDING], {}).scores[0]
+    many_terms = analyzer.analyze(
+        "underwriting loan origination credit decisioning " + "filler words here " * 58, None, [LENDING], {}
+    ).scores[0]
+    assert one_term.confidence < many_terms.confidence
+
+
+def test_empty_text_scores_zero_with_zero_confidence(analyzer: LocalContentAnalyzer) -> None:
+    for text in ("", "   \n\t "):
+        analysis = analyzer.analyze(text, None, DIMENSIONS, BRANDS)
+        assert [(score.score, score.confidence, score.evidence) for score in analysis.scores] == [(0.0, 0.0, "")] * 4
+        assert analysis.sentiment == "neutral"
+        assert analysis.sentiment_score == 0.0
+        assert analysis.key_topics == ()
+        assert analysis.mentions == ()
+        assert analysis.persona_relevance == 0.0
+
+
+def test_no_personas_means_zero_persona_relevance(analyzer: LocalContentAnalyzer) -> None:
+    analysis = analyzer.analyze(LENDING_PAGE, None, [AWARENESS, GUIDE], BRANDS)
+    assert analysis.persona_relevance == 0.0
+    assert [score.kind for score in analysis.scores] == ["jtbd_phase", "page_type"]
+
+
+def test_same_input_same_output(analyzer: LocalContentAnalyzer) -> None:
+    first = analyzer.analyze(LENDING_PAGE, "Loans", DIMENSIONS, BRANDS)
+    assert LocalContentAnalyzer().analyze(LENDING_PAGE, "Loans", list(DIMENSIONS), dict(BRANDS)) == first
+    batch = analyzer.analyze_many([(PAYMENTS_PAGE, None), (LENDING_PAGE, "Loans")], DIMENSIONS, BRANDS)
+    assert batch[1] == first
+    assert batch[0] == analyzer.analyze(PAYMENTS_PAGE, None, DIMENSIONS, BRANDS)
+
+
+def test_same_output_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    """Set and dict ordering of strings changes with the hash seed; the analysis must not."""
+    script = tmp_path / "analyse.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from cylvy_pipeline_tests.analysis.test_analyzer import BRANDS, DIMENSIONS, LENDING_PAGE, PAYMENTS_PAGE
+            from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
+            analyzer = LocalContentAnalyzer()
+            for text in (LENDING_PAGE, PAYMENTS_PAGE, LENDING_PAGE + PAYMENTS_PAGE):
+                print(repr(analyzer.analyze(text, "Loans and payments", DIMENSIONS, BRANDS)))
+            """
+        )
+    )
+    project_root = Path(__file__).resolve().parents[2]
+    outputs = []
+    for seed in ("1", "2", "3"):
+        environment = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(project_root))
+        completed = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, env=environment, check=True, timeout=60
+        )
+        outputs.append(completed.stdout)
+    assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
+
+
+def test_mentions_are_case_insensitive_whole_words(analyzer: LocalContentAnalyzer) -> None:
+    text = (
+        "ACME BANK and Acme Bank launched a card. Visit acme-bank.example or www.acme-bank.example/loans. "
+        "Acmeville and acmebank are other things. Ledger Line partners with ledger-line.example. "
+        "Nothing about the third brand."
+    )
+    analysis = analyzer.analyze(text, "Acme news", [], BRANDS)
+    # Acme Bank: "ACME BANK", "Acme Bank", "acme-bank.example" ×2 (one inside a URL), and "Acme" in the title
+    # — each once, though "Acme" is also inside "Acme Bank". Not "Acmeville" or "acmebank".
+    assert analysis.mentions == (("Acme Bank", 5), ("Ledger Line", 2))
+
+
+def test_mentions_of_brands_with_special_characters(analyzer: LocalContentAnalyzer) -> None:
+    brands = {"Q+ Finance": ["q-plus.example"], "Nobody": []}
+    analysis = analyzer.analyze("Q+ Finance (q-plus.example) beat Q+ Financer.", None, [], brands)
+    assert analysis.mentions == (("Q+ Finance", 2),)
+
+
+def test_key_topics_are_the_five_most_frequent_content_words(analyzer: LocalContentAnalyzer) -> None:
+    text = (
+        "Mortgage mortgage mortgage mortgage. Savings savings savings. Pension pension. "
+        "Insurance insurance. Budget. Tax. The the the and and and."
+    )
+    analysis = analyzer.analyze(text, None, [], {})
+    # Counts: mortgage 4, savings 3, pension 2, insurance 2, budget 1, tax 1; stop words never count.
+    # Ties break alphabetically: insurance before pension, budget before tax.
+    assert analysis.key_topics == ("mortgage", "savings", "insurance", "pension", "budget")
+
+
+def test_key_topics_prefer_recurring_phrases(analyzer: LocalContentAnalyzer) -> None:
+    text = (
+        "Open banking changes lending. Open banking data feeds affordability checks. "
+        "With open banking, affordability checks take minutes. Lenders like open banking."
+    )
+    topics = analyzer.analyze(text, None, [], {}).key_topics
+    assert len(topics) == 5
+    assert topics[0] == "open banking"
+    assert "affordability checks" in topics
+    assert "open" not in topics and "banking" not in topics  # covered by the phrase
+
+
+def test_fewer_than_five_topics_when_the_text_is_short(analyzer: LocalContentAnalyzer) -> None:
+    assert analyzer.analyze("Loans and more loans for lenders.", None, [], {}).key_topics == ("loans", "lenders")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("A great, reliable and secure platform. Customers love the seamless experience.", "positive"),
+        ("A slow and costly process full of errors. Fraud risk and delays frustrate everyone.", "negative"),
+        ("The report lists the branches by region and the opening hours.", "neutral"),
+        ("This process is not good and not reliable.", "negative"),
+    ],
+)
+def test_sentiment(analyzer: LocalContentAnalyzer, text: str, sentiment: str) -> None:
+    analysis = analyzer.analyze(text, None, [], {})
+    assert analysis.sentiment == sentiment
+    assert -1.0 <= analysis.sentiment_score <= 1.0
+    if sentiment == "positive":
+        assert analysis.sentiment_score > 0
+    if sentiment == "negative":
+        assert analysis.sentiment_score < 0
+
+
+def test_evidence_is_truncated_to_two_hundred_characters(analyzer: LocalContentAnalyzer) -> None:
+    sentence = "Loan origination " + "with a very long explanation " * 20 + "ends here."
+    evidence = analyzer.analyze(sentence, None, [LENDING], {}).scores[0].evidence
+    assert len(evidence) == MAX_EVIDENCE_CHARS
+    assert evidence.startswith("Loan origination with a very long explanation")
+
+
+def test_content_hash_ignores_whitespace_only_changes() -> None:
+    text = "Loan origination,\n\n  faster."
+    assert content_hash(text) == content_hash("Loan origination, faster.")
+    assert content_hash(text) == hashlib.sha256(b"Loan origination, faster.").hexdigest()
+    assert content_hash(text) != content_hash("Loan origination, slower.")
+    assert content_hash("Café") == content_hash("Cafe\u0301")  # same text in two Unicode spellings
+
+
+def test_version_and_dimension_validation() -> None:
+    assert LocalContentAnalyzer.version == ANALYZER_VERSION == "local-lexical-1"
+    assert AnalysisDimension("custom", "Pricing", ["price", "fees"]).terms == ("price", "fees")
+    with pytest.raises(ValueError, match="kind"):
+        AnalysisDimension("mood", "Happy", ())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="name"):
+        AnalysisDimension("persona", " ", ())
+
+
+def test_thousands_of_pages_in_one_batch(analyzer: LocalContentAnalyzer) -> None:
+    pages = [(f"{LENDING_PAGE} Page {index}. {PAYMENTS_PAGE}", f"Title {index}") for index in range(300)]
+    results = analyzer.analyze_many(pages, DIMENSIONS * 5, BRANDS)
+    assert len(results) == 300
+    assert all(len(result.scores) == 20 for result in results)

@@ -1,0 +1,63 @@
+"""Test session set-up: a real PostgreSQL (embedded, in a test-only state folder) and a real,
+Postgres-backed Dagster instance. Nothing here mocks Dagster or the database.
+
+The environment is set before any cylvy_pipeline module loads, because the Dagster definitions read
+the project (and so the market partitions) at import time. Tests run the sample project scaled to a
+small generated keyword list so an end-to-end execution takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+TEST_KEYWORDS = 12
+_REPOSITORY = Path(__file__).resolve().parents[1]
+
+os.environ.setdefault("CYLVY_STATE_DIR", str(_REPOSITORY / ".cylvy" / "test"))
+os.environ["CYLVY_SAMPLE_KEYWORDS"] = str(TEST_KEYWORDS)
+os.environ.pop("CYLVY_PROJECT_DIR", None)
+os.environ.pop("CYLVY_SAMPLE_FAULTS", None)
+
+
+def _reset_embedded_databases() -> None:
+    """Start each session from empty databases (only ever the embedded, test-only server)."""
+    import psycopg
+    from psycopg import sql
+
+    from cylvy_pipeline.storage import database
+
+    if not database.uses_embedded_server():
+        return
+    server_url = database.database_urls().product
+    admin = psycopg.conninfo.make_conninfo(server_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in (database.PRODUCT_DATABASE, database.DAGSTER_DATABASE):
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def database_urls():
+    from cylvy_pipeline.environment import prepare_environment
+
+    _reset_embedded_databases()
+    return prepare_environment()
+
+
+@pytest.fixture(scope="session")
+def dagster_instance(database_urls):
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    yield instance
+    instance.dispose()
+
+
+@pytest.fixture
+def product_db(database_urls):
+    import psycopg
+
+    with psycopg.connect(database_urls.product) as conn:
+        yield conn

@@ -1,0 +1,82 @@
+"""The Dagster definitions load and the asset graph is exactly the seed's phase graph."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES, PHASES, downstream_of
+
+SEED_EDGES = {
+    ("keyword_metrics", "serp_collection"),
+    ("serp_collection", "company_enrichment_serp"),
+    ("serp_collection", "youtube_enrichment"),
+    ("serp_collection", "content_scraping"),
+    ("youtube_enrichment", "company_enrichment_youtube"),
+    ("company_enrichment_serp", "company_enrichment_youtube"),
+    ("content_scraping", "content_analysis"),
+    ("company_enrichment_serp", "content_analysis"),
+    ("youtube_enrichment", "content_analysis"),
+    ("content_analysis", "dsi_calculation"),
+    ("company_enrichment_youtube", "dsi_calculation"),
+}
+
+
+def test_phase_graph_is_the_seed_table():
+    assert {(d, p) for p, deps in PHASE_DEPENDENCIES.items() for d in deps} == SEED_EDGES
+    assert PHASES == (
+        "keyword_metrics", "serp_collection", "company_enrichment_serp", "youtube_enrichment",
+        "content_scraping", "company_enrichment_youtube", "content_analysis", "dsi_calculation",
+    )
+
+
+def test_asset_graph_equals_the_seed_edges():
+    from cylvy_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    assert keys == {dg.AssetKey(p) for p in PHASES}  # exact names, no prefix
+    edges = {
+        (parent.to_user_string(), key.to_user_string()) for key in keys for parent in graph.get(key).parent_keys
+    }
+    assert edges == SEED_EDGES
+
+
+def test_assets_share_one_group_and_the_market_partitions():
+    from cylvy_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.group_name == "market_analysis"
+        assert node.partitions_def.get_partition_keys() == ["US", "UK", "DE"]
+
+
+def test_every_phase_has_a_docstring_description():
+    from cylvy_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        assert len(graph.get(key).description or "") > 60, key
+
+
+def test_blocking_checks_cover_the_completeness_gates():
+    from cylvy_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k).blocking for k in graph.asset_check_keys}
+    assert checks == {
+        ("keyword_metrics", "every_keyword_has_metrics"): True,
+        ("serp_collection", "every_serp_fetched"): True,
+        ("company_enrichment_serp", "serp_domains_enriched"): True,
+        ("youtube_enrichment", "video_coverage"): False,
+        ("content_scraping", "pages_scraped"): True,
+        ("content_analysis", "pages_analysed"): True,
+        ("dsi_calculation", "dsi_values_consistent"): True,
+    }
+
+
+def test_downstream_of_follows_the_graph():
+    assert downstream_of(["company_enrichment_serp"]) == {
+        "company_enrichment_youtube", "content_analysis", "dsi_calculation",
+    }
+    assert downstream_of(["dsi_calculation"]) == set()

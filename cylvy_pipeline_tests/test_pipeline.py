@@ -1,0 +1,170 @@
+"""The eight phases materialized end-to-end by real Dagster runs on the Postgres-backed instance."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from cylvy_pipeline.execution import run_market
+from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.storage.tables import PHASE_TABLES, query_frame
+
+pytestmark = pytest.mark.slow
+
+
+def step_outcomes(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+    return {s.step_key: s.status.value for s in instance.get_run_step_stats(run_id) if s.step_key in PHASES}
+
+
+def rows_per_table(conn, execution_id: str) -> dict[str, int]:
+    return {
+        table: conn.execute(
+            f"SELECT count(*) FROM {table} WHERE pipeline_execution_id = %s", (execution_id,)
+        ).fetchone()[0]
+        for tables in PHASE_TABLES.values()
+        for table in tables
+    }
+
+
+def standardized_result(instance: dg.DagsterInstance, phase: str, market: str) -> dict:
+    record = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(phase), asset_partitions=[market]), limit=1
+    ).records[0]
+    return record.asset_materialization.metadata["standardized_result"].value
+
+
+@pytest.fixture(scope="module")
+def us_run(dagster_instance):
+    outcome = run_market(dagster_instance, "US")
+    assert outcome.success
+    return outcome
+
+
+def test_one_market_materializes_every_phase_with_rows(us_run, dagster_instance, product_db):
+    assert step_outcomes(dagster_instance, us_run.run_id) == dict.fromkeys(PHASES, "SUCCESS")
+    assert us_run.execution_id == us_run.run_id
+    counts = rows_per_table(product_db, us_run.execution_id)
+    assert all(count > 0 for count in counts.values()), counts
+    assert product_db.execute(
+        "SELECT count(DISTINCT market) FROM serp_results WHERE pipeline_execution_id = %s", (us_run.execution_id,)
+    ).fetchone()[0] == 1
+
+
+def test_materializations_carry_the_standardized_result(us_run, dagster_instance):
+    for phase in PHASES:
+        result = standardized_result(dagster_instance, phase, "US")
+        assert result["success"] is True, phase
+    assert standardized_result(dagster_instance, "keyword_metrics", "US")["keywords"] == 12
+    assert standardized_result(dagster_instance, "serp_collection", "US")["serp_requests"] == 36
+
+
+def test_dsi_is_bounded_and_names_real_companies(us_run, product_db):
+    top = query_frame(
+        product_db,
+        """SELECT company_domain, dsi, coverage, share FROM dsi_company
+           WHERE pipeline_execution_id = %s AND landscape = 'All' AND serp_type = 'organic' ORDER BY rank""",
+        (us_run.execution_id,),
+    )
+    assert len(top) > 5
+    assert top["dsi"].between(0, 1).all() and top["coverage"].le(1).all()
+    assert top["share"].sum() == pytest.approx(1.0)
+    assert top["company_domain"].str.endswith(".example").all()
+    assert top["dsi"].is_monotonic_decreasing
+
+
+def test_second_execution_adds_history_and_leaves_the_first_untouched(us_run, dagster_instance, product_db):
+    before = rows_per_table(product_db, us_run.execution_id)
+    first_serps = query_frame(
+        product_db, "SELECT * FROM serp_results WHERE pipeline_execution_id = %s ORDER BY keyword, serp_type, position",
+        (us_run.execution_id,),
+    )
+    failed_pages = product_db.execute(
+        "SELECT count(*) FROM scraped_pages WHERE pipeline_execution_id = %s AND status = 'failed'",
+        (us_run.execution_id,),
+    ).fetchone()[0]
+    second = run_market(dagster_instance, "US")
+    assert second.success and second.execution_id != us_run.execution_id
+    assert rows_per_table(product_db, us_run.execution_id) == before
+    second_serps = query_frame(
+        product_db, "SELECT * FROM serp_results WHERE pipeline_execution_id = %s ORDER BY keyword, serp_type, position",
+        (second.execution_id,),
+    )
+    # The simulated market is deterministic: the same seed gives the same rows.
+    pd.testing.assert_frame_equal(
+        first_serps.drop(columns=["pipeline_execution_id"]), second_serps.drop(columns=["pipeline_execution_id"])
+    )
+    # The second execution found every scraped page and every profile in the caches; only the pages
+    # that failed the first time are fetched again.
+    assert standardized_result(dagster_instance, "content_scraping", "US")["fetched_now"] == failed_pages
+    assert standardized_result(dagster_instance, "company_enrichment_serp", "US")["provider_calls"] == 0
+
+
+def test_markets_get_their_own_volumes_and_rankings(us_run, dagster_instance, product_db):
+    uk = run_market(dagster_instance, "UK")
+    assert uk.success
+
+    def top_companies(execution_id):
+        return query_frame(
+            product_db,
+            """SELECT company_domain, round(dsi::numeric, 6) AS dsi FROM dsi_company
+               WHERE pipeline_execution_id = %s AND landscape = 'All' AND serp_type = 'organic'
+               ORDER BY rank LIMIT 10""",
+            (execution_id,),
+        )
+
+    assert not top_companies(us_run.execution_id).equals(top_companies(uk.execution_id))
+    volumes = query_frame(
+        product_db,
+        """SELECT market, sum(search_volume) AS volume FROM keyword_metrics
+           WHERE pipeline_execution_id IN (%s, %s) GROUP BY market""",
+        (us_run.execution_id, uk.execution_id),
+    ).set_index("market")["volume"]
+    assert volumes["US"] != volumes["UK"]
+
+
+def test_one_phase_can_be_rematerialized_alone(us_run, dagster_instance, product_db):
+    alone = run_market(dagster_instance, "US", ["dsi_calculation"])
+    assert alone.success
+    assert step_outcomes(dagster_instance, alone.run_id) == {"dsi_calculation": "SUCCESS"}
+    counts = rows_per_table(product_db, alone.execution_id)
+    assert counts["dsi_company"] > 0 and counts["serp_results"] == 0  # read upstream, wrote only its own
+
+
+def test_a_provider_outage_fails_its_phase_and_nothing_downstream_runs(us_run, dagster_instance, monkeypatch):
+    monkeypatch.setenv("CYLVY_SAMPLE_FAULTS", "serp_collection=1.0")
+    failed = run_market(dagster_instance, "DE")
+    assert not failed.success
+    assert step_outcomes(dagster_instance, failed.run_id) == {
+        "keyword_metrics": "SUCCESS",
+        "serp_collection": "FAILURE",
+    }
+    failure = next(
+        e for e in dagster_instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    )
+    error, messages = failure.dagster_event.step_failure_data.error, []
+    while error is not None:  # Dagster wraps the last attempt's error in "Exceeded max_retries"
+        messages.append(error.message)
+        error = error.cause
+    assert any("simulated outage of the SERP provider" in m for m in messages), messages
+
+
+def test_transient_provider_failures_are_absorbed_by_retries(us_run, dagster_instance, monkeypatch):
+    monkeypatch.setenv(
+        "CYLVY_SAMPLE_FAULTS", "keyword_metrics=0.3,serp_collection=0.3,content_scraping=0.3,company_enrichment_serp=0.3"
+    )
+    outcome = run_market(dagster_instance, "DE")
+    assert outcome.success
+    assert step_outcomes(dagster_instance, outcome.run_id) == dict.fromkeys(PHASES, "SUCCESS")
+
+
+def test_a_youtube_outage_degrades_instead_of_failing(us_run, dagster_instance, monkeypatch):
+    monkeypatch.setenv("CYLVY_SAMPLE_FAULTS", "youtube_enrichment=1.0")
+    outcome = run_market(dagster_instance, "UK")
+    assert outcome.success
+    result = standardized_result(dagster_instance, "youtube_enrichment", "UK")
+    assert result["degraded"] is True and result["videos_enriched"] == 0
+    check = dagster_instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [dg.AssetCheckKey(dg.AssetKey("youtube_enrichment"), "video_coverage")]
+    )
+    assert check

@@ -1,0 +1,97 @@
+"""Migrations and run-scoped writes on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import pytest
+
+from cylvy_pipeline.storage.migrations import apply_migrations
+from cylvy_pipeline.storage.tables import (
+    MissingUpstreamOutput,
+    latest_output_execution,
+    read_latest_rows,
+    read_rows,
+    write_phase_output,
+)
+
+
+def _schema(conn) -> list[tuple]:
+    return conn.execute(
+        """SELECT table_name, column_name, data_type FROM information_schema.columns
+           WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"""
+    ).fetchall()
+
+
+def test_migrations_apply_once_and_rerun_changes_nothing(database_urls, product_db):
+    before = _schema(product_db)
+    assert apply_migrations(database_urls.product) == []
+    assert apply_migrations(database_urls.product) == []
+    assert _schema(product_db) == before
+    assert product_db.execute("SELECT version FROM schema_migrations").fetchall() == [("0001",)]
+
+
+def test_phase_status_table_matches_the_seed_contract(product_db):
+    columns = {name for table, name, _ in _schema(product_db) if table == "pipeline_phase_status"}
+    assert {
+        "id", "pipeline_execution_id", "phase_name", "status", "started_at", "completed_at", "result_data",
+        "error_message", "created_at", "updated_at",
+    } <= columns
+    with pytest.raises(Exception, match="pipeline_phase_status_status_check"):
+        with product_db.transaction():
+            product_db.execute(
+                "INSERT INTO pipeline_phase_status (pipeline_execution_id, phase_name, status) VALUES (%s, 'x', 'done')",
+                (str(uuid.uuid4()),),
+            )
+
+
+def _metrics_frame(volume: int | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "keyword": ["payments hub"], "category": ["Payments"], "jtbd_stage": [None], "is_brand": [False],
+            "search_volume": pd.array([volume], dtype="Int64"), "competition": [None],
+            "competition_index": pd.array([None], dtype="Int64"), "low_top_of_page_bid": [None],
+            "high_top_of_page_bid": [None], "metrics_missing": [volume is None],
+        }
+    )
+
+
+def test_an_execution_never_overwrites_another_and_reruns_replace_their_own(product_db):
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    market = "ZZ"  # a market no pipeline test uses
+    write_phase_output(product_db, phase="keyword_metrics", execution_id=first, market=market,
+                       dagster_run_id="run-1", frames={"keyword_metrics": _metrics_frame(100)})
+    write_phase_output(product_db, phase="keyword_metrics", execution_id=second, market=market,
+                       dagster_run_id="run-2", frames={"keyword_metrics": _metrics_frame(None)})
+    # A retry of the second execution replaces its own rows only.
+    write_phase_output(product_db, phase="keyword_metrics", execution_id=second, market=market,
+                       dagster_run_id="run-3", frames={"keyword_metrics": _metrics_frame(300)})
+
+    assert read_rows(product_db, "keyword_metrics", execution_id=first, market=market)["search_volume"].tolist() == [100]
+    assert read_rows(product_db, "keyword_metrics", execution_id=second, market=market)["search_volume"].tolist() == [300]
+    assert str(latest_output_execution(product_db, "keyword_metrics", market)) == second
+    assert read_latest_rows(product_db, "keyword_metrics", "keyword_metrics", market)["search_volume"].tolist() == [300]
+
+
+def test_missing_volume_is_stored_as_null_not_zero(product_db):
+    execution = str(uuid.uuid4())
+    write_phase_output(product_db, phase="keyword_metrics", execution_id=execution, market="ZY",
+                       dagster_run_id="run", frames={"keyword_metrics": _metrics_frame(None)})
+    assert product_db.execute(
+        "SELECT search_volume, metrics_missing FROM keyword_metrics WHERE pipeline_execution_id = %s", (execution,)
+    ).fetchall() == [(None, True)]
+
+
+def test_reading_a_phase_that_never_ran_names_what_to_do(product_db):
+    with pytest.raises(MissingUpstreamOutput) as error:
+        read_latest_rows(product_db, "content_analysis", "content_analyses", "XX")
+    assert str(error.value) == (
+        "content_analysis has no output for market XX yet; materialize content_analysis for XX first"
+    )
+
+
+def test_a_phase_must_write_exactly_its_tables(product_db):
+    with pytest.raises(ValueError, match=r"keyword_metrics writes exactly \['keyword_metrics'\]"):
+        write_phase_output(product_db, phase="keyword_metrics", execution_id=str(uuid.uuid4()), market="ZZ",
+                           dagster_run_id="run", frames={})
