@@ -1,4 +1,4 @@
-"""``cylvy-pipeline``: run the pipeline, open the Dagster UI, and manage the database.
+"""cylvy-pipeline: run the pipeline, open the Dagster UI, and manage the database.
 
 User mistakes print one line on stderr and exit with status 2; a pipeline failure exits with 1.
 """
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import ProjectConfigError
+from cylvy_pipeline.providers.sample.faults import parse_fault_spec
 
 
 class UsageError(Exception):
@@ -43,6 +44,7 @@ def command_run(args: argparse.Namespace) -> int:
             f"--market: {unknown[0]!r} is not a market of project {project.name!r} — use one of {', '.join(project.markets)}"
         )
     phases = _phase_selection(args.select, project.enabled_phases)
+    parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", ""))  # a typo fails now, not mid-run
     instance = execution.open_instance()
     failures = 0
     for market in markets:

@@ -46,6 +46,10 @@ def _reconstructable_job() -> dg.ReconstructableJob:
     return dg.reconstructable(definitions.market_pipeline)
 
 
+# The run's own log (in the UI and the event log) keeps every event; the terminal shows warnings only.
+_QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def run_market(
     instance: dg.DagsterInstance, market: str, phases: Sequence[str] = PHASES
 ) -> MarketRun:
@@ -55,6 +59,7 @@ def run_market(
         instance=instance,
         tags={"dagster/partition": market},
         asset_selection=[dg.AssetKey(p) for p in phases],
+        run_config=_QUIET_CONSOLE,
     )
     run = instance.get_run_by_id(result.run_id)
     return MarketRun(market, result.run_id, run.root_run_id or run.run_id, result.success)

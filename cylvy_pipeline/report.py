@@ -41,7 +41,11 @@ def top_organic_companies(execution_id: str, market: str, n: int = 10) -> pd.Dat
 def market_report(instance: dg.DagsterInstance, outcome: MarketRun) -> str:
     verdict = "completed" if outcome.success else "FAILED"
     lines = [f"== {outcome.market}: execution {outcome.execution_id} (run {outcome.run_id}) {verdict}"]
-    lines.append(phase_outcomes(instance, outcome.run_id).to_string(index=False))
+    phases = phase_outcomes(instance, outcome.run_id)
+    lines.append(phases.to_string(index=False))
+    failed = phases.loc[phases["outcome"] == "failure", "phase"].tolist()
+    if failed:
+        lines.append(f"Failed phase(s) in {outcome.market}: {', '.join(failed)}")
     top = top_organic_companies(outcome.execution_id, outcome.market)
     if len(top):
         lines.append(f"Top {len(top)} companies by organic DSI ({outcome.market}, all keywords):")

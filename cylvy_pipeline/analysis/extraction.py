@@ -40,6 +40,9 @@ _WHITESPACE_RUN = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 _log = logging.getLogger(__name__)
+# trafilatura warns ("discarding data") for every page whose main text it rejects; the scraping phase
+# records those pages as failed with a reason, so the warning is noise in the run logs.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)

@@ -269,12 +269,17 @@ def content_analysis_asset(
         pages = read_latest_rows(conn, "content_scraping", "scraped_pages", market)
         videos = read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market)
         items = content_analysis.content_items(pages, caches.page_texts(conn, pages["normalized_url"]), videos)
-        hashes = items["text"].map(content_analysis.content_hash)
+        dimensions = content_analysis.analysis_dimensions(loaded)
+        brands = content_analysis.brand_terms(loaded)
         output = content_analysis.analyze_content(
             items,
-            content_analysis.analysis_dimensions(loaded),
-            content_analysis.brand_terms(loaded),
-            caches.cached_analyses(conn, hashes.unique().tolist(), analyzer.version),
+            dimensions,
+            brands,
+            caches.cached_analyses(
+                conn,
+                items["text"].map(content_analysis.content_hash).unique().tolist(),
+                content_analysis.analysis_version(analyzer, dimensions, brands),
+            ),
             analyzer,
             now=_now(),
         )

@@ -9,6 +9,8 @@ a result.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -43,6 +45,17 @@ def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
 
 def brand_terms(project: Project) -> dict[str, list[str]]:
     return {c.name: [c.name, *c.domains] for c in (project.client, *project.competitors)}
+
+
+def analysis_version(
+    analyzer: LocalContentAnalyzer, dimensions: Sequence[AnalysisDimension], brands: Mapping[str, Sequence[str]]
+) -> str:
+    """The cache version of an analysis: the analyzer's version plus a fingerprint of what it scored
+    against, so editing a persona or a competitor invalidates the cached analyses it affects."""
+    fingerprint = hashlib.sha256(
+        json.dumps([[dataclasses.astuple(d) for d in dimensions], sorted(brands.items())], default=list).encode()
+    ).hexdigest()[:12]
+    return f"{analyzer.version}+{fingerprint}"
 
 
 def _to_json(analysis: ContentAnalysis) -> dict:
@@ -88,6 +101,7 @@ def analyze_content(
     now: datetime,
 ) -> PhaseOutput:
     """Analyse ``items`` (see :func:`content_items`), reusing cached analyses of identical content."""
+    version = analysis_version(analyzer, dimensions, brands)
     items = items.assign(content_hash=items["text"].map(content_hash))
     cache = {h: _from_json(r) for h, r in zip(cached_analyses["content_hash"], cached_analyses["result"], strict=True)}
     new_cache_rows, failures = [], []
@@ -103,7 +117,7 @@ def analyze_content(
             continue
         analyses[row.content_hash] = analysis
         new_cache_rows.append(
-            {"content_hash": row.content_hash, "analyzer_version": analyzer.version,
+            {"content_hash": row.content_hash, "analyzer_version": version,
              "result": _to_json(analysis), "analyzed_at": now}
         )
 
@@ -113,7 +127,7 @@ def analyze_content(
             "url": done["url"],
             "content_kind": done["content_kind"],
             "content_hash": done["content_hash"],
-            "analyzer_version": analyzer.version,
+            "analyzer_version": version,
             "persona_relevance": [analyses[h].persona_relevance for h in done["content_hash"]],
             "sentiment": [analyses[h].sentiment for h in done["content_hash"]],
             "sentiment_score": [analyses[h].sentiment_score for h in done["content_hash"]],
@@ -141,7 +155,7 @@ def analyze_content(
         "analysis_coverage": round(coverage(len(table), len(items)), 4),
         "analysed_now": len(new_cache_rows),
         "cache_hits": int(table["from_cache"].sum()),
-        "analyzer_version": analyzer.version,
+        "analyzer_version": version,
         "mean_persona_relevance": round(float(table["persona_relevance"].mean()), 4) if len(table) else None,
     }
     if failures:
