@@ -80,3 +80,19 @@ def test_downstream_of_follows_the_graph():
         "company_enrichment_youtube", "content_analysis", "dsi_calculation",
     }
     assert downstream_of(["dsi_calculation"]) == set()
+
+
+def test_dagster_validates_the_code_location(database_urls):
+    """`dagster definitions validate` loads workspace.yaml the way the UI and daemon do."""
+    import os
+    import subprocess
+    import sys
+
+    from cylvy_pipeline.environment import WORKSPACE_YAML
+
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", str(WORKSPACE_YAML)],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation successful" in result.stdout + result.stderr
