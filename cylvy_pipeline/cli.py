@@ -49,9 +49,54 @@ def command_run(args: argparse.Namespace) -> int:
     failures = 0
     for market in markets:
         outcome = execution.run_market(instance, market, phases)
-        print(report.market_report(instance, outcome))
+        with _product_connection() as conn:
+            print(report.execution_report(conn, outcome.execution_id))
         failures += not outcome.success
     return 1 if failures else 0
+
+
+def _product_connection():
+    import psycopg
+
+    from cylvy_pipeline.environment import prepare_environment
+
+    return psycopg.connect(prepare_environment().product)
+
+
+def command_reexecute(args: argparse.Namespace) -> int:
+    from cylvy_pipeline import execution, report
+
+    instance = execution.open_instance()
+    outcome = execution.reexecute_from_failure(instance, args.run_id)
+    with _product_connection() as conn:
+        print(report.execution_report(conn, outcome.execution_id))
+    return 0 if outcome.success else 1
+
+
+def command_status(args: argparse.Namespace) -> int:
+    from cylvy_pipeline import report
+    from cylvy_pipeline.status.summary import latest_execution_id
+
+    with _product_connection() as conn:
+        execution_id = args.execution_id or latest_execution_id(conn)
+        if execution_id is None:
+            raise UsageError("status: no pipeline executions yet — start one with `cylvy-pipeline run`")
+        try:
+            print(report.execution_report(conn, str(execution_id), with_top_companies=False))
+        except LookupError as error:
+            raise UsageError(f"status: {error}") from None
+    return 0
+
+
+def command_sync(args: argparse.Namespace) -> int:
+    from cylvy_pipeline import execution
+    from cylvy_pipeline.status.sync import sync
+
+    instance = execution.open_instance()
+    with _product_connection() as conn:
+        outcome = sync(instance, conn, None)
+    print(f"synced {len(outcome.executions)} executions; {outcome.changed_rows} rows changed")
+    return 0
 
 
 def command_dev(args: argparse.Namespace) -> int:
@@ -106,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=3000)
     dev.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
     dev.set_defaults(handler=command_dev)
+
+    reexecute = commands.add_parser("reexecute", help="re-execute a failed run from failure (same execution)")
+    reexecute.add_argument("run_id", metavar="RUN_ID")
+    reexecute.set_defaults(handler=command_reexecute)
+
+    status = commands.add_parser("status", help="phase table and summary of an execution (default: latest)")
+    status.add_argument("execution_id", nargs="?", metavar="EXECUTION_ID")
+    status.set_defaults(handler=command_status)
+
+    sync = commands.add_parser("sync", help="reconcile pipeline_phase_status from Dagster's records")
+    sync.set_defaults(handler=command_sync)
 
     db = commands.add_parser("db", help="the product database")
     db.add_argument("db_command", choices=["migrate", "url", "stop"])

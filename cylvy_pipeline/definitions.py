@@ -8,12 +8,16 @@ from cylvy_pipeline.defs.assets import PHASE_ASSETS
 from cylvy_pipeline.defs.checks import PHASE_CHECKS
 from cylvy_pipeline.defs.jobs import market_pipeline_job
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource, SampleMarketResource
+from cylvy_pipeline.defs.schedules import PIPELINE_SCHEDULES
+from cylvy_pipeline.defs.sensors import PIPELINE_SENSORS
 from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
 
 defs = dg.Definitions(
     assets=PHASE_ASSETS,
     asset_checks=PHASE_CHECKS,
     jobs=[market_pipeline_job],
+    schedules=PIPELINE_SCHEDULES,
+    sensors=PIPELINE_SENSORS,
     resources={
         "project": ProjectResource(project_dir=configured_project_dir(), keyword_count=configured_keyword_count()),
         "database": PostgresResource(),

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
 from cylvy_pipeline.environment import prepare_environment
+from cylvy_pipeline.status.live import LiveStatusSync
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
@@ -24,6 +26,15 @@ class MarketRun:
     run_id: str
     execution_id: str
     success: bool
+
+
+PROJECT_TAG = "cylvy/project_dir"
+KEYWORDS_TAG = "cylvy/keyword_count"
+
+
+def project_tags() -> dict[str, str]:
+    """Tags that record which project a run was made for, so a re-execution can serve the same one."""
+    return {PROJECT_TAG: os.environ.get("CYLVY_PROJECT_DIR", ""), KEYWORDS_TAG: os.environ.get("CYLVY_SAMPLE_KEYWORDS", "")}
 
 
 def configure_project(project_dir: str | None, keyword_count: int | None) -> Project:
@@ -46,33 +57,58 @@ def _reconstructable_job() -> dg.ReconstructableJob:
     return dg.reconstructable(definitions.market_pipeline)
 
 
-# The run's own log (in the UI and the event log) keeps every event; the terminal shows warnings only.
-_QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The run's own log (in the UI and the event log) keeps every event; the terminal shows the status table.
+_QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_market(
-    instance: dg.DagsterInstance, market: str, phases: Sequence[str] = PHASES
-) -> MarketRun:
-    """Materialize ``phases`` for ``market`` in-process and wait for the run to end."""
-    result = dg.execute_job(
-        _reconstructable_job(),
-        instance=instance,
-        tags={"dagster/partition": market},
-        asset_selection=[dg.AssetKey(p) for p in phases],
-        run_config=_QUIET_CONSOLE,
-    )
+def run_market(instance: dg.DagsterInstance, market: str, phases: Sequence[str] = PHASES) -> MarketRun:
+    """Materialize ``phases`` for ``market`` in-process and wait for the run to end.
+
+    ``pipeline_phase_status`` follows the run live (synced every half second) and is final on return.
+    """
+    with LiveStatusSync(prepare_environment().product, updated_after=datetime.now(UTC) - timedelta(seconds=1)):
+        result = dg.execute_job(
+            _reconstructable_job(),
+            instance=instance,
+            tags={"dagster/partition": market, **project_tags()},
+            asset_selection=[dg.AssetKey(p) for p in phases],
+            run_config=_QUIET_CONSOLE,
+        )
     run = instance.get_run_by_id(result.run_id)
     return MarketRun(market, result.run_id, run.root_run_id or run.run_id, result.success)
+
+
+class NothingToReexecute(ValueError):
+    """The run cannot be re-executed from failure (unknown, still running, or it succeeded)."""
 
 
 def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketRun:
     """Re-execute a failed run from its failed steps; the execution (root run) stays the same."""
     parent = instance.get_run_by_id(run_id)
-    result = dg.execute_job(
-        _reconstructable_job(),
-        instance=instance,
-        reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
-    )
+    if parent is None:
+        raise NothingToReexecute(f"reexecute: there is no run {run_id!r}")
+    if parent.status == dg.DagsterRunStatus.SUCCESS:
+        raise NothingToReexecute(f"reexecute: nothing to re-execute, run {run_id} succeeded")
+    if not parent.is_finished:
+        raise NothingToReexecute(f"reexecute: run {run_id} is still {parent.status.value.lower()}; wait for it to end")
+    # The job is rebuilt from the code location: serve the project the run was made for.
+    if PROJECT_TAG in parent.tags:
+        count = parent.tags.get(KEYWORDS_TAG)
+        configure_project(parent.tags[PROJECT_TAG] or None, int(count) if count else None)
+    with LiveStatusSync(prepare_environment().product, updated_after=datetime.now(UTC) - timedelta(seconds=1)):
+        result = dg.execute_job(
+            _reconstructable_job(),
+            instance=instance,
+            reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
+            # execute_job carries neither the parent's tags nor the lineage tags the UI sets on a
+            # re-execution; the partition tag says which market, the root tag which execution.
+            tags={
+                **{k: v for k, v in parent.tags.items() if k == "dagster/partition" or not k.startswith("dagster/")},
+                "dagster/root_run_id": parent.root_run_id or parent.run_id,
+                "dagster/parent_run_id": parent.run_id,
+            },
+            run_config=parent.run_config,
+        )
     return MarketRun(
         parent.tags.get("dagster/partition", "?"), result.run_id, parent.root_run_id or parent.run_id, result.success
     )

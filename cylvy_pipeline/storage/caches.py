@@ -56,9 +56,12 @@ def upsert_cache(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> i
 
 
 def fresh_company_profiles(conn: psycopg.Connection, freshness_days: int) -> pd.DataFrame:
+    """Profiles a source knew and that are still fresh. A domain the source had no record of (named
+    from the domain, low confidence) is asked about again by the next execution, like a failed scrape."""
     return query_frame(
         conn,
-        "SELECT * FROM company_profiles WHERE enriched_at > now() - make_interval(days => %s)",
+        """SELECT * FROM company_profiles
+           WHERE enriched_at > now() - make_interval(days => %s) AND confidence >= 0.5""",
         (freshness_days,),
     )
 

@@ -1,0 +1,166 @@
+"""Keep ``pipeline_executions`` and ``pipeline_phase_status`` true to Dagster's records.
+
+One code path serves the status-sync sensor, the ``sync`` command and ``run``: find the executions whose
+runs changed, derive every phase's status from the event log, and upsert the rows in one short
+transaction. Upserts only touch rows whose content changed, so syncing is idempotent and safe any time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import dagster as dg
+import psycopg
+
+from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.status.derive import (
+    IN_FLIGHT_RUN_STATUSES,
+    PhaseStatus,
+    RunRecord,
+    derive_phase_statuses,
+    execution_status,
+    summarize,
+)
+from cylvy_pipeline.status.records import read_run
+
+PIPELINE_JOB = "market_pipeline"
+ROOT_RUN_TAG = "dagster/root_run_id"
+PARTITION_TAG = "dagster/partition"
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    executions: tuple[str, ...]  # execution ids synced
+    changed_rows: int
+    cursor: datetime | None  # the newest run update seen (the sensor's next starting point)
+
+
+def is_pipeline_run(run: dg.DagsterRun) -> bool:
+    """A run of the phases for one market: the pipeline job, or an ad-hoc materialization from the UI."""
+    if PARTITION_TAG not in run.tags:
+        return False
+    if run.job_name == PIPELINE_JOB:
+        return True
+    selected = {k.to_user_string() for k in run.asset_selection or ()}
+    return run.job_name.startswith("__ASSET_JOB") and bool(selected & set(PHASES))
+
+
+def execution_id_of(run: dg.DagsterRun) -> str:
+    return run.root_run_id or run.run_id
+
+
+def execution_runs(instance: dg.DagsterInstance, execution_id: str) -> list[dg.RunRecord]:
+    """The root run and its re-executions, oldest first."""
+    records = list(instance.get_run_records(dg.RunsFilter(run_ids=[execution_id])))
+    records += instance.get_run_records(dg.RunsFilter(tags={ROOT_RUN_TAG: execution_id}))
+    return sorted({r.dagster_run.run_id: r for r in records}.values(), key=lambda r: r.create_timestamp)
+
+
+def changed_executions(instance: dg.DagsterInstance, updated_after: datetime | None) -> tuple[set[str], datetime | None]:
+    """Executions with a run updated after the cursor, plus every execution with a run in flight
+    (a run's record does not change on step events, so in-flight runs are always looked at)."""
+    changed = list(instance.get_run_records(dg.RunsFilter(updated_after=updated_after)))
+    in_flight = instance.get_run_records(
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_FLIGHT_RUN_STATUSES])
+    )
+    newest = max((r.update_timestamp for r in changed), default=updated_after)
+    executions = {execution_id_of(r.dagster_run) for r in [*changed, *in_flight] if is_pipeline_run(r.dagster_run)}
+    return executions, newest
+
+
+def sync_executions(instance: dg.DagsterInstance, conn: psycopg.Connection, execution_ids: Iterable[str]) -> int:
+    """Derive and upsert the given executions in one transaction. Returns the number of rows changed."""
+    changed = 0
+    with conn.transaction():
+        for execution_id in sorted(set(execution_ids)):
+            records = execution_runs(instance, execution_id)
+            if not records:
+                continue
+            runs = [read_run(instance, r.dagster_run) for r in records]
+            phases = derive_phase_statuses(runs)
+            changed += _upsert_phases(conn, execution_id, records[0].dagster_run.tags[PARTITION_TAG], phases)
+            changed += _upsert_execution(conn, execution_id, records, runs, phases)
+    return changed
+
+
+def sync(instance: dg.DagsterInstance, conn: psycopg.Connection, updated_after: datetime | None = None) -> SyncOutcome:
+    """Sync every execution that changed since ``updated_after`` (None: every execution ever)."""
+    executions, newest = changed_executions(instance, updated_after)
+    changed = sync_executions(instance, conn, executions)
+    return SyncOutcome(tuple(sorted(executions)), changed, newest)
+
+
+_UPSERT_PHASE = """
+INSERT INTO pipeline_phase_status AS s
+    (pipeline_execution_id, phase_name, status, started_at, completed_at, result_data, error_message,
+     market, dagster_run_id, attempts)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (pipeline_execution_id, phase_name) DO UPDATE SET
+    status = EXCLUDED.status, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
+    result_data = EXCLUDED.result_data, error_message = EXCLUDED.error_message, market = EXCLUDED.market,
+    dagster_run_id = EXCLUDED.dagster_run_id, attempts = EXCLUDED.attempts, updated_at = clock_timestamp()
+WHERE (s.status, s.started_at, s.completed_at, s.result_data, s.error_message, s.dagster_run_id, s.attempts)
+    IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.started_at, EXCLUDED.completed_at, EXCLUDED.result_data,
+                      EXCLUDED.error_message, EXCLUDED.dagster_run_id, EXCLUDED.attempts)
+"""
+
+
+def _upsert_phases(conn: psycopg.Connection, execution_id: str, market: str, phases: Sequence[PhaseStatus]) -> int:
+    changed = 0
+    # One statement per phase, in the seed's order: clock_timestamp() then gives new rows distinct,
+    # increasing created_at values, which the seed's monitoring query orders by.
+    for p in phases:
+        cursor = conn.execute(
+            _UPSERT_PHASE,
+            (execution_id, p.phase, p.status, p.started_at, p.completed_at, json.dumps(p.result_data, default=str),
+             p.error_message, market, p.dagster_run_id, p.attempts),
+        )
+        changed += cursor.rowcount
+    return changed
+
+
+_UPSERT_EXECUTION = """
+INSERT INTO pipeline_executions AS e
+    (id, market, status, started_at, completed_at, run_config, selection, dagster_run_ids, summary)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET
+    status = EXCLUDED.status, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
+    run_config = EXCLUDED.run_config, selection = EXCLUDED.selection, dagster_run_ids = EXCLUDED.dagster_run_ids,
+    summary = EXCLUDED.summary, updated_at = clock_timestamp()
+WHERE (e.status, e.completed_at, e.dagster_run_ids, e.summary)
+    IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.completed_at, EXCLUDED.dagster_run_ids, EXCLUDED.summary)
+"""
+
+
+def _timestamp(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, tz=UTC)
+
+
+def _upsert_execution(
+    conn: psycopg.Connection,
+    execution_id: str,
+    records: Sequence[dg.RunRecord],
+    runs: Sequence[RunRecord],
+    phases: Sequence[PhaseStatus],
+) -> int:
+    root = records[0].dagster_run
+    status = execution_status(phases, runs[-1])
+    selection = [p for p in PHASES if any(p in r.planned for r in runs)]
+    cursor = conn.execute(
+        _UPSERT_EXECUTION,
+        (
+            execution_id,
+            root.tags[PARTITION_TAG],
+            status,
+            _timestamp(records[0].start_time) or records[0].create_timestamp,
+            None if status == "running" else _timestamp(records[-1].end_time),
+            json.dumps({"run_config": root.run_config, "tags": dict(root.tags), "job": root.job_name}, default=str),
+            json.dumps(selection),
+            [r.dagster_run.run_id for r in records],
+            json.dumps(summarize(phases), default=str),
+        ),
+    )
+    return cursor.rowcount
