@@ -59,5 +59,5 @@ def dagster_instance(database_urls):
 def product_db(database_urls):
     import psycopg
 
-    with psycopg.connect(database_urls.product) as conn:
+    with psycopg.connect(database_urls.product, autocommit=True) as conn:
         yield conn

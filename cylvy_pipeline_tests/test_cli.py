@@ -83,7 +83,6 @@ def test_bad_project_input_is_one_line_and_stores_nothing(broken_project, breaka
     else:
         assert lines[0].startswith("cylvy-pipeline: project.yaml ")
         assert "Traceback" not in result.stderr
-    product_db.rollback()
     assert stored_rows(product_db) == before
 
 
