@@ -13,8 +13,10 @@ from cylvy_pipeline.status.derive import RunRecord, StepRecord
 ET = dg.DagsterEventType
 _EVENT_TYPES = {
     ET.STEP_START, ET.STEP_RESTARTED, ET.STEP_UP_FOR_RETRY, ET.STEP_SUCCESS, ET.STEP_FAILURE,
-    ET.ASSET_MATERIALIZATION, ET.ASSET_CHECK_EVALUATION, ET.RUN_FAILURE, ET.RUN_CANCELED,
+    ET.ASSET_MATERIALIZATION, ET.ASSET_CHECK_EVALUATION, ET.RUN_FAILURE, ET.RUN_CANCELED, ET.ENGINE_EVENT,
 }
+# Engine events that explain a run's death (the code server saw its run worker killed).
+_WORKER_DEATH = re.compile(r"terminated by signal|died|crashed", re.IGNORECASE)
 # Dagster's own wrappers around the error a phase raised: the user-facing cause is inside them.
 _WRAPPER_MESSAGES = ("Exceeded max_retries", "Error occurred while executing", "Execution of step")
 _CLASS_PREFIX = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Failure|Output)): ")
@@ -29,6 +31,20 @@ def user_facing_error(error) -> str:
         error = error.cause or getattr(error, "context", None)
     chosen = next((m for m in messages if not m.startswith(_WRAPPER_MESSAGES)), messages[0] if messages else "")
     return _CLASS_PREFIX.sub("", chosen).splitlines()[0] if chosen else "unknown error"
+
+
+# Run monitoring reports a dead worker as "Detected run worker status CheckRunHealthResult(status=...,
+# msg='<the launcher's message>', ...). Marking run ... as failed."; the launcher's message is the reason.
+_HEALTH_MESSAGE = re.compile(r"msg='([^']*)'")
+
+
+def run_failure_reason(message: str | None) -> str | None:
+    """Why a run failed, in a line: the run worker's health message when run monitoring failed it."""
+    if not message:
+        return None
+    if match := _HEALTH_MESSAGE.search(message):
+        return match.group(1)
+    return message.strip().splitlines()[0]
 
 
 def phase_of_step(step_key: str | None) -> str | None:
@@ -59,14 +75,18 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
                 check_steps.setdefault(owner, set()).add(key)
 
     state: dict[str, dict] = {p: {"attempts": 0, "check_steps_done": set()} for p in planned}
-    failure_reason = None
+    failure_reason = worker_death = None
     for entry in instance.all_logs(run.run_id, of_type=_EVENT_TYPES):
         event = entry.dagster_event
         if event is None:
             continue
         kind = event.event_type
         if kind == ET.RUN_FAILURE:
-            failure_reason = entry.user_message or failure_reason
+            failure_reason = run_failure_reason(event.message or entry.user_message) or failure_reason
+            continue
+        if kind == ET.ENGINE_EVENT:
+            if event.message and _WORKER_DEATH.search(event.message):
+                worker_death = run_failure_reason(event.message.removeprefix("[DagsterApiServer] "))
             continue
         phase = phase_of_step(event.step_key)
         if phase not in state:
@@ -119,4 +139,4 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
         )
         for phase, s in state.items()
     }
-    return RunRecord(run.run_id, run.status.value, frozenset(planned), steps, failure_reason)
+    return RunRecord(run.run_id, run.status.value, frozenset(planned), steps, worker_death or failure_reason)

@@ -1,0 +1,105 @@
+"""The Dagster UI and daemon for real: the asset graph over GraphQL, a materialization launched through
+the GraphQL client and followed in pipeline_phase_status by the sync sensor, a run worker killed with
+SIGKILL mid-phase, and the lineage page rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster_graphql import DagsterGraphQLClient
+
+from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.run_launcher import run_worker_pid
+from cylvy_pipeline_tests.dagster_ui import chromium, dagster_dev, graphql, wait_for
+from cylvy_pipeline_tests.test_definitions import SEED_EDGES
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory, database_urls):
+    log = tmp_path_factory.mktemp("dagster-dev") / "dagster-dev.log"
+    with dagster_dev(log) as base_url:
+        yield base_url
+
+
+def phase_statuses(conn, execution_id: str) -> dict[str, str]:
+    return dict(conn.execute(
+        "SELECT phase_name, status FROM pipeline_phase_status WHERE pipeline_execution_id = %s", (execution_id,)
+    ).fetchall())
+
+
+def launch(base_url: str, market: str, run_config: dict | None = None) -> str:
+    port = int(base_url.rsplit(":", 1)[1])
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    return client.submit_job_execution(
+        "market_pipeline", repository_location_name="cylvy_pipeline", repository_name="__repository__",
+        tags={"dagster/partition": market}, run_config=run_config or {},
+    )
+
+
+def test_graphql_shows_the_eight_phases_with_the_seed_edges(ui):
+    nodes = graphql(ui, "{ assetNodes { assetKey { path } groupName partitionKeys dependencyKeys { path } } }")
+    nodes = nodes["assetNodes"]
+    assert sorted(n["assetKey"]["path"][0] for n in nodes) == sorted(PHASES)
+    assert {n["groupName"] for n in nodes} == {"market_analysis"}
+    assert all(n["partitionKeys"] == ["US", "UK", "DE"] for n in nodes)
+    edges = {(d["path"][0], n["assetKey"]["path"][0]) for n in nodes for d in n["dependencyKeys"]}
+    assert edges == SEED_EDGES
+
+
+def test_a_launched_materialization_ends_with_eight_completed_phases(ui, product_db):
+    run_id = launch(ui, "DE")
+    statuses = wait_for(
+        lambda: (s := phase_statuses(product_db, run_id)) and set(s.values()) == {"completed"} and len(s) == 8 and s,
+        timeout_s=240, interval_s=1, what="eight completed phases in pipeline_phase_status",
+    )
+    assert list(statuses) and set(statuses) == set(PHASES)
+
+
+def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents(ui, dagster_instance, product_db):
+    # Slow provider calls keep content_scraping busy long enough to kill its worker in the middle.
+    run_id = launch(ui, "UK", {"resources": {"market_data": {"config": {"latency_ms": 400}}}})
+    wait_for(
+        lambda: phase_statuses(product_db, run_id).get("content_scraping") == "running",
+        timeout_s=240, interval_s=0.5, what="content_scraping to be running",
+    )
+    pid = run_worker_pid(dagster_instance, run_id)
+    assert pid is not None and pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+
+    final = wait_for(
+        lambda: (s := phase_statuses(product_db, run_id)) and not {"running", "pending"} & set(s.values()) and s,
+        timeout_s=90, interval_s=1, what="no phase left running or pending after the kill",
+    )
+    assert final["content_scraping"] == "failed"
+    assert final["content_analysis"] == "blocked" and final["dsi_calculation"] == "blocked"
+    assert dagster_instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+    error = product_db.execute(
+        """SELECT result_data->>'error' FROM pipeline_phase_status
+           WHERE pipeline_execution_id = %s AND phase_name = 'content_scraping'""", (run_id,),
+    ).fetchone()[0]
+    assert "SIGKILL" in error or "died" in error, error
+
+
+def test_the_lineage_page_renders_all_eight_assets(ui, tmp_path):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    url = f"{ui}/asset-groups/market_analysis/lineage"
+    dom = chromium("--dump-dom", url, user_data_dir=tmp_path / "profile-dom")
+    missing = [p for p in PHASES if p not in dom]
+    assert not missing, f"not in the rendered lineage page: {missing}"
+    screenshot = ARTIFACTS / "asset-lineage.png"
+    chromium(f"--screenshot={screenshot}", url, user_data_dir=tmp_path / "profile-shot")
+    assert screenshot.exists() and screenshot.stat().st_size > 10_000
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _chromium_installed():
+    if shutil.which("chromium") is None:
+        pytest.fail("Debian chromium is required for the UI tests (.ci/run installs it)")
