@@ -47,11 +47,12 @@ def command_run(args: argparse.Namespace) -> int:
     parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", ""))  # a typo fails now, not mid-run
     instance = execution.open_instance()
     failures = 0
-    for market in markets:
-        outcome = execution.run_market(instance, market, phases)
-        with _product_connection() as conn:
-            print(report.execution_report(conn, outcome.execution_id))
-        failures += not outcome.success
+    with execution.following_statuses():
+        for market in markets:
+            outcome = execution.run_market(instance, market, phases)
+            with _product_connection() as conn:
+                print(report.execution_report(conn, outcome.execution_id))
+            failures += not outcome.success
     return 1 if failures else 0
 
 
@@ -67,7 +68,8 @@ def command_reexecute(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
     instance = execution.open_instance()
-    outcome = execution.reexecute_from_failure(instance, args.run_id)
+    with execution.following_statuses():
+        outcome = execution.reexecute_from_failure(instance, args.run_id)
     with _product_connection() as conn:
         print(report.execution_report(conn, outcome.execution_id))
     return 0 if outcome.success else 1
@@ -90,9 +92,17 @@ def command_status(args: argparse.Namespace) -> int:
 
 def command_sync(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution
+    from cylvy_pipeline.status.live import follow
     from cylvy_pipeline.status.sync import sync
 
     instance = execution.open_instance()
+    if args.follow:
+        print("following Dagster runs; pipeline_phase_status is kept current (Ctrl-C stops)", file=sys.stderr)
+        try:
+            follow(execution.prepare_environment().product)
+        except KeyboardInterrupt:
+            pass
+        return 0
     with _product_connection() as conn:
         outcome = sync(instance, conn, None)
     print(f"synced {len(outcome.executions)} executions; {outcome.changed_rows} rows changed")
@@ -109,12 +119,22 @@ def command_dev(args: argparse.Namespace) -> int:
     prepare_environment()
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
+    # The status-sync sensor runs in the daemon, which evaluates sensors at most every 5 s; the follower
+    # keeps pipeline_phase_status within a fraction of a second of the runs.
+    helpers = [] if args.no_follow else [subprocess.Popen([sys.executable, "-m", "cylvy_pipeline.cli", "sync", "--follow"])]
     process = subprocess.Popen(command)
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
         return process.wait()
+    finally:
+        for helper in helpers:
+            helper.send_signal(signal.SIGINT)
+            try:
+                helper.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                helper.kill()
 
 
 def command_db(args: argparse.Namespace) -> int:
@@ -150,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
     dev.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
+    dev.add_argument("--no-follow", action="store_true", help="leave status syncing to the sensor alone")
     dev.set_defaults(handler=command_dev)
 
     reexecute = commands.add_parser("reexecute", help="re-execute a failed run from failure (same execution)")
@@ -161,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=command_status)
 
     sync = commands.add_parser("sync", help="reconcile pipeline_phase_status from Dagster's records")
+    sync.add_argument("--follow", action="store_true", help="keep syncing in-flight runs until interrupted")
     sync.set_defaults(handler=command_sync)
 
     db = commands.add_parser("db", help="the product database")

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import psycopg
 
 from cylvy_pipeline.environment import prepare_environment
 from cylvy_pipeline.status.live import LiveStatusSync
+from cylvy_pipeline.status.sync import sync_executions
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
@@ -64,16 +66,17 @@ _QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 def run_market(instance: dg.DagsterInstance, market: str, phases: Sequence[str] = PHASES) -> MarketRun:
     """Materialize ``phases`` for ``market`` in-process and wait for the run to end.
 
-    ``pipeline_phase_status`` follows the run live (synced every half second) and is final on return.
+    ``pipeline_phase_status`` is final on return; inside :func:`following_statuses` it also changes
+    while the run executes.
     """
-    with LiveStatusSync(prepare_environment().product, updated_after=datetime.now(UTC) - timedelta(seconds=1)):
-        result = dg.execute_job(
-            _reconstructable_job(),
-            instance=instance,
-            tags={"dagster/partition": market, **project_tags()},
-            asset_selection=[dg.AssetKey(p) for p in phases],
-            run_config=_QUIET_CONSOLE,
-        )
+    result = dg.execute_job(
+        _reconstructable_job(),
+        instance=instance,
+        tags={"dagster/partition": market, **project_tags()},
+        asset_selection=[dg.AssetKey(p) for p in phases],
+        run_config=_QUIET_CONSOLE,
+    )
+    _final_sync(instance, result.run_id)
     run = instance.get_run_by_id(result.run_id)
     return MarketRun(market, result.run_id, run.root_run_id or run.run_id, result.success)
 
@@ -95,23 +98,34 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketR
     if PROJECT_TAG in parent.tags:
         count = parent.tags.get(KEYWORDS_TAG)
         configure_project(parent.tags[PROJECT_TAG] or None, int(count) if count else None)
-    with LiveStatusSync(prepare_environment().product, updated_after=datetime.now(UTC) - timedelta(seconds=1)):
-        result = dg.execute_job(
-            _reconstructable_job(),
-            instance=instance,
-            reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
-            # execute_job carries neither the parent's tags nor the lineage tags the UI sets on a
-            # re-execution; the partition tag says which market, the root tag which execution.
-            tags={
-                **{k: v for k, v in parent.tags.items() if k == "dagster/partition" or not k.startswith("dagster/")},
-                "dagster/root_run_id": parent.root_run_id or parent.run_id,
-                "dagster/parent_run_id": parent.run_id,
-            },
-            run_config=parent.run_config,
-        )
+    result = dg.execute_job(
+        _reconstructable_job(),
+        instance=instance,
+        reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
+        # execute_job carries neither the parent's tags nor the lineage tags the UI sets on a
+        # re-execution; the partition tag says which market, the root tag which execution.
+        tags={
+            **{k: v for k, v in parent.tags.items() if k == "dagster/partition" or not k.startswith("dagster/")},
+            "dagster/root_run_id": parent.root_run_id or parent.run_id,
+            "dagster/parent_run_id": parent.run_id,
+        },
+        run_config=parent.run_config,
+    )
+    _final_sync(instance, result.run_id)
     return MarketRun(
         parent.tags.get("dagster/partition", "?"), result.run_id, parent.root_run_id or parent.run_id, result.success
     )
+
+
+def _final_sync(instance: dg.DagsterInstance, run_id: str) -> None:
+    run = instance.get_run_by_id(run_id)
+    with psycopg.connect(prepare_environment().product) as conn:
+        sync_executions(instance, conn, [run.root_run_id or run.run_id])
+
+
+def following_statuses() -> LiveStatusSync:
+    """A ``with`` block in which the status rows of runs started here change as their steps do."""
+    return LiveStatusSync(prepare_environment().product, updated_after=datetime.now(UTC) - timedelta(seconds=1))
 
 
 def open_instance() -> dg.DagsterInstance:

@@ -45,13 +45,13 @@ def wait_for(condition, *, timeout_s: float, interval_s: float = 0.5, what: str)
 
 
 @contextmanager
-def dagster_dev(log_path: Path) -> Iterator[str]:
+def dagster_dev(log_path: Path, *extra_args: str) -> Iterator[str]:
     """Run `cylvy-pipeline dev` on a free port; yield its base URL; stop it (SIGINT, by PID) afterwards."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cylvy_pipeline.cli", "dev", "--port", str(port)],
+            [sys.executable, "-m", "cylvy_pipeline.cli", "dev", "--port", str(port), *extra_args],
             stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
         )
         try:

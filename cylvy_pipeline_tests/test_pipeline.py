@@ -83,6 +83,11 @@ def test_second_execution_adds_history_and_leaves_the_first_untouched(us_run, da
         "SELECT count(*) FROM scraped_pages WHERE pipeline_execution_id = %s AND status = 'failed'",
         (us_run.execution_id,),
     ).fetchone()[0]
+    unknown_domains = product_db.execute(
+        """SELECT count(DISTINCT company_domain) FROM serp_domain_companies
+           WHERE pipeline_execution_id = %s AND NOT enriched""",
+        (us_run.execution_id,),
+    ).fetchone()[0]
     second = run_market(dagster_instance, "US")
     assert second.success and second.execution_id != us_run.execution_id
     assert rows_per_table(product_db, us_run.execution_id) == before
@@ -94,10 +99,10 @@ def test_second_execution_adds_history_and_leaves_the_first_untouched(us_run, da
     pd.testing.assert_frame_equal(
         first_serps.drop(columns=["pipeline_execution_id"]), second_serps.drop(columns=["pipeline_execution_id"])
     )
-    # The second execution found every scraped page and every profile in the caches; only the pages
-    # that failed the first time are fetched again.
+    # The second execution found every scraped page and every enriched profile in the caches; only
+    # the pages that failed and the domains the source had no record of are asked for again.
     assert standardized_result(dagster_instance, "content_scraping", "US")["fetched_now"] == failed_pages
-    assert standardized_result(dagster_instance, "company_enrichment_serp", "US")["provider_calls"] == 0
+    assert standardized_result(dagster_instance, "company_enrichment_serp", "US")["provider_calls"] == unknown_domains
 
 
 def test_markets_get_their_own_volumes_and_rankings(us_run, dagster_instance, product_db):

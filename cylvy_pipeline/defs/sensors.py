@@ -16,7 +16,7 @@ from cylvy_pipeline.status.derive import derive_phase_statuses
 from cylvy_pipeline.status.records import read_run
 from cylvy_pipeline.status.sync import PARTITION_TAG, execution_id_of, execution_runs, sync, sync_executions
 
-STATUS_SYNC_INTERVAL_S = 2
+STATUS_SYNC_INTERVAL_S = 1
 
 
 @dg.sensor(

@@ -1,8 +1,14 @@
-"""Sync statuses while a run executes in this process, so rows change as steps start and end."""
+"""Follow in-flight runs and keep their status rows current, a fraction of a second behind.
+
+The status-sync sensor is the Dagster-native reconciler, but the daemon evaluates sensors at most every
+5 seconds. ``follow`` closes that gap: ``cylvy-pipeline dev`` runs it next to the webserver and daemon
+(``cylvy-pipeline sync --follow``), and ``run`` / ``reexecute`` run it in a helper process while they
+execute — a separate process, because the run's own threads keep the interpreter lock busy.
+"""
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 from datetime import datetime
 
 import dagster as dg
@@ -10,43 +16,59 @@ import psycopg
 
 from cylvy_pipeline.status.sync import sync
 
+FOLLOW_INTERVAL_S = 0.25
+
+
+def follow(url: str, *, interval_s: float = FOLLOW_INTERVAL_S, updated_after: datetime | None = None,
+           stop=None, ready=None) -> None:
+    """Sync every ``interval_s`` seconds until ``stop`` is set (forever if None).
+
+    The first pass reconciles every run updated after ``updated_after`` (None: all of them); later
+    passes look at runs updated since the previous pass, plus every run in flight.
+    """
+    with dg.DagsterInstance.get() as instance, psycopg.connect(url) as conn:
+        cursor = sync(instance, conn, updated_after).cursor
+        if ready is not None:
+            ready.set()
+        while not (stop.wait(interval_s) if stop is not None else _sleep(interval_s)):
+            cursor = sync(instance, conn, cursor).cursor or cursor
+
+
+def _sleep(seconds: float) -> bool:
+    import time
+
+    time.sleep(seconds)
+    return False
+
 
 class LiveStatusSync:
-    """A background thread that syncs in-flight executions every ``interval_s`` seconds.
+    """Runs :func:`follow` in a helper process for the duration of a ``with`` block; on exit, stops it
+    and does one last sync in this process, so the rows are final when the caller reads them."""
 
-    Used by ``cylvy-pipeline run`` and ``reexecute``; ``close()`` does one last sync after the run ended.
-    """
-
-    def __init__(self, database_url: str, *, interval_s: float = 0.5, updated_after: datetime | None = None):
+    def __init__(self, database_url: str, *, updated_after: datetime | None = None):
         self._url = database_url
-        self._interval_s = interval_s
-        self._cursor = updated_after
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="cylvy-status-sync", daemon=True)
-        self.error: Exception | None = None
+        self._updated_after = updated_after
+        context = multiprocessing.get_context("spawn")  # never fork a process that holds threads and sockets
+        self._stop, self._ready = context.Event(), context.Event()
+        self._process = context.Process(
+            target=follow,
+            args=(database_url,),
+            kwargs={"updated_after": updated_after, "stop": self._stop, "ready": self._ready},
+            name="cylvy-status-sync",
+            daemon=True,
+        )
 
     def __enter__(self) -> LiveStatusSync:
-        self._thread.start()
+        self._process.start()
+        # Wait until it follows: the first phases of the first run would otherwise go unseen while it
+        # imports. If it cannot start, runs go on and the final sync below still makes the rows true.
+        self._ready.wait(timeout=60)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def _sync_once(self, instance: dg.DagsterInstance, conn: psycopg.Connection) -> None:
-        # The cursor is only a lower bound for "changed" runs; in-flight runs are always synced.
-        sync(instance, conn, self._cursor)
-
-    def _loop(self) -> None:
-        # Its own instance and connection: nothing is shared with the thread executing the run.
-        try:
-            with dg.DagsterInstance.get() as instance, psycopg.connect(self._url) as conn:
-                while not self._stop.wait(self._interval_s):
-                    self._sync_once(instance, conn)
-        except Exception as error:  # noqa: BLE001 — reported by close(); the final sync still runs
-            self.error = error
-
-    def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.terminate()
         with dg.DagsterInstance.get() as instance, psycopg.connect(self._url) as conn:
-            self._sync_once(instance, conn)
+            sync(instance, conn, self._updated_after)
