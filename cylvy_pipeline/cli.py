@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Sequence
 
 from cylvy_pipeline.phase_graph import PHASES
@@ -79,6 +80,11 @@ def command_status(args: argparse.Namespace) -> int:
     from cylvy_pipeline import report
     from cylvy_pipeline.status.summary import latest_execution_id
 
+    if args.execution_id:
+        try:
+            uuid.UUID(args.execution_id)
+        except ValueError:
+            raise UsageError(f"status: {args.execution_id!r} is not an execution id (a UUID, the root run id)") from None
     with _product_connection() as conn:
         execution_id = args.execution_id or latest_execution_id(conn)
         if execution_id is None:

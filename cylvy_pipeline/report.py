@@ -42,6 +42,12 @@ def execution_report(conn: psycopg.Connection, execution_id: str, *, with_top_co
     ]
     if summary["failed_phases"]:
         lines.append(f"Failed phase(s) in {market}: {', '.join(summary['failed_phases'])}")
+        errors = conn.execute(
+            """SELECT phase_name, result_data->>'error' FROM pipeline_phase_status
+               WHERE pipeline_execution_id = %s AND status = 'failed' ORDER BY created_at""",
+            (execution_id,),
+        ).fetchall()
+        lines += [f"  {phase}: {error}" for phase, error in errors]
     if summary["blocked_phases"]:
         lines.append(f"Blocked phase(s) in {market}: {', '.join(summary['blocked_phases'])}")
     top = top_organic_companies(conn, execution_id, market) if with_top_companies else pd.DataFrame()

@@ -127,3 +127,53 @@ def test_db_url_prints_a_url_psql_can_use(database_urls):
     assert result.returncode == 0
     assert result.stdout.strip() == database_urls.product
     assert cli("db", "migrate").stdout.strip() == "database schema is up to date"
+
+
+def _run_id(stdout: str) -> str:
+    """The first run id in a report header: "== US: execution <id> — <status> (runs: <id>, …)"."""
+    return stdout.split("(runs: ", 1)[1].split(")", 1)[0].split(",")[0].strip()
+
+
+@pytest.mark.slow
+def test_fail_then_reexecute_from_the_command_line(product_db):
+    failed = cli("run", "--market", "US", CYLVY_SAMPLE_FAULTS="company_enrichment_serp=1.0")
+    assert failed.returncode == 1
+    lines = {line.split()[0]: line.split()[1] for line in failed.stdout.splitlines()[2:10]}
+    assert lines == {
+        "keyword_metrics": "completed", "serp_collection": "completed", "company_enrichment_serp": "failed",
+        "youtube_enrichment": "completed", "content_scraping": "completed",
+        "company_enrichment_youtube": "blocked", "content_analysis": "blocked", "dsi_calculation": "blocked",
+    }
+    assert "simulated outage of the company data provider" in failed.stdout
+    assert "Traceback" not in failed.stdout + failed.stderr
+    run_id = _run_id(failed.stdout)
+
+    resumed = cli("reexecute", run_id)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"execution {run_id} — completed" in resumed.stdout
+    assert "Summary: 8 completed" in resumed.stdout
+
+    runs = resumed.stdout.split("(runs: ", 1)[1].split(")", 1)[0].split(", ")
+    assert runs[0] == run_id and len(runs) == 2  # one execution, two Dagster runs
+    nothing = cli("reexecute", runs[1])
+    assert nothing.returncode == 2
+    assert nothing.stderr == f"cylvy-pipeline: reexecute: nothing to re-execute, run {runs[1]} succeeded\n"
+
+    status = cli("status", run_id)
+    assert status.returncode == 0 and "Summary: 8 completed" in status.stdout
+    latest = cli("status")
+    assert latest.returncode == 0 and "keyword_metrics" in latest.stdout
+
+
+def test_status_and_sync_commands(database_urls):
+    bad = cli("status", "not-an-id")
+    assert bad.returncode == 2
+    assert bad.stderr == "cylvy-pipeline: status: 'not-an-id' is not an execution id (a UUID, the root run id)\n"
+    unknown = cli("status", "00000000-0000-0000-0000-000000000000")
+    assert unknown.returncode == 2
+    assert unknown.stderr == (
+        "cylvy-pipeline: status: no pipeline execution 00000000-0000-0000-0000-000000000000 in pipeline_phase_status\n"
+    )
+    synced = cli("sync")
+    assert synced.returncode == 0 and synced.stdout.startswith("synced ")
+    assert cli("reexecute", "no-such-run").stderr == "cylvy-pipeline: reexecute: there is no run 'no-such-run'\n"
