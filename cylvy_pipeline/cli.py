@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 
 from cylvy_pipeline.phase_graph import PHASES
-from cylvy_pipeline.project.loader import ProjectConfigError
+from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
 from cylvy_pipeline.providers.sample.faults import parse_fault_spec
 
 
@@ -26,10 +26,10 @@ def _phase_selection(raw: str | None, enabled: Sequence[str]) -> list[str]:
     if raw is None:
         return list(enabled)
     chosen = [p.strip() for p in raw.split(",") if p.strip()]
-    unknown = [p for p in chosen if p not in PHASES]
-    if unknown or not chosen:
-        raise UsageError(f"--select: unknown phase {unknown[0]!r} — use phase names from: {', '.join(PHASES)}"
-                         if unknown else "--select: give at least one phase name")
+    if not chosen:
+        raise UsageError("--select: give at least one phase name")
+    if unknown := [p for p in chosen if p not in PHASES]:
+        raise UsageError(f"--select: unknown phase {unknown[0]!r} — use phase names from: {', '.join(PHASES)}")
     return [p for p in PHASES if p in chosen]
 
 
@@ -37,8 +37,7 @@ def command_run(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
     project = execution.configure_project(args.project, args.keywords)
-    markets = [m.upper() for m in args.market] or list(project.markets)
-    markets = ["UK" if m == "GB" else m for m in markets]
+    markets = [MARKET_ALIASES.get(m.upper(), m.upper()) for m in args.market] or list(project.markets)
     unknown = [m for m in markets if m not in project.markets]
     if unknown:
         raise UsageError(

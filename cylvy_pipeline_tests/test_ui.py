@@ -20,6 +20,8 @@ from cylvy_pipeline_tests.test_definitions import SEED_EDGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+# 36 SERP calls at 1.5 s each, 8 at a time: serp_collection runs for about 7 s.
+SLOW_PROVIDERS = {"resources": {"market_data": {"config": {"latency_ms": 1500}}}}
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +66,12 @@ def test_a_launched_materialization_ends_with_eight_completed_phases(ui, product
 
 
 def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents(ui, dagster_instance, product_db):
-    # Slow provider calls keep content_scraping busy long enough to kill its worker in the middle.
-    run_id = launch(ui, "UK", {"resources": {"market_data": {"config": {"latency_ms": 400}}}})
+    # Slow provider calls keep serp_collection (never served from a cache) busy long enough to kill
+    # its worker in the middle.
+    run_id = launch(ui, "UK", SLOW_PROVIDERS)
     wait_for(
-        lambda: phase_statuses(product_db, run_id).get("content_scraping") == "running",
-        timeout_s=240, interval_s=0.5, what="content_scraping to be running",
+        lambda: phase_statuses(product_db, run_id).get("serp_collection") == "running",
+        timeout_s=240, interval_s=0.25, what="serp_collection to be running",
     )
     pid = run_worker_pid(dagster_instance, run_id)
     assert pid is not None and pid != os.getpid()
@@ -78,14 +81,35 @@ def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents(ui, dagster_i
         lambda: (s := phase_statuses(product_db, run_id)) and not {"running", "pending"} & set(s.values()) and s,
         timeout_s=90, interval_s=1, what="no phase left running or pending after the kill",
     )
-    assert final["content_scraping"] == "failed"
-    assert final["content_analysis"] == "blocked" and final["dsi_calculation"] == "blocked"
+    assert final["keyword_metrics"] == "completed" and final["serp_collection"] == "failed"
+    assert {final[p] for p in PHASES[2:]} == {"blocked"}
     assert dagster_instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
     error = product_db.execute(
         """SELECT result_data->>'error' FROM pipeline_phase_status
-           WHERE pipeline_execution_id = %s AND phase_name = 'content_scraping'""", (run_id,),
+           WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (run_id,),
     ).fetchone()[0]
     assert "SIGKILL" in error or "died" in error, error
+
+
+def test_a_canceled_run_fails_the_running_phase_and_skips_the_rest(ui, dagster_instance, product_db):
+    run_id = launch(ui, "US", SLOW_PROVIDERS)
+    wait_for(
+        lambda: phase_statuses(product_db, run_id).get("serp_collection") == "running",
+        timeout_s=240, interval_s=0.25, what="serp_collection to be running",
+    )
+    DagsterGraphQLClient("127.0.0.1", port_number=int(ui.rsplit(":", 1)[1])).terminate_run(run_id)
+    final = wait_for(
+        lambda: (s := phase_statuses(product_db, run_id)) and not {"running", "pending"} & set(s.values()) and s,
+        timeout_s=90, interval_s=1, what="no phase left running or pending after the cancel",
+    )
+    assert dagster_instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.CANCELED
+    assert final["keyword_metrics"] == "completed" and final["serp_collection"] == "failed"
+    assert {final[p] for p in PHASES[2:]} == {"skipped"}
+    reason = product_db.execute(
+        """SELECT result_data->>'reason' FROM pipeline_phase_status
+           WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (run_id,),
+    ).fetchone()[0]
+    assert reason == "canceled"
 
 
 def test_the_lineage_page_renders_all_eight_assets(ui, tmp_path):

@@ -6,10 +6,12 @@ and returns the phase's standardized result as materialization metadata.
 """
 
 
+import functools
 from datetime import UTC, datetime
 
 import dagster as dg
 import psycopg
+from dagster._core.errors import DagsterExecutionInterruptedError
 
 from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
 from cylvy_pipeline.analysis.dsi import PositionCutoffs
@@ -44,7 +46,7 @@ def execution_of(context: dg.AssetExecutionContext) -> str:
 
 def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **kwargs):
     """@dg.asset for a phase: its seed name as the key, the seed's dependencies, the market partitions."""
-    return dg.asset(
+    asset = dg.asset(
         name=name,
         deps=list(PHASE_DEPENDENCIES[name]),
         group_name=GROUP,
@@ -54,6 +56,21 @@ def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **k
         kinds={"python", "postgres"},
         **kwargs,
     )
+    return lambda compute: asset(_cancel_is_final(compute))
+
+
+def _cancel_is_final(compute):
+    """Dagster applies a step's retry policy to every error, a termination request included, so a
+    canceled run would retry its running phase and carry on. Cancellation is not worth retrying."""
+
+    @functools.wraps(compute)
+    def run_phase(*args, **kwargs):
+        try:
+            return compute(*args, **kwargs)
+        except (KeyboardInterrupt, DagsterExecutionInterruptedError):
+            raise dg.Failure("the run was canceled while this phase was running", allow_retries=False) from None
+
+    return run_phase
 
 
 def store_output(

@@ -83,9 +83,12 @@ def _phase_in_run(phase: str, run: RunRecord, derived: Mapping[str, PhaseStatus]
     if step.failed or step.failed_check:
         error = step.failed_check or step.error or "the phase failed"
         attempts = f" after {step.attempts} attempts" if step.attempts > 1 else ""
+        data = {"success": False, "error": error, "attempts": step.attempts}
+        if run.status in ("CANCELED", "CANCELING"):
+            data["reason"] = "canceled"
         return PhaseStatus(
-            phase, "failed", {"success": False, "error": error, "attempts": step.attempts},
-            completed_at=step.ended_at, error_message=f"{phase} failed{attempts}: {error}", **common,
+            phase, "failed", data, completed_at=step.ended_at, error_message=f"{phase} failed{attempts}: {error}",
+            **common,
         )
     if step.succeeded and not (step.checks_pending and run.in_flight):
         result = {**(step.result or {}), "success": True}
@@ -106,6 +109,11 @@ def _phase_in_run(phase: str, run: RunRecord, derived: Mapping[str, PhaseStatus]
         )
 
     # The step never started in this run.
+    if run.status == "CANCELED":
+        return PhaseStatus(
+            phase, "skipped", {"success": False, "reason": "the run was canceled before this phase started"},
+            dagster_run_id=run.run_id,
+        )
     upstream_down = [
         d for d in PHASE_DEPENDENCIES[phase] if d in derived and derived[d].status in ("failed", "blocked")
     ]
@@ -124,12 +132,9 @@ def _phase_in_run(phase: str, run: RunRecord, derived: Mapping[str, PhaseStatus]
         )
     if run.in_flight:
         return PhaseStatus(phase, "pending", {"success": False}, dagster_run_id=run.run_id)
-    if run.status == "CANCELED":
-        reason = "the run was canceled before this phase started"
-    else:
-        reason = f"the run ended ({run.status.lower()}) before this phase started"
-        if run.failure_reason:
-            reason += f": {run.failure_reason}"
+    reason = f"the run ended ({run.status.lower()}) before this phase started"
+    if run.failure_reason:
+        reason += f": {run.failure_reason}"
     return PhaseStatus(phase, "skipped", {"success": False, "reason": reason}, dagster_run_id=run.run_id)
 
 

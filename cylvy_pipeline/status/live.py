@@ -9,6 +9,7 @@ execute — a separate process, because the run's own threads keep the interpret
 from __future__ import annotations
 
 import multiprocessing
+import time
 from datetime import datetime
 
 import dagster as dg
@@ -30,15 +31,16 @@ def follow(url: str, *, interval_s: float = FOLLOW_INTERVAL_S, updated_after: da
         cursor = sync(instance, conn, updated_after).cursor
         if ready is not None:
             ready.set()
-        while not (stop.wait(interval_s) if stop is not None else _sleep(interval_s)):
+        while not _stopped(stop, interval_s):
             cursor = sync(instance, conn, cursor).cursor or cursor
 
 
-def _sleep(seconds: float) -> bool:
-    import time
-
-    time.sleep(seconds)
-    return False
+def _stopped(stop, wait_s: float) -> bool:
+    """Wait ``wait_s`` seconds, or until ``stop`` is set; say whether it was set."""
+    if stop is None:
+        time.sleep(wait_s)
+        return False
+    return stop.wait(wait_s)
 
 
 class LiveStatusSync:

@@ -122,8 +122,11 @@ def test_cancel_fails_the_running_phase_and_skips_the_unstarted():
     assert statuses["serp_collection"].status == "failed"
     assert statuses["serp_collection"].result_data["error"] == "the run was canceled while this phase was running"
     assert statuses["serp_collection"].result_data["reason"] == "canceled"
-    # Its dependents were blocked by it; nothing is left pending or running.
-    assert {statuses[p].status for p in PHASES[2:]} == {"blocked"}
+    # Nothing else started: skipped because of the cancel, not blocked; nothing left pending or running.
+    assert {statuses[p].status for p in PHASES[2:]} == {"skipped"}
+    assert statuses["dsi_calculation"].result_data == {
+        "success": False, "reason": "the run was canceled before this phase started",
+    }
 
 
 def test_a_dead_worker_fails_the_running_phase_and_blocks_its_dependents():
