@@ -15,11 +15,11 @@ import dagster as dg
 import psycopg
 
 from cylvy_pipeline.environment import prepare_environment
-from cylvy_pipeline.status.live import LiveStatusSync
-from cylvy_pipeline.status.sync import sync_executions
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
+from cylvy_pipeline.status.live import LiveStatusSync
+from cylvy_pipeline.status.sync import sync_executions
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
                 s["failed_check"] = f"blocking check {evaluation.check_name} failed: {evaluation.description} ({numbers})"
         elif not own_step and kind == ET.STEP_FAILURE:
             s["check_steps_done"].add(event.step_key)
-            s["failed_check"] = (
+            # A failed blocking check also fails its step; the evaluation above already said why.
+            s["failed_check"] = s.get("failed_check") or (
                 f"check step {event.step_key} could not run: {user_facing_error(event.step_failure_data.error)}"
             )
         elif not own_step and kind == ET.STEP_SUCCESS:

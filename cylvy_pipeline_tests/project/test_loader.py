@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.keyword_generator import generate_keywords
@@ -117,7 +118,7 @@ def test_sample_project_loads() -> None:
 
 def test_loaded_project_is_frozen_and_picklable_error() -> None:
     project = load_project()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         project.name = "changed"  # type: ignore[misc]
     err = ProjectConfigError(Path("/x/keywords.csv"), "line 3", "bad", "fix it")
     again = pickle.loads(pickle.dumps(err))

@@ -161,3 +161,33 @@ def test_completed_rows_carry_the_standardized_result(failed_execution, product_
         (failed_execution.execution_id,),
     ).fetchone()[0]
     assert result["success"] is True and result["keywords"] == 12 and "volume_coverage" in result
+
+
+def test_a_failed_blocking_check_fails_its_phase_with_its_numbers(dagster_instance, product_db, monkeypatch):
+    # Nothing cached and every fetch failing: content_scraping materializes (failures are recorded per
+    # page) but its completeness gate fails, which must fail the phase and block what needs its pages.
+    product_db.execute("DELETE FROM page_cache")
+    monkeypatch.setenv("CYLVY_SAMPLE_FAULTS", "content_scraping=1.0")
+    outcome = run_market(dagster_instance, "DE")
+    assert not outcome.success
+    rows = {
+        phase: (status, data)
+        for phase, status, data in product_db.execute(
+            """SELECT phase_name, status, result_data FROM pipeline_phase_status
+               WHERE pipeline_execution_id = %s""",
+            (outcome.execution_id,),
+        ).fetchall()
+    }
+    status, data = rows["content_scraping"]
+    urls = product_db.execute(
+        "SELECT count(*) FROM scraped_pages WHERE pipeline_execution_id = %s", (outcome.execution_id,)
+    ).fetchone()[0]
+    assert status == "failed"
+    assert data["error"] == (
+        f"blocking check pages_scraped failed: organic and news URLs scraped: 0 of {urls} (0.0%) is below the "
+        f"80% threshold (coverage=0.0, covered=0, threshold=0.8, total={urls})"
+    )
+    assert rows["content_analysis"][0] == "blocked"
+    assert rows["content_analysis"][1]["blocked_by"] == "content_scraping"
+    assert rows["dsi_calculation"][1]["root_cause"] == "content_scraping"
+    assert rows["company_enrichment_youtube"][0] == "completed"  # not downstream of scraping
