@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import shutil
 import statistics
@@ -45,12 +44,13 @@ def one_run(keywords: int, market: str) -> dict:
         wall = time.perf_counter() - started
         if run.returncode != 0:
             raise SystemExit(f"pipeline failed:\n{run.stdout}\n{run.stderr}")
-        phases = {
-            m.group(1): float(m.group(2))
-            for m in re.finditer(r"^\s*(\w+)\s+success\s+([\d.]+)\s*$", run.stdout, re.MULTILINE)
-            if m.group(1) in PHASES
-        }
         with psycopg.connect(url) as conn:
+            phases = dict(
+                conn.execute(
+                    """SELECT phase_name, EXTRACT(EPOCH FROM completed_at - started_at)::float
+                       FROM pipeline_phase_status WHERE status = 'completed'"""
+                ).fetchall()
+            )
             rows = {
                 table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for tables in PHASE_TABLES.values()
