@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
+from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
 from cylvy_pipeline.providers.sample.faults import parse_fault_spec
 
 
@@ -36,7 +37,10 @@ def _phase_selection(raw: str | None, enabled: Sequence[str]) -> list[str]:
 def command_run(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
-    project = execution.configure_project(args.project, args.keywords)
+    project = execution.configure_project(
+        args.project or configured_project_dir(),
+        args.keywords if args.keywords is not None else configured_keyword_count(),
+    )
     markets = [MARKET_ALIASES.get(m.upper(), m.upper()) for m in args.market] or list(project.markets)
     unknown = [m for m in markets if m not in project.markets]
     if unknown:
@@ -120,7 +124,7 @@ def command_dev(args: argparse.Namespace) -> int:
     if args.project:
         from cylvy_pipeline import execution
 
-        execution.configure_project(args.project, None)
+        execution.configure_project(args.project, configured_keyword_count())
     prepare_environment()
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
