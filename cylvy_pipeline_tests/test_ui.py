@@ -65,7 +65,7 @@ def test_a_launched_materialization_ends_with_eight_completed_phases(ui, product
     assert list(statuses) and set(statuses) == set(PHASES)
 
 
-def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents(ui, dagster_instance, product_db):
+def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents_until_reexecuted(ui, dagster_instance, product_db):
     # Slow provider calls keep serp_collection (never served from a cache) busy long enough to kill
     # its worker in the middle.
     run_id = launch(ui, "UK", SLOW_PROVIDERS)
@@ -89,6 +89,23 @@ def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents(ui, dagster_i
            WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (run_id,),
     ).fetchone()[0]
     assert "SIGKILL" in error or "died" in error, error
+
+    # "Re-execute from failure", as the UI's button sends it: the same execution ends fully completed.
+    launched = graphql(
+        ui,
+        """mutation($params: ReexecutionParams!) { launchPipelineReexecution(reexecutionParams: $params) {
+             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+        {"params": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}},
+    )["launchPipelineReexecution"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    wait_for(
+        lambda: set(phase_statuses(product_db, run_id).values()) == {"completed"},
+        timeout_s=240, interval_s=1, what="the re-executed execution to complete",
+    )
+    run_ids = product_db.execute(
+        "SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (run_id,)
+    ).fetchone()[0]
+    assert run_ids == [run_id, launched["run"]["runId"]]
 
 
 def test_a_canceled_run_fails_the_running_phase_and_skips_the_rest(ui, dagster_instance, product_db):
