@@ -6,7 +6,7 @@ derivation walks it, and the tests assert that Dagster's asset graph equals it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 PHASE_DEPENDENCIES: Mapping[str, tuple[str, ...]] = {
     "keyword_metrics": (),
@@ -22,16 +22,3 @@ PHASE_DEPENDENCIES: Mapping[str, tuple[str, ...]] = {
 #: Phases in the seed's order (a topological order of the graph).
 PHASES: tuple[str, ...] = tuple(PHASE_DEPENDENCIES)
 
-
-def downstream_of(phases: Iterable[str]) -> set[str]:
-    """Every phase that depends, directly or transitively, on any of ``phases`` (excluding them)."""
-    start = set(phases)
-    found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for phase, deps in PHASE_DEPENDENCIES.items():
-            if phase not in found and phase not in start and any(d in start or d in found for d in deps):
-                found.add(phase)
-                changed = True
-    return found

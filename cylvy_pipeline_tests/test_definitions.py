@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES, PHASES, downstream_of
+from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES, PHASES
 
 SEED_EDGES = {
     ("keyword_metrics", "serp_collection"),
@@ -73,13 +73,6 @@ def test_blocking_checks_cover_the_completeness_gates():
         ("content_analysis", "pages_analysed"): True,
         ("dsi_calculation", "dsi_values_consistent"): True,
     }
-
-
-def test_downstream_of_follows_the_graph():
-    assert downstream_of(["company_enrichment_serp"]) == {
-        "company_enrichment_youtube", "content_analysis", "dsi_calculation",
-    }
-    assert downstream_of(["dsi_calculation"]) == set()
 
 
 def test_dagster_validates_the_code_location(database_urls):

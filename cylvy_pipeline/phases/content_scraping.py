@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from cylvy_pipeline.analysis.extraction import MIN_SCRAPED_CHARS, extract_page
+from cylvy_pipeline.analysis.extraction import MIN_SCRAPED_CHARS, extract_page, is_scraped
 from cylvy_pipeline.analysis.urls import normalize_url
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
 from cylvy_pipeline.providers.base import WebFetcher
@@ -53,10 +53,10 @@ def scrape_page(url: str, normalized: str, fetcher: WebFetcher, *, now: datetime
         content_type=extracted.content_type,
         content_hash=text_hash(extracted.text),
     )
-    if len(extracted.text) < MIN_SCRAPED_CHARS:
-        row["failure_reason"] = f"too little text ({len(extracted.text)} characters, need {MIN_SCRAPED_CHARS})"
-    else:
+    if is_scraped(extracted):
         row["status"] = "scraped"
+    else:
+        row["failure_reason"] = f"too little text ({len(extracted.text)} characters, need {MIN_SCRAPED_CHARS})"
     return row
 
 
