@@ -28,7 +28,7 @@ from cylvy_pipeline.providers.sample.clients import (
     SampleYouTube,
 )
 from cylvy_pipeline.providers.sample.faults import FaultInjector, parse_fault_spec
-from cylvy_pipeline.providers.sample.market import SimulatedMarket
+from cylvy_pipeline.providers.sample.market import get_market
 from cylvy_pipeline.storage.database import product_database_url
 
 
@@ -83,7 +83,7 @@ class SampleMarketResource(dg.ConfigurableResource):
     retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
 
     def for_phase(self, project: Project, phase: str) -> PhaseProviders:
-        market = _simulated_market(project, self.seed)
+        market = get_market(project, self.seed)
         faults = FaultInjector(phase, parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", "")).get(phase, 0.0))
         latency = self.latency_ms / 1000
         return PhaseProviders(
@@ -93,8 +93,3 @@ class SampleMarketResource(dg.ConfigurableResource):
             company_data=SampleCompanyData(market, faults=faults, latency_s=latency),
             web=SampleWebFetcher(market, faults=faults, latency_s=latency),
         )
-
-
-@functools.lru_cache(maxsize=4)
-def _simulated_market(project: Project, seed: int) -> SimulatedMarket:
-    return SimulatedMarket(project, seed=seed)

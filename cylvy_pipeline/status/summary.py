@@ -34,24 +34,22 @@ def phase_table(conn: psycopg.Connection, execution_id: UUID | str) -> pd.DataFr
 
 
 def get_execution_summary(conn: psycopg.Connection, execution_id: UUID | str) -> dict[str, Any]:
-    """Totals per status, the failed and blocked phases, and each phase's duration in seconds."""
-    phases = phase_table(conn, execution_id)
-    if phases.empty:
-        raise LookupError(f"no pipeline execution {execution_id} in pipeline_phase_status")
-    execution = conn.execute(
-        "SELECT market, status, dagster_run_ids FROM pipeline_executions WHERE id = %s", (str(execution_id),)
+    """Totals per status, the failed and blocked phases, and each phase's duration in seconds.
+
+    The sync stores this summary with the execution (see :func:`cylvy_pipeline.status.derive.summarize`)
+    in the same transaction as the phase rows, so it always agrees with them.
+    """
+    row = conn.execute(
+        "SELECT market, status, dagster_run_ids, summary FROM pipeline_executions WHERE id = %s",
+        (str(execution_id),),
     ).fetchone()
-    counts = phases["status"].value_counts()
+    if row is None:
+        raise LookupError(f"no pipeline execution {execution_id} in pipeline_phase_status")
+    market, status, run_ids, summary = row
     return {
         "pipeline_execution_id": str(execution_id),
-        "market": execution[0] if execution else None,
-        "status": execution[1] if execution else None,
-        "dagster_run_ids": list(execution[2]) if execution else [],
-        "total": len(phases),
-        **{s: int(counts.get(s, 0)) for s in ("pending", "running", "completed", "failed", "blocked", "skipped")},
-        "failed_phases": phases.loc[phases["status"] == "failed", "phase"].tolist(),
-        "blocked_phases": phases.loc[phases["status"] == "blocked", "phase"].tolist(),
-        "durations_seconds": {
-            row.phase: float(row.seconds) for row in phases.itertuples() if row.seconds is not None
-        },
+        "market": market,
+        "status": status,
+        "dagster_run_ids": list(run_ids),
+        **summary,
     }

@@ -120,7 +120,3 @@ def stop_embedded_server(timeout_s: float = 30.0) -> bool:
     while pid_file.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     return True
-
-
-def connect(url: str, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(url, **kwargs)
