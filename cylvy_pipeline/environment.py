@@ -32,7 +32,10 @@ def prepare_environment() -> DatabaseUrls:
     home.mkdir(parents=True, exist_ok=True)
     target = home / "dagster.yaml"
     if not target.exists() or target.read_bytes() != DAGSTER_YAML.read_bytes():
-        shutil.copyfile(DAGSTER_YAML, target)
+        # Copy, then rename over: a process starting at the same moment never reads a half-written file.
+        partial = home / f".dagster.yaml.{os.getpid()}"
+        shutil.copyfile(DAGSTER_YAML, partial)
+        os.replace(partial, target)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ["CYLVY_DAGSTER_STORAGE_URL"] = urls.dagster
     return urls

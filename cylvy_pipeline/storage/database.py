@@ -59,14 +59,21 @@ def _with_database(url: str, database: str) -> str:
     return psycopg.conninfo.make_conninfo(**info)
 
 
+# Serialises "does the database exist? create it" across processes starting at once: CREATE DATABASE
+# has no IF NOT EXISTS, and two racing creators fail with a unique violation. Any fixed 64-bit number.
+_CREATE_DATABASE_LOCK = 0x6379_6C76_7930_0003
+
+
 def _ensure_database_exists(server_url: str, database: str) -> None:
     with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
-        if not exists:
-            try:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            return
+        conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_DATABASE_LOCK,))
+        try:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it between our check and our CREATE
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_CREATE_DATABASE_LOCK,))
 
 
 def sqlalchemy_psycopg2_url(libpq_url: str) -> str:

@@ -41,15 +41,16 @@ def apply_migrations(url: str) -> list[str]:
     """
     applied_now: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            """CREATE TABLE IF NOT EXISTS schema_migrations (
-                   version text PRIMARY KEY,
-                   name text NOT NULL,
-                   checksum text NOT NULL,
-                   applied_at timestamptz NOT NULL DEFAULT now())"""
-        )
+        # The lock comes first: CREATE TABLE IF NOT EXISTS is not safe against a concurrent creator.
         conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
         try:
+            conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_migrations (
+                       version text PRIMARY KEY,
+                       name text NOT NULL,
+                       checksum text NOT NULL,
+                       applied_at timestamptz NOT NULL DEFAULT now())"""
+            )
             recorded = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
             for migration in available_migrations():
                 if migration.version in recorded:
