@@ -63,8 +63,12 @@ def _reconstructable_job() -> dg.ReconstructableJob:
 _QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_market(instance: dg.DagsterInstance, market: str, phases: Sequence[str] = PHASES) -> MarketRun:
+def run_market(
+    instance: dg.DagsterInstance, market: str, phases: Sequence[str] = PHASES, *, run_config: dict | None = None
+) -> MarketRun:
     """Materialize ``phases`` for ``market`` in-process and wait for the run to end.
+
+    ``run_config`` adds to the defaults (e.g. resource settings such as the sample market's latency).
 
     ``pipeline_phase_status`` is final on return; inside :func:`following_statuses` it also changes
     while the run executes.
@@ -74,7 +78,7 @@ def run_market(instance: dg.DagsterInstance, market: str, phases: Sequence[str] 
         instance=instance,
         tags={"dagster/partition": market, **project_tags()},
         asset_selection=[dg.AssetKey(p) for p in phases],
-        run_config=_QUIET_CONSOLE,
+        run_config={**_QUIET_CONSOLE, **(run_config or {})},
     )
     _final_sync(instance, result.run_id)
     run = instance.get_run_by_id(result.run_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -10,8 +11,7 @@ import pytest
 from cylvy_pipeline.storage.migrations import apply_migrations
 from cylvy_pipeline.storage.tables import (
     MissingUpstreamOutput,
-    latest_output_execution,
-    read_latest_rows,
+    pinned_output_execution,
     read_rows,
     write_phase_output,
 )
@@ -29,7 +29,7 @@ def test_migrations_apply_once_and_rerun_changes_nothing(database_urls, product_
     assert apply_migrations(database_urls.product) == []
     assert apply_migrations(database_urls.product) == []
     assert _schema(product_db) == before
-    assert product_db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == [("0001",), ("0002",)]
+    assert product_db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == [("0001",), ("0002",), ("0003",)]
 
 
 def test_phase_status_table_matches_the_seed_contract(product_db):
@@ -70,8 +70,6 @@ def test_an_execution_never_overwrites_another_and_reruns_replace_their_own(prod
 
     assert read_rows(product_db, "keyword_metrics", execution_id=first, market=market)["search_volume"].tolist() == [100]
     assert read_rows(product_db, "keyword_metrics", execution_id=second, market=market)["search_volume"].tolist() == [300]
-    assert str(latest_output_execution(product_db, "keyword_metrics", market)) == second
-    assert read_latest_rows(product_db, "keyword_metrics", "keyword_metrics", market)["search_volume"].tolist() == [300]
 
 
 def test_missing_volume_is_stored_as_null_not_zero(product_db):
@@ -85,7 +83,9 @@ def test_missing_volume_is_stored_as_null_not_zero(product_db):
 
 def test_reading_a_phase_that_never_ran_names_what_to_do(product_db):
     with pytest.raises(MissingUpstreamOutput) as error:
-        read_latest_rows(product_db, "content_analysis", "content_analyses", "XX")
+        pinned_output_execution(
+            product_db, "content_analysis", "XX", execution_id=str(uuid.uuid4()), as_of=datetime.now(UTC)
+        )
     assert str(error.value) == (
         "content_analysis has no output for market XX yet; materialize content_analysis for XX first"
     )

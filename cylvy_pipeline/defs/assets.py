@@ -1,6 +1,6 @@
 """The eight phases as Dagster assets, one group, partitioned by market.
 
-Each asset is a thin wrapper: it reads its upstreams' latest output for the market from Postgres, calls
+Each asset is a thin wrapper: it reads its upstreams' output of the same execution from Postgres, calls
 the phase's plain function, writes the rows tagged with the pipeline execution (the Dagster root run id)
 and returns the phase's standardized result as materialization metadata.
 """
@@ -17,6 +17,7 @@ from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
 from cylvy_pipeline.analysis.dsi import PositionCutoffs
 from cylvy_pipeline.defs.partitions import market_partitions
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource, SampleMarketResource
+from cylvy_pipeline.defs.upstream import UpstreamRows, execution_of
 from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES
 from cylvy_pipeline.phases import (
     company_enrichment,
@@ -31,17 +32,12 @@ from cylvy_pipeline.phases import (
 from cylvy_pipeline.phases.results import PhaseOutput
 from cylvy_pipeline.project.queries import keywords_frame, landscape_keywords
 from cylvy_pipeline.storage import caches
-from cylvy_pipeline.storage.tables import read_latest_rows, write_phase_output
+from cylvy_pipeline.storage.tables import write_phase_output
 
 GROUP = "market_analysis"
 
 # Provider phases retry as a whole after per-request retries are exhausted (a provider outage).
 PROVIDER_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-
-
-def execution_of(context: dg.AssetExecutionContext) -> str:
-    """The pipeline execution id: the root run id, so a re-execution continues the same execution."""
-    return context.run.root_run_id or context.run_id
 
 
 def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **kwargs):
@@ -74,9 +70,14 @@ def _cancel_is_final(compute):
 
 
 def store_output(
-    context: dg.AssetExecutionContext, conn: psycopg.Connection, phase: str, output: PhaseOutput
+    context: dg.AssetExecutionContext,
+    conn: psycopg.Connection,
+    phase: str,
+    output: PhaseOutput,
+    upstream: UpstreamRows | None = None,
 ) -> dg.MaterializeResult:
-    """Write the phase's rows and cache updates in one transaction; describe them in the metadata."""
+    """Write the phase's rows and cache updates in one transaction; describe them in the metadata,
+    including which execution's output of each upstream phase was read."""
     execution_id = execution_of(context)
     with conn.transaction():
         for table, frame in output.cache_updates.items():
@@ -94,6 +95,7 @@ def store_output(
         "market": context.partition_key,
         "standardized_result": dg.MetadataValue.json(dict(output.result)),
         **{f"rows_{table}": dg.MetadataValue.int(count) for table, count in counts.items()},
+        **({"upstream_executions": dg.MetadataValue.json(upstream.sources)} if upstream else {}),
         **{k: v for k, v in output.result.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)},
     }
     if output.preview is not None and len(output.preview):
@@ -141,7 +143,8 @@ def serp_collection_asset(
     loaded = project.load()
     market = context.partition_key
     with database.connection() as conn:
-        metrics = read_latest_rows(conn, "keyword_metrics", "keyword_metrics", market)
+        upstream = UpstreamRows(context, conn)
+        metrics = upstream.read("keyword_metrics", "keyword_metrics")
         output = serp_collection.collect_serps(
             metrics,
             market,
@@ -151,7 +154,7 @@ def serp_collection_asset(
             default_search_volume=loaded.thresholds.default_search_volume,
             retry_delay_s=market_data.retry_delay_s,
         )
-        return store_output(context, conn, "serp_collection", output)
+        return store_output(context, conn, "serp_collection", output, upstream)
 
 
 @phase_asset("company_enrichment_serp", pool="company_data_api")
@@ -171,7 +174,8 @@ def company_enrichment_serp_asset(
     market = context.partition_key
     providers = market_data.for_phase(loaded, "company_enrichment_serp")
     with database.connection() as conn, conn.transaction():
-        serp = read_latest_rows(conn, "serp_collection", "serp_results", market, columns=["serp_type", "domain"])
+        upstream = UpstreamRows(context, conn)
+        serp = upstream.read("serp_collection", "serp_results", columns=["serp_type", "domain"])
         if serp.empty:
             raise dg.Failure(f"company_enrichment_serp needs stored SERP results for {market}, and there are none")
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (caches.COMPANY_PROFILE_LOCK,))
@@ -183,7 +187,7 @@ def company_enrichment_serp_asset(
             now=_now(),
             retry_delay_s=market_data.retry_delay_s,
         )
-        return store_output(context, conn, "company_enrichment_serp", output)
+        return store_output(context, conn, "company_enrichment_serp", output, upstream)
 
 
 @phase_asset("youtube_enrichment", pool="youtube_api")
@@ -200,13 +204,14 @@ def youtube_enrichment_asset(
     """
     loaded = project.load()
     with database.connection() as conn:
-        serp = read_latest_rows(conn, "serp_collection", "serp_results", context.partition_key, columns=["serp_type", "url"])
+        upstream = UpstreamRows(context, conn)
+        serp = upstream.read("serp_collection", "serp_results", columns=["serp_type", "url"])
         output = youtube_enrichment.enrich_videos(
             serp, market_data.for_phase(loaded, "youtube_enrichment").youtube, retry_delay_s=market_data.retry_delay_s
         )
         if output.result["degraded"]:
             context.log.warning(f"youtube_enrichment degraded: {output.result['degraded_reason']}")
-        return store_output(context, conn, "youtube_enrichment", output)
+        return store_output(context, conn, "youtube_enrichment", output, upstream)
 
 
 @phase_asset("content_scraping", pool="web_scraping")
@@ -223,7 +228,8 @@ def content_scraping_asset(
     """
     loaded = project.load()
     with database.connection() as conn:
-        serp = read_latest_rows(conn, "serp_collection", "serp_results", context.partition_key, columns=["serp_type", "url"])
+        upstream = UpstreamRows(context, conn)
+        serp = upstream.read("serp_collection", "serp_results", columns=["serp_type", "url"])
         urls = content_scraping.serp_page_urls(serp)
         output = content_scraping.scrape_serp_pages(
             urls,
@@ -232,7 +238,7 @@ def content_scraping_asset(
             now=_now(),
             retry_delay_s=market_data.retry_delay_s,
         )
-        return store_output(context, conn, "content_scraping", output)
+        return store_output(context, conn, "content_scraping", output, upstream)
 
 
 @phase_asset("company_enrichment_youtube", pool="company_data_api")
@@ -252,8 +258,9 @@ def company_enrichment_youtube_asset(
     providers = market_data.for_phase(loaded, "company_enrichment_youtube")
     freshness = loaded.thresholds.profile_freshness_days
     with database.connection() as conn, conn.transaction():
-        videos = read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market)
-        domain_companies = read_latest_rows(conn, "company_enrichment_serp", "serp_domain_companies", market)
+        upstream = UpstreamRows(context, conn)
+        videos = upstream.read("youtube_enrichment", "youtube_videos")
+        domain_companies = upstream.read("company_enrichment_serp", "serp_domain_companies")
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (caches.COMPANY_PROFILE_LOCK,))
         output = company_enrichment_youtube.resolve_channel_companies(
             videos,
@@ -266,7 +273,7 @@ def company_enrichment_youtube_asset(
             now=_now(),
             retry_delay_s=market_data.retry_delay_s,
         )
-        return store_output(context, conn, "company_enrichment_youtube", output)
+        return store_output(context, conn, "company_enrichment_youtube", output, upstream)
 
 
 @phase_asset("content_analysis", retries=False)
@@ -283,8 +290,9 @@ def content_analysis_asset(
     market = context.partition_key
     analyzer = LocalContentAnalyzer()
     with database.connection() as conn:
-        pages = read_latest_rows(conn, "content_scraping", "scraped_pages", market)
-        videos = read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market)
+        upstream = UpstreamRows(context, conn)
+        pages = upstream.read("content_scraping", "scraped_pages")
+        videos = upstream.read("youtube_enrichment", "youtube_videos")
         items = content_analysis.content_items(pages, caches.page_texts(conn, pages["normalized_url"]), videos)
         dimensions = content_analysis.analysis_dimensions(loaded)
         brands = content_analysis.brand_terms(loaded)
@@ -300,7 +308,7 @@ def content_analysis_asset(
             analyzer,
             now=_now(),
         )
-        return store_output(context, conn, "content_analysis", output)
+        return store_output(context, conn, "content_analysis", output, upstream)
 
 
 @phase_asset("dsi_calculation", retries=False)
@@ -317,15 +325,16 @@ def dsi_calculation_asset(
     market = context.partition_key
     thresholds = loaded.thresholds
     with database.connection() as conn:
+        upstream = UpstreamRows(context, conn)
         attributed = dsi_calculation.attribute_results(
-            read_latest_rows(conn, "serp_collection", "serp_results", market),
-            read_latest_rows(conn, "company_enrichment_serp", "serp_domain_companies", market),
-            read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market),
-            read_latest_rows(conn, "company_enrichment_youtube", "youtube_channel_companies", market),
+            upstream.read("serp_collection", "serp_results"),
+            upstream.read("company_enrichment_serp", "serp_domain_companies"),
+            upstream.read("youtube_enrichment", "youtube_videos"),
+            upstream.read("company_enrichment_youtube", "youtube_channel_companies"),
         )
         output = dsi_calculation.calculate_market_dsi(
             attributed,
-            read_latest_rows(conn, "content_analysis", "content_analyses", market),
+            upstream.read("content_analysis", "content_analyses"),
             landscape_keywords(loaded),
             company_enrichment.client_company_domain(loaded),
             default_search_volume=thresholds.default_search_volume,
@@ -334,7 +343,7 @@ def dsi_calculation_asset(
                 leader=thresholds.leader_dsi, challenger=thresholds.challenger_dsi, competitor=thresholds.competitor_dsi
             ),
         )
-        return store_output(context, conn, "dsi_calculation", output)
+        return store_output(context, conn, "dsi_calculation", output, upstream)
 
 
 PHASE_ASSETS = [

@@ -1,6 +1,6 @@
 """Completeness gates on the phases (SPEC 6.9). Blocking checks stop dependents when they fail.
 
-Each check reads the latest stored output of its phase for the market and asks the phase module for
+Each check reads its phase's stored output of the same execution and market and asks the phase module for
 the verdict; the numbers behind the verdict are in the check's metadata.
 """
 
@@ -21,7 +21,7 @@ from cylvy_pipeline.phases import (
     youtube_enrichment,
 )
 from cylvy_pipeline.phases.results import CheckOutcome
-from cylvy_pipeline.storage.tables import read_latest_rows
+from cylvy_pipeline.defs.upstream import UpstreamRows
 
 
 def _result(outcome: CheckOutcome, *, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR):
@@ -49,7 +49,8 @@ def every_keyword_has_metrics(
     """Every keyword has a row for the market, and the share with a search volume meets the threshold."""
     loaded = project.load()
     with database.connection() as conn:
-        rows = read_latest_rows(conn, "keyword_metrics", "keyword_metrics", context.partition_key)
+        stored = UpstreamRows(context, conn)
+        rows = stored.read("keyword_metrics", "keyword_metrics")
     return _result(
         keyword_metrics.check_keyword_metrics(rows, len(loaded.keywords), loaded.thresholds.keyword_volume_coverage)
     )
@@ -62,7 +63,8 @@ def every_serp_fetched(
     """Every (keyword, SERP type) was fetched; an empty SERP is recorded explicitly, not left out."""
     loaded = project.load()
     with database.connection() as conn:
-        fetches = read_latest_rows(conn, "serp_collection", "serp_fetches", context.partition_key)
+        stored = UpstreamRows(context, conn)
+        fetches = stored.read("serp_collection", "serp_fetches")
     return _result(
         serp_collection.check_serps_fetched(fetches, [k.keyword for k in loaded.keywords], loaded.serp_types)
     )
@@ -75,7 +77,8 @@ def serp_domains_enriched(
     """At least 80% (configurable) of SERP domains are enriched, and no company holds unrelated domains."""
     loaded = project.load()
     with database.connection() as conn:
-        rows = read_latest_rows(conn, "company_enrichment_serp", "serp_domain_companies", context.partition_key)
+        stored = UpstreamRows(context, conn)
+        rows = stored.read("company_enrichment_serp", "serp_domain_companies")
     return _result(
         company_enrichment.check_serp_companies(rows, loaded, loaded.thresholds.company_enrichment_coverage)
     )
@@ -89,8 +92,9 @@ def video_coverage(
     loaded = project.load()
     market = context.partition_key
     with database.connection() as conn:
-        videos = read_latest_rows(conn, "youtube_enrichment", "youtube_videos", market, columns=["video_id"])
-        serp = read_latest_rows(conn, "serp_collection", "serp_results", market, columns=["serp_type", "url"])
+        stored = UpstreamRows(context, conn)
+        videos = stored.read("youtube_enrichment", "youtube_videos", columns=["video_id"])
+        serp = stored.read("serp_collection", "serp_results", columns=["serp_type", "url"])
     ranking = serp.loc[serp["serp_type"] == "video", "url"].map(youtube_enrichment.video_id_from_url).nunique()
     return _result(
         youtube_enrichment.check_video_coverage(len(videos), ranking, loaded.thresholds.youtube_coverage_warn),
@@ -105,7 +109,8 @@ def pages_scraped(
     """At least 80% (configurable) of organic and news URLs were scraped (videos are not counted)."""
     loaded = project.load()
     with database.connection() as conn:
-        pages = read_latest_rows(conn, "content_scraping", "scraped_pages", context.partition_key, columns=["status"])
+        stored = UpstreamRows(context, conn)
+        pages = stored.read("content_scraping", "scraped_pages", columns=["status"])
     return _result(content_scraping.check_scrape_coverage(pages, loaded.thresholds.scraping_coverage))
 
 
@@ -117,8 +122,9 @@ def pages_analysed(
     loaded = project.load()
     market = context.partition_key
     with database.connection() as conn:
-        analyses = read_latest_rows(conn, "content_analysis", "content_analyses", market, columns=["content_kind"])
-        pages = read_latest_rows(conn, "content_scraping", "scraped_pages", market, columns=["status"])
+        stored = UpstreamRows(context, conn)
+        analyses = stored.read("content_analysis", "content_analyses", columns=["content_kind"])
+        pages = stored.read("content_scraping", "scraped_pages", columns=["status"])
     return _result(
         content_analysis.check_analysis_coverage(
             int((analyses["content_kind"] == "page").sum()),
@@ -133,9 +139,10 @@ def dsi_values_consistent(context: dg.AssetCheckExecutionContext, database: Post
     """Coverage ≤ 1, shares sum to 1 per landscape and SERP type, and every DSI lies in [0, 1]."""
     market = context.partition_key
     with database.connection() as conn:
-        companies = read_latest_rows(conn, "dsi_calculation", "dsi_company", market)
-        pages = read_latest_rows(conn, "dsi_calculation", "dsi_page", market)
-        keywords = read_latest_rows(conn, "dsi_calculation", "dsi_keyword", market)
+        stored = UpstreamRows(context, conn)
+        companies = stored.read("dsi_calculation", "dsi_company")
+        pages = stored.read("dsi_calculation", "dsi_page")
+        keywords = stored.read("dsi_calculation", "dsi_keyword")
     return _result(dsi_calculation.check_dsi(companies, pages, keywords))
 
 

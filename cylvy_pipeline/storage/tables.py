@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from uuid import UUID
 
 import numpy as np
@@ -104,30 +105,45 @@ def write_phase_output(
     return counts
 
 
-def latest_output_execution(conn: psycopg.Connection, phase: str, market: str) -> UUID | None:
-    """The execution whose output of ``phase`` for ``market`` is the latest, or None if there is none."""
-    row = conn.execute(
-        """SELECT pipeline_execution_id FROM phase_outputs
-           WHERE phase_name = %s AND market = %s ORDER BY produced_at DESC LIMIT 1""",
-        (phase, market),
-    ).fetchone()
-    return row[0] if row else None
-
-
 class MissingUpstreamOutput(LookupError):
     """A phase needs an upstream phase's output for a market that has never been produced."""
 
 
-def read_latest_rows(
-    conn: psycopg.Connection, phase: str, table: str, market: str, *, columns: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """The rows of ``table`` from the latest output of ``phase`` for ``market``."""
-    execution_id = latest_output_execution(conn, phase, market)
-    if execution_id is None:
+def pinned_output_execution(
+    conn: psycopg.Connection, phase: str, market: str, *, execution_id: UUID | str, as_of: datetime
+) -> str:
+    """The execution whose output of ``phase`` for ``market`` the execution ``execution_id`` reads.
+
+    Its own output when it produced one (the phase is part of the execution). Otherwise the output
+    that was the latest at ``as_of`` (when the execution started), recorded in ``execution_inputs`` by
+    the first read so that every later read of the execution gets the same one, even after newer
+    outputs land or when the first read happened a moment before an output committed.
+    """
+    own = conn.execute(
+        "SELECT 1 FROM phase_outputs WHERE pipeline_execution_id = %s AND phase_name = %s AND market = %s",
+        (str(execution_id), phase, market),
+    ).fetchone()
+    if own:
+        return str(execution_id)
+    with conn.transaction():
+        conn.execute(
+            """INSERT INTO execution_inputs (pipeline_execution_id, phase_name, market, input_execution_id)
+               SELECT %(execution)s, %(phase)s, %(market)s, pipeline_execution_id FROM phase_outputs
+               WHERE phase_name = %(phase)s AND market = %(market)s AND produced_at <= %(as_of)s
+               ORDER BY produced_at DESC LIMIT 1
+               ON CONFLICT DO NOTHING""",
+            {"execution": str(execution_id), "phase": phase, "market": market, "as_of": as_of},
+        )
+        pinned = conn.execute(
+            """SELECT input_execution_id FROM execution_inputs
+               WHERE pipeline_execution_id = %s AND phase_name = %s AND market = %s""",
+            (str(execution_id), phase, market),
+        ).fetchone()
+    if pinned is None:
         raise MissingUpstreamOutput(
             f"{phase} has no output for market {market} yet; materialize {phase} for {market} first"
         )
-    return read_rows(conn, table, execution_id=execution_id, market=market, columns=columns)
+    return str(pinned[0])
 
 
 def read_rows(
