@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
 from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
-from cylvy_pipeline.providers.sample.faults import parse_fault_spec
+from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, parse_fault_spec, parse_latency_ms
 
 
 class UsageError(Exception):
@@ -49,6 +49,7 @@ def command_run(args: argparse.Namespace) -> int:
         )
     phases = _phase_selection(args.select, project.enabled_phases)
     parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", ""))  # a typo fails now, not mid-run
+    parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))
     instance = execution.open_instance()
     failures = 0
     with execution.following_statuses():
@@ -88,6 +89,7 @@ def command_status(args: argparse.Namespace) -> int:
             uuid.UUID(args.execution_id)
         except ValueError:
             raise UsageError(f"status: {args.execution_id!r} is not an execution id (a UUID, the root run id)") from None
+    _reconcile_in_flight_runs()
     with _product_connection() as conn:
         execution_id = args.execution_id or latest_execution_id(conn)
         if execution_id is None:
@@ -97,6 +99,17 @@ def command_status(args: argparse.Namespace) -> int:
         except LookupError as error:
             raise UsageError(f"status: {error}") from None
     return 0
+
+
+def _reconcile_in_flight_runs() -> None:
+    """Bring the executions with a run in flight up to date, failing runs whose worker died."""
+    from datetime import UTC, datetime
+
+    from cylvy_pipeline import execution
+    from cylvy_pipeline.status.sync import sync
+
+    with execution.open_instance() as instance, _product_connection() as conn:
+        sync(instance, conn, datetime.now(UTC))
 
 
 def command_sync(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from cylvy_pipeline.environment import prepare_environment
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
+from cylvy_pipeline.run_launcher import worker_host_tags
 from cylvy_pipeline.status.live import LiveStatusSync
 from cylvy_pipeline.status.sync import sync_executions
 
@@ -37,6 +38,7 @@ KEYWORDS_TAG = "cylvy/keyword_count"
 def project_tags() -> dict[str, str]:
     """Tags that record which project a run was made for, so a re-execution can serve the same one."""
     return {PROJECT_TAG: os.environ.get("CYLVY_PROJECT_DIR", ""), KEYWORDS_TAG: os.environ.get("CYLVY_SAMPLE_KEYWORDS", "")}
+
 
 
 def configure_project(project_dir: str | None, keyword_count: int | None) -> Project:
@@ -76,7 +78,8 @@ def run_market(
     result = dg.execute_job(
         _reconstructable_job(),
         instance=instance,
-        tags={"dagster/partition": market, **project_tags()},
+        # This process is the run's worker: the host tag lets `sync` here tell whether it is still alive.
+        tags={"dagster/partition": market, **project_tags(), **worker_host_tags()},
         asset_selection=[dg.AssetKey(p) for p in phases],
         run_config={**_QUIET_CONSOLE, **(run_config or {})},
     )
@@ -112,6 +115,7 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketR
             **{k: v for k, v in parent.tags.items() if k == "dagster/partition" or not k.startswith("dagster/")},
             "dagster/root_run_id": parent.root_run_id or parent.run_id,
             "dagster/parent_run_id": parent.run_id,
+            **worker_host_tags(),
         },
         run_config=parent.run_config,
     )

@@ -1,44 +1,106 @@
-"""Dagster's default run launcher, plus a health check of the run worker process.
+"""Whether a run's worker process is alive, and failing the run through Dagster when it is not.
 
-The default launcher starts each run worker as a local process but cannot tell the run-monitoring
-daemon whether that process is still alive, so a killed worker leaves its run "started" forever (and
-its phase "running"). Run workers here are local processes, so their health is simply whether the
-process that started the run still exists.
+Dagster's default run launcher starts each run worker as a local process but cannot tell the
+run-monitoring daemon whether that process still exists, so a killed worker leaves its run "started"
+forever (and its phase "running"). The same holds for a run executed in the `cylvy-pipeline run` process
+itself when that process is killed. Run workers here are local processes, so their health is whether
+the process that reported the run's start still exists: the daemon asks :class:`LocalProcessRunLauncher`,
+and ``sync`` / ``status`` ask :func:`fail_runs_of_dead_workers` without needing the daemon.
+
+The cause is recorded as structured data (an engine event whose metadata holds it), so the status rows
+show "the run worker process (pid N) died" instead of a sentence parsed out of Dagster's log text.
 """
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterable
+
 import dagster as dg
 import psutil
+from dagster._core.events import EngineEventData, JobFailureData, RunFailureReason
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+
+#: Run tag naming the machine whose processes execute the run (a pid means nothing elsewhere).
+WORKER_HOST_TAG = "cylvy/worker_host"
+#: Engine-event metadata key holding why a run's worker is gone.
+WORKER_DEATH_KEY = "worker_death"
+
+
+def worker_host_tags() -> dict[str, str]:
+    return {WORKER_HOST_TAG: socket.gethostname()}
+
+
+def _run_start(instance: dg.DagsterInstance, run_id: str) -> dg.EventLogEntry | None:
+    starts = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_START)
+    return starts[-1] if starts and starts[-1].dagster_event else None
 
 
 def run_worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     """The process that executes the run: the one that reported the run's start."""
-    starts = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_START)
-    return starts[-1].dagster_event.pid if starts and starts[-1].dagster_event else None
+    start = _run_start(instance, run_id)
+    return start.dagster_event.pid if start else None
 
 
-def process_alive(pid: int) -> bool:
+def worker_death(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:
+    """Why the run's worker is gone, or None while it lives or cannot be checked from this machine."""
+    if run.tags.get(WORKER_HOST_TAG, socket.gethostname()) != socket.gethostname():
+        return None
+    start = _run_start(instance, run.run_id)
+    if start is None or start.dagster_event.pid is None:
+        return None  # not started yet: run monitoring's start timeout covers a worker that never starts
+    pid = start.dagster_event.pid
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        process = psutil.Process(pid)
+        # A process started after the run started is another one that reuses the number.
+        if process.status() != psutil.STATUS_ZOMBIE and process.create_time() <= start.timestamp + 1:
+            return None
     except psutil.NoSuchProcess:
-        return False
+        pass
+    return f"the run worker process (pid {pid}) died while the run was in progress"
+
+
+def record_worker_death(instance: dg.DagsterInstance, run: dg.DagsterRun, cause: str) -> None:
+    instance.report_engine_event(cause, run, EngineEventData(metadata={WORKER_DEATH_KEY: cause}))
+
+
+def fail_runs_of_dead_workers(instance: dg.DagsterInstance, runs: Iterable[dg.DagsterRun]) -> list[str]:
+    """Fail (or, when it was being canceled, cancel) every started run whose worker is gone, through
+    Dagster so its own records agree. Returns the ids of the runs ended here."""
+    ended = []
+    for run in runs:
+        if run.status not in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING):
+            continue
+        cause = worker_death(instance, run)
+        current = instance.get_run_by_id(run.run_id)
+        if cause is None or current is None or current.status != run.status:
+            continue  # alive, or something else ended it meanwhile
+        record_worker_death(instance, run, cause)
+        if run.status == dg.DagsterRunStatus.CANCELING:
+            instance.report_run_canceled(run, cause)
+        else:
+            instance.report_run_failed(
+                run, cause, JobFailureData(error=None, failure_reason=RunFailureReason.UNEXPECTED_TERMINATION)
+            )
+        ended.append(run.run_id)
+    return ended
 
 
 class LocalProcessRunLauncher(DefaultRunLauncher):
     """DefaultRunLauncher whose run workers can be health-checked by run monitoring."""
+
+    def launch_run(self, context) -> None:
+        self._instance.add_run_tags(context.dagster_run.run_id, worker_host_tags())
+        super().launch_run(context)
 
     @property
     def supports_check_run_worker_health(self) -> bool:
         return True
 
     def check_run_worker_health(self, run: dg.DagsterRun) -> CheckRunHealthResult:
-        pid = run_worker_pid(self._instance, run.run_id)
-        if pid is None:  # cannot happen for a STARTED run (RUN_START is what starts it); never fail on a guess
-            return CheckRunHealthResult(WorkerStatus.RUNNING, "the run worker has not reported its pid")
-        if process_alive(pid):
+        cause = worker_death(self._instance, run)
+        if cause is None:
             return CheckRunHealthResult(WorkerStatus.RUNNING)
-        return CheckRunHealthResult(
-            WorkerStatus.FAILED, f"the run worker process (pid {pid}) died while the run was in progress"
-        )
+        # Run monitoring fails the run next, with a message of its own: the cause goes on record first.
+        record_worker_death(self._instance, run, cause)
+        return CheckRunHealthResult(WorkerStatus.FAILED, cause)

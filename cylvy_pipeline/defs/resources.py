@@ -27,7 +27,7 @@ from cylvy_pipeline.providers.sample.clients import (
     SampleWebFetcher,
     SampleYouTube,
 )
-from cylvy_pipeline.providers.sample.faults import FaultInjector, parse_fault_spec
+from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, FaultInjector, parse_fault_spec, parse_latency_ms
 from cylvy_pipeline.providers.sample.market import get_market
 from cylvy_pipeline.storage.database import product_database_url
 
@@ -79,13 +79,15 @@ class SampleMarketResource(dg.ConfigurableResource):
     """
 
     seed: int = Field(default=7, description="Seed of the simulated market")
-    latency_ms: float = Field(default=0.0, ge=0, description="Simulated latency of every provider call")
+    latency_ms: float = Field(
+        default=0.0, ge=0, description="Simulated latency of every provider call (0: CYLVY_SAMPLE_LATENCY_MS, if set)"
+    )
     retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
 
     def for_phase(self, project: Project, phase: str) -> PhaseProviders:
         market = get_market(project, self.seed)
         faults = FaultInjector(phase, parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", "")).get(phase, 0.0))
-        latency = self.latency_ms / 1000
+        latency = (self.latency_ms or parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))) / 1000
         return PhaseProviders(
             keyword_metrics=SampleKeywordMetrics(market, faults=faults, latency_s=latency),
             serp=SampleSerp(market, faults=faults, latency_s=latency),

@@ -141,8 +141,8 @@ def _phase_in_run(phase: str, run: RunRecord, derived: Mapping[str, PhaseStatus]
 def _interrupted(run: RunRecord) -> str:
     if run.status == "CANCELED" or run.status == "CANCELING":
         return "the run was canceled while this phase was running"
-    reason = f": {run.failure_reason}" if run.failure_reason else ""
-    return f"the run ended ({run.status.lower()}) while this phase was running{reason}"
+    # The run's own cause (e.g. "the run worker process (pid N) died ...") says it best when known.
+    return run.failure_reason or f"the run ended ({run.status.lower()}) while this phase was running"
 
 
 def _root_causes(phase: str, derived: Mapping[str, PhaseStatus]) -> list[str]:

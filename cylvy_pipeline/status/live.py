@@ -9,6 +9,7 @@ execute — a separate process, because the run's own threads keep the interpret
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from datetime import datetime
 
@@ -22,16 +23,19 @@ FOLLOW_INTERVAL_S = 0.25
 
 def follow(url: str, *, interval_s: float = FOLLOW_INTERVAL_S, updated_after: datetime | None = None,
            stop=None, ready=None) -> None:
-    """Sync every ``interval_s`` seconds until ``stop`` is set (forever if None).
+    """Sync every ``interval_s`` seconds until ``stop`` is set (forever if None) or the process that
+    started this one ends.
 
     The first pass reconciles every run updated after ``updated_after`` (None: all of them); later
     passes look at runs updated since the previous pass, plus every run in flight.
     """
+    parent = os.getppid()
     with dg.DagsterInstance.get() as instance, psycopg.connect(url) as conn:
         cursor = sync(instance, conn, updated_after).cursor
         if ready is not None:
             ready.set()
-        while not _stopped(stop, interval_s):
+        # A follower never outlives the command that started it (a killed parent leaves it orphaned).
+        while not _stopped(stop, interval_s) and os.getppid() == parent:
             cursor = sync(instance, conn, cursor).cursor or cursor
 
 

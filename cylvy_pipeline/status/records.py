@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster._core.events import JobFailureData
 
 from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.run_launcher import WORKER_DEATH_KEY
 from cylvy_pipeline.status.derive import RunRecord, StepRecord
 
 ET = dg.DagsterEventType
@@ -15,36 +16,38 @@ _EVENT_TYPES = {
     ET.STEP_START, ET.STEP_RESTARTED, ET.STEP_UP_FOR_RETRY, ET.STEP_SUCCESS, ET.STEP_FAILURE,
     ET.ASSET_MATERIALIZATION, ET.ASSET_CHECK_EVALUATION, ET.RUN_FAILURE, ET.RUN_CANCELED, ET.ENGINE_EVENT,
 }
-# Engine events that explain a run's death (the code server saw its run worker killed).
-_WORKER_DEATH = re.compile(r"terminated by signal|died|crashed", re.IGNORECASE)
-# Dagster's own wrappers around the error a phase raised: the user-facing cause is inside them.
-_WRAPPER_MESSAGES = ("Exceeded max_retries", "Error occurred while executing", "Execution of step")
-_CLASS_PREFIX = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Failure|Output)): ")
+# Dagster's own exceptions around the error a phase raised (by class, as the error info records it):
+# the user-facing cause is inside them.
+_DAGSTER_WRAPPERS = frozenset(
+    {"RetryRequestedFromPolicy", "DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
+)
+
+
+def _message_line(error) -> str:
+    """The error's first message line without the exception class name Python prefixes it with."""
+    lines = error.message.strip().splitlines()
+    first = lines[0] if lines else ""
+    qualified_class, separator, rest = first.partition(": ")
+    return rest if separator and qualified_class.rsplit(".", 1)[-1] == error.cls_name else first
 
 
 def user_facing_error(error) -> str:
-    """The first message in the error's cause chain that is not a Dagster wrapper, without the
-    exception class name or a traceback."""
-    messages = []
+    """The first error in the cause chain that Dagster did not wrap around it, in one line."""
+    chain = []
     while error is not None:
-        messages.append(error.message.strip())
+        chain.append(error)
         error = error.cause or getattr(error, "context", None)
-    chosen = next((m for m in messages if not m.startswith(_WRAPPER_MESSAGES)), messages[0] if messages else "")
-    return _CLASS_PREFIX.sub("", chosen).splitlines()[0] if chosen else "unknown error"
+    chosen = next((e for e in chain if e.cls_name not in _DAGSTER_WRAPPERS), chain[0] if chain else None)
+    return (_message_line(chosen) if chosen else "") or "unknown error"
 
 
-# Run monitoring reports a dead worker as "Detected run worker status CheckRunHealthResult(status=...,
-# msg='<the launcher's message>', ...). Marking run ... as failed."; the launcher's message is the reason.
-_HEALTH_MESSAGE = re.compile(r"msg='([^']*)'")
-
-
-def run_failure_reason(message: str | None) -> str | None:
-    """Why a run failed, in a line: the run worker's health message when run monitoring failed it."""
-    if not message:
-        return None
-    if match := _HEALTH_MESSAGE.search(message):
-        return match.group(1)
-    return message.strip().splitlines()[0]
+def run_failure_reason(event: dg.DagsterEvent) -> str | None:
+    """Why a run failed, in a line, from the failure event's structured data where Dagster gives it
+    (the error that ended the run); otherwise the event's own message."""
+    data = event.event_specific_data
+    if isinstance(data, JobFailureData) and data.error is not None:
+        return user_facing_error(data.error)
+    return event.message.strip().splitlines()[0] if event.message else None
 
 
 def phase_of_step(step_key: str | None) -> str | None:
@@ -82,11 +85,11 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
             continue
         kind = event.event_type
         if kind == ET.RUN_FAILURE:
-            failure_reason = run_failure_reason(event.message or entry.user_message) or failure_reason
+            failure_reason = run_failure_reason(event) or failure_reason
             continue
         if kind == ET.ENGINE_EVENT:
-            if event.message and _WORKER_DEATH.search(event.message):
-                worker_death = run_failure_reason(event.message.removeprefix("[DagsterApiServer] "))
+            death = event.engine_event_data.metadata.get(WORKER_DEATH_KEY) if event.engine_event_data else None
+            worker_death = death.value if death is not None else worker_death
             continue
         phase = phase_of_step(event.step_key)
         if phase not in state:

@@ -16,6 +16,7 @@ import dagster as dg
 import psycopg
 
 from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.run_launcher import fail_runs_of_dead_workers
 from cylvy_pipeline.status.derive import (
     IN_FLIGHT_RUN_STATUSES,
     PhaseStatus,
@@ -59,16 +60,20 @@ def execution_runs(instance: dg.DagsterInstance, execution_id: str) -> list[dg.R
     return sorted({r.dagster_run.run_id: r for r in records}.values(), key=lambda r: r.create_timestamp)
 
 
-def changed_executions(instance: dg.DagsterInstance, updated_after: datetime | None) -> tuple[set[str], datetime | None]:
+def in_flight_pipeline_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_FLIGHT_RUN_STATUSES]))
+    return [r.dagster_run for r in records if is_pipeline_run(r.dagster_run)]
+
+
+def changed_executions(
+    instance: dg.DagsterInstance, updated_after: datetime | None, in_flight: Sequence[dg.DagsterRun]
+) -> tuple[set[str], datetime | None]:
     """Executions with a run updated after the cursor, plus every execution with a run in flight
     (a run's record does not change on step events, so in-flight runs are always looked at)."""
     changed = list(instance.get_run_records(dg.RunsFilter(updated_after=updated_after)))
-    in_flight = instance.get_run_records(
-        dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_FLIGHT_RUN_STATUSES])
-    )
     newest = max((r.update_timestamp for r in changed), default=updated_after)
-    executions = {execution_id_of(r.dagster_run) for r in [*changed, *in_flight] if is_pipeline_run(r.dagster_run)}
-    return executions, newest
+    executions = {execution_id_of(r.dagster_run) for r in changed if is_pipeline_run(r.dagster_run)}
+    return executions | {execution_id_of(run) for run in in_flight}, newest
 
 
 def sync_executions(instance: dg.DagsterInstance, conn: psycopg.Connection, execution_ids: Iterable[str]) -> int:
@@ -87,8 +92,14 @@ def sync_executions(instance: dg.DagsterInstance, conn: psycopg.Connection, exec
 
 
 def sync(instance: dg.DagsterInstance, conn: psycopg.Connection, updated_after: datetime | None = None) -> SyncOutcome:
-    """Sync every execution that changed since ``updated_after`` (None: every execution ever)."""
-    executions, newest = changed_executions(instance, updated_after)
+    """Sync every execution that changed since ``updated_after`` (None: every execution ever).
+
+    A run whose worker process is gone (killed, or its machine restarted) is failed through Dagster
+    first, so nothing stays "running" after its run died, with or without the daemon.
+    """
+    in_flight = in_flight_pipeline_runs(instance)
+    fail_runs_of_dead_workers(instance, in_flight)
+    executions, newest = changed_executions(instance, updated_after, in_flight)
     changed = sync_executions(instance, conn, executions)
     return SyncOutcome(tuple(sorted(executions)), changed, newest)
 

@@ -132,11 +132,15 @@ def test_cancel_fails_the_running_phase_and_skips_the_unstarted():
 def test_a_dead_worker_fails_the_running_phase_and_blocks_its_dependents():
     steps = {p: done(i) for i, p in enumerate(PHASES[:4])}
     steps["content_scraping"] = StepRecord(started_at=T0, attempts=1)
-    run = RunRecord("r1", "FAILURE", ALL, steps, failure_reason="Run worker process died unexpectedly")
+    death = "the run worker process (pid 4242) died while the run was in progress"
+    run = RunRecord("r1", "FAILURE", ALL, steps, failure_reason=death)
     statuses = {s.phase: s for s in derive_phase_statuses([run])}
     assert statuses["content_scraping"].status == "failed"
-    assert statuses["content_scraping"].result_data["error"] == (
-        "the run ended (failure) while this phase was running: Run worker process died unexpectedly"
+    assert statuses["content_scraping"].result_data["error"] == death
+    assert statuses["content_scraping"].error_message == f"content_scraping failed: {death}"
+    unexplained = RunRecord("r2", "FAILURE", ALL, steps)
+    assert {s.phase: s for s in derive_phase_statuses([unexplained])}["content_scraping"].result_data["error"] == (
+        "the run ended (failure) while this phase was running"
     )
     assert statuses["content_analysis"].status == "blocked"
     assert statuses["dsi_calculation"].status == "blocked"

@@ -100,3 +100,24 @@ def fault_injector_from_env(
     env = os.environ if environ is None else environ
     rate = parse_fault_spec(env.get(ENV_VAR, "")).get(phase, 0.0)
     return FaultInjector(phase, rate, rng_seed=rng_seed)
+
+
+LATENCY_ENV_VAR = "CYLVY_SAMPLE_LATENCY_MS"
+
+
+def parse_latency_ms(raw: str | None) -> float:
+    """``CYLVY_SAMPLE_LATENCY_MS``: simulated latency of every sample provider call, in milliseconds.
+
+    Blank means none. Anything but a non-negative number raises ``ValueError`` with a one-line message.
+    """
+    if raw is None or not raw.strip():
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(
+            f"{LATENCY_ENV_VAR}: {raw!r} is not a number of milliseconds — e.g. {LATENCY_ENV_VAR}=250, or unset it"
+        )
+    return value
