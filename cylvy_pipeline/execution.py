@@ -20,6 +20,8 @@ from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.run_launcher import worker_host_tags
 from cylvy_pipeline.status.live import LiveStatusSync
+from cylvy_pipeline.status.alerts import alert_failed_run
+from cylvy_pipeline.status.runs import execution_id_of
 from cylvy_pipeline.status.sync import sync_executions
 
 
@@ -126,9 +128,12 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketR
 
 
 def _final_sync(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Make the execution's status rows final and, if the run failed, raise its alert (the daemon's
+    alert sensor may raise it too; only one of them does)."""
     run = instance.get_run_by_id(run_id)
     with psycopg.connect(prepare_environment().product) as conn:
-        sync_executions(instance, conn, [run.root_run_id or run.run_id])
+        sync_executions(instance, conn, [execution_id_of(run)])
+        alert_failed_run(instance, conn, run)
 
 
 def following_statuses() -> LiveStatusSync:

@@ -1,22 +1,20 @@
 """Sensors: the status sync, the keyword-file watcher and the run-failure alert."""
 
 import hashlib
-import json
-import os
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
-import httpx
 
 from cylvy_pipeline.defs.jobs import market_pipeline_job
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.project.loader import KEYWORDS_FILE, PROJECT_FILE, SAMPLE_PROJECT_DIR
-from cylvy_pipeline.status.derive import derive_phase_statuses
-from cylvy_pipeline.status.records import read_run
-from cylvy_pipeline.status.sync import PARTITION_TAG, execution_id_of, execution_runs, sync, sync_executions
+from cylvy_pipeline.status.alerts import alert_failed_run
+from cylvy_pipeline.status.runs import execution_id_of, is_pipeline_run
+from cylvy_pipeline.status.sync import sync, sync_executions
 
 STATUS_SYNC_INTERVAL_S = 1
+ALERT_INTERVAL_S = 5
 
 
 @dg.sensor(
@@ -74,49 +72,23 @@ def keyword_file_changed(context: dg.SensorEvaluationContext, project: ProjectRe
 
 @dg.run_failure_sensor(
     name="pipeline_failure_alert",
-    monitored_jobs=[market_pipeline_job],
+    # Every code location and none: runs executed by `cylvy-pipeline run` have no code-location origin,
+    # and an ad-hoc materialization from the UI is not a run of the pipeline job. The alert itself
+    # decides which runs are pipeline runs.
+    monitor_all_code_locations=True,
+    minimum_interval_seconds=ALERT_INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Records every failed pipeline run in pipeline_alerts and posts it to "
-    "CYLVY_ALERT_WEBHOOK_URL when that is set.",
+    description="Records every failed pipeline run (CLI, UI, schedule, sensor or ad-hoc materialization) in "
+    "pipeline_alerts and posts it once to CYLVY_ALERT_WEBHOOK_URL when that is set.",
 )
 def pipeline_failure_alert(context: dg.RunFailureSensorContext, database: PostgresResource) -> None:
     run = context.dagster_run
-    execution_id = execution_id_of(run)
-    runs = [read_run(context.instance, r.dagster_run) for r in execution_runs(context.instance, execution_id)]
-    phases = derive_phase_statuses(runs)
-    failed = {p.phase: p.result_data.get("error") for p in phases if p.status == "failed"}
-    blocked = [p.phase for p in phases if p.status == "blocked"]
-    market = run.tags.get(PARTITION_TAG)
-    message = (
-        f"cylvy_pipeline: {market} execution {execution_id} failed at {', '.join(failed) or 'start-up'}"
-        + (f"; blocked: {', '.join(blocked)}" if blocked else "")
-    )
-    details = {
-        "pipeline_execution_id": execution_id, "dagster_run_id": run.run_id, "market": market,
-        "failed_phases": failed, "blocked_phases": blocked,
-        "run_failure": context.failure_event.message,
-    }
-    webhook_status = _post_webhook({"text": message, **details})
+    if not is_pipeline_run(run):
+        return
     with database.connection() as conn:
-        with conn.transaction():
-            conn.execute(
-                """INSERT INTO pipeline_alerts (pipeline_execution_id, dagster_run_id, market, message, details, webhook_status)
-                   VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (dagster_run_id) DO NOTHING""",
-                (execution_id, run.run_id, market, message, json.dumps(details), webhook_status),
-            )
+        alert_failed_run(context.instance, conn, run)
         # Failure is also a status change: make the table true now rather than at the next sync tick.
-        sync_executions(context.instance, conn, [execution_id])
-
-
-def _post_webhook(payload: dict) -> str | None:
-    url = os.environ.get("CYLVY_ALERT_WEBHOOK_URL")
-    if not url:
-        return None
-    try:
-        response = httpx.post(url, json=payload, timeout=10.0)
-        return f"HTTP {response.status_code}"
-    except httpx.HTTPError as error:
-        return f"error: {type(error).__name__}: {error}"
+        sync_executions(context.instance, conn, [execution_id_of(run)])
 
 
 PIPELINE_SENSORS = [pipeline_status_sync, keyword_file_changed, pipeline_failure_alert]

@@ -17,8 +17,8 @@ import psycopg
 
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.run_launcher import fail_runs_of_dead_workers
+from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.derive import (
-    IN_FLIGHT_RUN_STATUSES,
     PhaseStatus,
     RunRecord,
     derive_phase_statuses,
@@ -26,43 +26,19 @@ from cylvy_pipeline.status.derive import (
     summarize,
 )
 from cylvy_pipeline.status.records import read_run
-
-PIPELINE_JOB = "market_pipeline"
-ROOT_RUN_TAG = "dagster/root_run_id"
-PARTITION_TAG = "dagster/partition"
-
+from cylvy_pipeline.status.runs import (
+    PARTITION_TAG,
+    execution_id_of,
+    execution_runs,
+    in_flight_pipeline_runs,
+    is_pipeline_run,
+)
 
 @dataclass(frozen=True)
 class SyncOutcome:
     executions: tuple[str, ...]  # execution ids synced
     changed_rows: int
     cursor: datetime | None  # the newest run update seen (the sensor's next starting point)
-
-
-def is_pipeline_run(run: dg.DagsterRun) -> bool:
-    """A run of the phases for one market: the pipeline job, or an ad-hoc materialization from the UI."""
-    if PARTITION_TAG not in run.tags:
-        return False
-    if run.job_name == PIPELINE_JOB:
-        return True
-    selected = {k.to_user_string() for k in run.asset_selection or ()}
-    return run.job_name.startswith("__ASSET_JOB") and bool(selected & set(PHASES))
-
-
-def execution_id_of(run: dg.DagsterRun) -> str:
-    return run.root_run_id or run.run_id
-
-
-def execution_runs(instance: dg.DagsterInstance, execution_id: str) -> list[dg.RunRecord]:
-    """The root run and its re-executions, oldest first."""
-    records = list(instance.get_run_records(dg.RunsFilter(run_ids=[execution_id])))
-    records += instance.get_run_records(dg.RunsFilter(tags={ROOT_RUN_TAG: execution_id}))
-    return sorted({r.dagster_run.run_id: r for r in records}.values(), key=lambda r: r.create_timestamp)
-
-
-def in_flight_pipeline_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
-    records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_FLIGHT_RUN_STATUSES]))
-    return [r.dagster_run for r in records if is_pipeline_run(r.dagster_run)]
 
 
 def changed_executions(
@@ -95,10 +71,11 @@ def sync(instance: dg.DagsterInstance, conn: psycopg.Connection, updated_after: 
     """Sync every execution that changed since ``updated_after`` (None: every execution ever).
 
     A run whose worker process is gone (killed, or its machine restarted) is failed through Dagster
-    first, so nothing stays "running" after its run died, with or without the daemon.
+    first, and alerted, so nothing stays "running" after its run died, with or without the daemon.
     """
     in_flight = in_flight_pipeline_runs(instance)
-    fail_runs_of_dead_workers(instance, in_flight)
+    for run_id in fail_runs_of_dead_workers(instance, in_flight):
+        alert_failed_run(instance, conn, instance.get_run_by_id(run_id))
     executions, newest = changed_executions(instance, updated_after, in_flight)
     changed = sync_executions(instance, conn, executions)
     return SyncOutcome(tuple(sorted(executions)), changed, newest)

@@ -3,11 +3,8 @@ daemon evaluates them (build_*_context on the Postgres-backed instance)."""
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +15,7 @@ from cylvy_pipeline.defs.schedules import weekly_market_refresh
 from cylvy_pipeline.defs.sensors import keyword_file_changed, pipeline_failure_alert
 from cylvy_pipeline.execution import run_market
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
+from cylvy_pipeline_tests.webhook import webhook_receiver
 
 
 def test_weekly_schedule_requests_one_run_per_market():
@@ -59,28 +57,11 @@ def test_keyword_sensor_launches_on_content_change_only(project_copy, dagster_in
     assert tick(changed.cursor).run_requests == []
 
 
-class _WebhookReceiver(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self):  # noqa: N802 — the http.server API
-        length = int(self.headers["Content-Length"])
-        _WebhookReceiver.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def webhook(monkeypatch):
-    server = HTTPServer(("127.0.0.1", 0), _WebhookReceiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _WebhookReceiver.received = []
-    monkeypatch.setenv("CYLVY_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
-    yield _WebhookReceiver.received
-    server.shutdown()
+    with webhook_receiver() as (url, received):
+        monkeypatch.setenv("CYLVY_ALERT_WEBHOOK_URL", url)
+        yield received
 
 
 @pytest.mark.slow
@@ -89,6 +70,12 @@ def test_failure_alert_records_and_posts_the_failed_phase(dagster_instance, prod
     failed = run_market(dagster_instance, "UK")
     monkeypatch.delenv("CYLVY_SAMPLE_FAULTS")
     assert not failed.success
+
+    # The command that executed the run raised its alert.
+    assert len(webhook) == 1 and webhook[0]["dagster_run_id"] == failed.run_id
+    # The sensor raises it when nothing else has (a run launched from the UI): forget this one first.
+    product_db.execute("DELETE FROM pipeline_alerts WHERE dagster_run_id = %s", (failed.run_id,))
+    webhook.clear()
 
     run = dagster_instance.get_run_by_id(failed.run_id)
     failure_event = dagster_instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[0].dagster_event
@@ -116,8 +103,9 @@ def test_failure_alert_records_and_posts_the_failed_phase(dagster_instance, prod
     ).fetchone()
     assert row == ("UK", "HTTP 204", failed.run_id)
 
-    # A second evaluation for the same run (a daemon restart) does not duplicate the alert row.
+    # A second evaluation for the same run (a daemon restart) duplicates neither the row nor the post.
     pipeline_failure_alert(context)
+    assert len(webhook) == 1
     assert product_db.execute(
         "SELECT count(*) FROM pipeline_alerts WHERE dagster_run_id = %s", (failed.run_id,)
     ).fetchone()[0] == 1

@@ -1,0 +1,42 @@
+"""Which Dagster runs are pipeline runs, and how they group into pipeline executions.
+
+An execution is a root run and its re-executions; its id is the root run id. A pipeline run is a run of
+the ``market_pipeline`` job or an ad-hoc materialization of some phases for one market (from the UI).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.status.derive import IN_FLIGHT_RUN_STATUSES
+
+PIPELINE_JOB = "market_pipeline"
+ROOT_RUN_TAG = "dagster/root_run_id"
+PARTITION_TAG = "dagster/partition"
+
+
+def is_pipeline_run(run: dg.DagsterRun) -> bool:
+    """A run of the phases for one market: the pipeline job, or an ad-hoc materialization from the UI."""
+    if PARTITION_TAG not in run.tags:
+        return False
+    if run.job_name == PIPELINE_JOB:
+        return True
+    selected = {k.to_user_string() for k in run.asset_selection or ()}
+    return run.job_name.startswith("__ASSET_JOB") and bool(selected & set(PHASES))
+
+
+def execution_id_of(run: dg.DagsterRun) -> str:
+    return run.root_run_id or run.run_id
+
+
+def execution_runs(instance: dg.DagsterInstance, execution_id: str) -> list[dg.RunRecord]:
+    """The root run and its re-executions, oldest first."""
+    records = list(instance.get_run_records(dg.RunsFilter(run_ids=[execution_id])))
+    records += instance.get_run_records(dg.RunsFilter(tags={ROOT_RUN_TAG: execution_id}))
+    return sorted({r.dagster_run.run_id: r for r in records}.values(), key=lambda r: r.create_timestamp)
+
+
+def in_flight_pipeline_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_FLIGHT_RUN_STATUSES]))
+    return [r.dagster_run for r in records if is_pipeline_run(r.dagster_run)]
