@@ -6,6 +6,7 @@ User mistakes print one line on stderr and exit with status 2; a pipeline failur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -52,13 +53,41 @@ def command_run(args: argparse.Namespace) -> int:
     parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))
     instance = execution.open_instance()
     failures = 0
-    with execution.following_statuses():
+    with _interrupts_cancel(), execution.following_statuses():
         for market in markets:
             outcome = execution.run_market(instance, market, phases)
             with _product_connection() as conn:
                 print(report.execution_report(conn, outcome.execution_id))
+            if outcome.interrupted:
+                not_started = markets[markets.index(market) + 1 :]
+                print(f"cylvy-pipeline: interrupted — {market} canceled"
+                      + (f"; not started: {', '.join(not_started)}" if not_started else ""), file=sys.stderr)
+                return INTERRUPTED
             failures += not outcome.success
     return 1 if failures else 0
+
+
+#: Exit status of a command stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report Ctrl-C).
+INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def _interrupts_cancel():
+    """SIGTERM means what Ctrl-C means: stop now. A run executing in this process is canceled by either
+    (Dagster turns both into an interruption of the running step); between runs, either ends the
+    command. The ``with`` block's clean-up (the final status sync) runs in both cases."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("cylvy-pipeline: interrupted", file=sys.stderr)
+        raise CommandInterrupted from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class CommandInterrupted(Exception):
+    """Ctrl-C or SIGTERM stopped the command; it exits with status 130."""
 
 
 def _product_connection():
@@ -73,11 +102,11 @@ def command_reexecute(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
     instance = execution.open_instance()
-    with execution.following_statuses():
+    with _interrupts_cancel(), execution.following_statuses():
         outcome = execution.reexecute_from_failure(instance, args.run_id)
     with _product_connection() as conn:
         print(report.execution_report(conn, outcome.execution_id))
-    return 0 if outcome.success else 1
+    return INTERRUPTED if outcome.interrupted else 0 if outcome.success else 1
 
 
 def command_status(args: argparse.Namespace) -> int:
@@ -131,12 +160,17 @@ def command_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How long `dev` waits, on Ctrl-C or SIGTERM, for launched runs to cancel and for Dagster to stop
+#: before it kills what is left (together well under 10 s).
+DEV_CANCEL_TIMEOUT_S = 4.0
+DEV_STOP_TIMEOUT_S = 4.0
+
+
 def command_dev(args: argparse.Namespace) -> int:
+    from cylvy_pipeline import execution
     from cylvy_pipeline.environment import WORKSPACE_YAML, prepare_environment
 
     if args.project:
-        from cylvy_pipeline import execution
-
         execution.configure_project(args.project, configured_keyword_count())
     prepare_environment()
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port)]
@@ -144,19 +178,42 @@ def command_dev(args: argparse.Namespace) -> int:
     # The status-sync sensor runs in the daemon, which evaluates sensors at most every 5 s; the follower
     # keeps pipeline_phase_status within a fraction of a second of the runs.
     helpers = [] if args.no_follow else [subprocess.Popen([sys.executable, "-m", "cylvy_pipeline.cli", "sync", "--follow"])]
-    process = subprocess.Popen(command)
+    dagster_dev = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C
     try:
-        return process.wait()
+        return dagster_dev.wait()
     except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)
-        return process.wait()
+        # Runs launched from the UI end canceled (their rows final) before their code server goes away.
+        with execution.open_instance() as instance:
+            execution.cancel_launched_runs(instance, timeout_s=DEV_CANCEL_TIMEOUT_S)
+        _stop_process_tree(dagster_dev, timeout_s=DEV_STOP_TIMEOUT_S)
+        return 0
     finally:
+        signal.signal(signal.SIGTERM, previous)
         for helper in helpers:
-            helper.send_signal(signal.SIGINT)
-            try:
-                helper.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                helper.kill()
+            _stop_process_tree(helper, timeout_s=2.0, stop_signal=signal.SIGTERM)
+        _reconcile_in_flight_runs()
+
+
+def _stop_process_tree(process: subprocess.Popen, *, timeout_s: float, stop_signal: int = signal.SIGINT) -> None:
+    """Ask ``process`` to stop; after ``timeout_s``, kill it and every process it started."""
+    import psutil
+
+    try:
+        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    if process.poll() is None:
+        process.send_signal(stop_signal)
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        pass
+    _, alive = psutil.wait_procs(tree, timeout=0.5)
+    for leftover in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            leftover.kill()
+    process.wait()
 
 
 def command_db(args: argparse.Namespace) -> int:
@@ -220,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ProjectConfigError, ValueError) as error:
         print(f"cylvy-pipeline: {error}", file=sys.stderr)
         return 2
+    except CommandInterrupted:
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

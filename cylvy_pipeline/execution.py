@@ -7,21 +7,23 @@ can be re-executed from failure there or from here.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import psycopg
+from dagster._core.events import JobFailureData, RunFailureReason
 
 from cylvy_pipeline.environment import prepare_environment
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.run_launcher import worker_host_tags
+from cylvy_pipeline.run_launcher import WORKER_HOST_TAG, worker_host_tags
 from cylvy_pipeline.status.live import LiveStatusSync
 from cylvy_pipeline.status.alerts import alert_failed_run
-from cylvy_pipeline.status.runs import execution_id_of
+from cylvy_pipeline.status.runs import execution_id_of, in_flight_pipeline_runs
 from cylvy_pipeline.status.sync import sync_executions
 
 
@@ -31,6 +33,22 @@ class MarketRun:
     run_id: str
     execution_id: str
     success: bool
+    interrupted: bool = False  # canceled by Ctrl-C / SIGTERM (or a termination request) while it ran
+
+
+def _outcome(instance: dg.DagsterInstance, market: str, run_id: str) -> MarketRun:
+    run = instance.get_run_by_id(run_id)
+    failures = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    # An interrupt between steps reaches Dagster itself, which fails the run as an unexpected termination.
+    unexpected = any(
+        isinstance(data := f.dagster_event.event_specific_data, JobFailureData)
+        and data.failure_reason == RunFailureReason.UNEXPECTED_TERMINATION
+        for f in failures
+    )
+    return MarketRun(
+        market, run_id, execution_id_of(run), run.status == dg.DagsterRunStatus.SUCCESS,
+        interrupted=run.status == dg.DagsterRunStatus.CANCELED or unexpected,
+    )
 
 
 PROJECT_TAG = "cylvy/project_dir"
@@ -86,8 +104,7 @@ def run_market(
         run_config={**_QUIET_CONSOLE, **(run_config or {})},
     )
     _final_sync(instance, result.run_id)
-    run = instance.get_run_by_id(result.run_id)
-    return MarketRun(market, result.run_id, run.root_run_id or run.run_id, result.success)
+    return _outcome(instance, market, result.run_id)
 
 
 class NothingToReexecute(ValueError):
@@ -122,9 +139,7 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketR
         run_config=parent.run_config,
     )
     _final_sync(instance, result.run_id)
-    return MarketRun(
-        parent.tags.get("dagster/partition", "?"), result.run_id, parent.root_run_id or parent.run_id, result.success
-    )
+    return _outcome(instance, parent.tags.get("dagster/partition", "?"), result.run_id)
 
 
 def _final_sync(instance: dg.DagsterInstance, run_id: str) -> None:
@@ -144,3 +159,20 @@ def following_statuses() -> LiveStatusSync:
 def open_instance() -> dg.DagsterInstance:
     prepare_environment()
     return dg.DagsterInstance.get()
+
+
+def cancel_launched_runs(instance: dg.DagsterInstance, *, timeout_s: float) -> list[str]:
+    """Cancel the in-flight pipeline runs that were launched on this machine through the code location
+    (from the UI, a schedule or a sensor), and wait up to ``timeout_s`` for them to end. Runs executed by
+    a `cylvy-pipeline run` command belong to that command and are left alone. Returns the canceled ids."""
+    here = worker_host_tags()[WORKER_HOST_TAG]
+    launched = [
+        run for run in in_flight_pipeline_runs(instance)
+        if run.remote_job_origin is not None and run.tags.get(WORKER_HOST_TAG, here) == here
+    ]
+    for run in launched:
+        instance.run_launcher.terminate(run.run_id)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(not instance.get_run_by_id(r.run_id).is_finished for r in launched):
+        time.sleep(0.2)
+    return [r.run_id for r in launched]

@@ -44,30 +44,37 @@ def wait_for(condition, *, timeout_s: float, interval_s: float = 0.5, what: str)
     raise TimeoutError(f"gave up after {timeout_s:.0f} s waiting for {what}")
 
 
+def wait_until_ready(base_url: str, process: subprocess.Popen, log_path: Path) -> str:
+    """Wait until the webserver answers and the daemon's sensor, run-queue and monitoring loops are healthy."""
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"dagster dev exited early; see {log_path}")
+        try:
+            data = graphql(base_url, "{ instance { daemonHealth { allDaemonStatuses { daemonType healthy } } } }")
+        except (httpx.HTTPError, AssertionError):
+            return False
+        statuses = data["instance"]["daemonHealth"]["allDaemonStatuses"]
+        return bool(statuses) and all(
+            s["healthy"] for s in statuses if s["daemonType"] in ("SENSOR", "QUEUED_RUN_COORDINATOR", "MONITORING")
+        )
+
+    wait_for(ready, timeout_s=180, interval_s=1, what="the Dagster webserver and daemon")
+    graphql(base_url, "mutation { setNuxSeen }")  # hide the first-visit pop-up
+    return base_url
+
+
 @contextmanager
 def dagster_dev(log_path: Path, *extra_args: str) -> Iterator[str]:
     """Run `cylvy-pipeline dev` on a free port; yield its base URL; stop it (SIGINT, by PID) afterwards."""
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "cylvy_pipeline.cli", "dev", "--port", str(port), *extra_args],
             stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
         )
         try:
-            def ready() -> bool:
-                if process.poll() is not None:
-                    raise RuntimeError(f"dagster dev exited early; see {log_path}")
-                try:
-                    data = graphql(base_url, "{ instance { daemonHealth { allDaemonStatuses { daemonType healthy } } } }")
-                except (httpx.HTTPError, AssertionError):
-                    return False
-                statuses = data["instance"]["daemonHealth"]["allDaemonStatuses"]
-                return bool(statuses) and all(s["healthy"] for s in statuses if s["daemonType"] in ("SENSOR", "QUEUED_RUN_COORDINATOR", "MONITORING"))
-
-            wait_for(ready, timeout_s=180, interval_s=1, what="the Dagster webserver and daemon")
-            graphql(base_url, "mutation { setNuxSeen }")  # hide the first-visit pop-up
-            yield base_url
+            yield wait_until_ready(f"http://127.0.0.1:{port}", process, log_path)
         finally:
             process.send_signal(signal.SIGINT)
             try:

@@ -56,14 +56,23 @@ def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **k
 
 
 def _cancel_is_final(compute):
-    """Dagster applies a step's retry policy to every error, a termination request included, so a
-    canceled run would retry its running phase and carry on. Cancellation is not worth retrying."""
+    """An interrupted phase cancels its run.
+
+    Dagster applies a step's retry policy to every error, a termination request included, so a
+    canceled run would retry its running phase and carry on: cancellation is not worth retrying. And an
+    interrupt that reached the step without a termination request (Ctrl-C or SIGTERM on a run executed
+    in the `cylvy-pipeline run` process) would fail only this step while its sibling phases went on:
+    the run is marked canceling, so Dagster stops it and ends it canceled, as a UI termination does.
+    """
 
     @functools.wraps(compute)
-    def run_phase(*args, **kwargs):
+    def run_phase(context: dg.AssetExecutionContext, *args, **kwargs):
         try:
-            return compute(*args, **kwargs)
+            return compute(context, *args, **kwargs)
         except (KeyboardInterrupt, DagsterExecutionInterruptedError):
+            run = context.instance.get_run_by_id(context.run_id)
+            if run is not None and run.status == dg.DagsterRunStatus.STARTED:
+                context.instance.report_run_canceling(run, "the run was interrupted (Ctrl-C or SIGTERM)")
             raise dg.Failure("the run was canceled while this phase was running", allow_retries=False) from None
 
     return run_phase

@@ -12,6 +12,7 @@ import difflib
 import io
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
@@ -19,6 +20,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from cylvy_pipeline.analysis.identity import registrable_domain
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.keyword_generator import generate_keywords, vocabulary_capacity
 from cylvy_pipeline.project.model import (
@@ -174,6 +176,12 @@ def _norm_key(text: str) -> str:
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
+
+
+def _control_character(text: str) -> str | None:
+    """The first control character in ``text`` (a NUL byte, say), spelled U+XXXX, or None."""
+    found = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
+    return None if found is None else f"U+{ord(found):04X}"
 
 
 def _loc(parts: Iterable[Any]) -> str:
@@ -412,7 +420,7 @@ def _normalise_domain(path: Path, location: str, raw: str) -> str:
 
 
 def _companies(path: Path, client: Company, competitors: Sequence[Company]) -> tuple[Company, tuple[Company, ...]]:
-    owner: dict[str, str] = {}
+    owner: dict[str, tuple[str, str]] = {}  # registrable domain -> (as listed, owner)
     out: list[Company] = []
     for field, company in [("client", client), *((f"competitors[{i}]", c) for i, c in enumerate(competitors))]:
         name = _check_name(path, f"{field}.name", company.name)
@@ -426,14 +434,18 @@ def _companies(path: Path, client: Company, competitors: Sequence[Company]) -> t
         domains: list[str] = []
         for j, raw in enumerate(company.domains):
             domain = _normalise_domain(path, f"{field}.domains[{j}]", raw)
-            if domain in owner:
+            # www.x and x (and any sub-domain of x) are one company's site: compare registrable domains.
+            identity = registrable_domain(domain)
+            if identity in owner:
+                listed, owner_name = owner[identity]
+                same = f"'{listed}'" + (f" (same site as '{domain}')" if listed != domain else "")
                 raise ProjectConfigError(
                     path,
                     f"{field}.domains[{j}]",
-                    f"domain '{domain}' is already listed for {owner[domain]}",
-                    "list each domain under one company only",
+                    f"domain {same} is already listed for {owner_name}",
+                    "list each site under one company only",
                 )
-            owner[domain] = f"{field} ({name})"
+            owner[identity] = (domain, f"{field} ({name})")
             domains.append(domain)
         out.append(Company(name=name, domains=tuple(domains)))
     return out[0], tuple(out[1:])
@@ -594,7 +606,22 @@ def _parse_bool(path: Path, line: int, column: str, raw: str) -> bool:
     )
 
 
-def _read_keywords(path: Path, jtbd_names: Sequence[str]) -> tuple[Keyword, ...]:
+#: Bytes a keyword row may take on average (the original export has a dozen columns): a file larger than
+#: the keyword limit allows is refused before it is read, so a huge file cannot exhaust memory.
+_BYTES_PER_KEYWORD_ROW = 1024
+_LIMIT_FIX = "split the list into several projects, or raise thresholds.max_keywords in project.yaml"
+
+
+def _read_keywords(path: Path, jtbd_names: Sequence[str], max_keywords: int) -> tuple[Keyword, ...]:
+    size, allowed = path.stat().st_size, (max_keywords + 64) * _BYTES_PER_KEYWORD_ROW
+    if size > allowed:
+        raise ProjectConfigError(
+            path,
+            "",
+            f"{size / 1e6:.1f} MB is more than a list of at most {max_keywords} keywords takes "
+            f"({allowed / 1e6:.1f} MB)",
+            _LIMIT_FIX,
+        )
     text = _read_text(path)
     if not text.strip():
         raise ProjectConfigError(
@@ -662,6 +689,14 @@ def _read_keywords(path: Path, jtbd_names: Sequence[str]) -> tuple[Keyword, ...]
         def column_name(field: str) -> str:
             return header[columns[field]].strip()
 
+        for field in ("keyword", "category"):
+            if bad := _control_character(cell(field)):
+                raise ProjectConfigError(
+                    path,
+                    f"line {line}, column '{column_name(field)}'",
+                    f"{field} {_clean(cell(field))!r} contains a control character ({bad})",
+                    "remove it (a NUL byte usually means the file was saved in another encoding)",
+                )
         keyword = _clean(cell("keyword"))
         if not keyword:
             raise ProjectConfigError(
@@ -676,6 +711,10 @@ def _read_keywords(path: Path, jtbd_names: Sequence[str]) -> tuple[Keyword, ...]
                 "remove one of the two rows",
             )
         first_line[key] = (line, keyword)
+        if len(first_line) > max_keywords:
+            raise ProjectConfigError(
+                path, f"line {line}", f"more than {max_keywords} keywords (the project's limit)", _LIMIT_FIX
+            )
 
         if "category" in columns:
             category = _clean(cell("category"))
@@ -889,10 +928,17 @@ def load_project(project_dir: str | os.PathLike[str] | None = None, *, keyword_c
     _check_thresholds(yaml_path, draft)
 
     # keywords.csv, then what depends on both files.
-    keywords = _read_keywords(csv_path, JTBD_PHASE_NAMES)
+    keywords = _read_keywords(csv_path, JTBD_PHASE_NAMES, draft.thresholds.max_keywords)
     categories = list(dict.fromkeys(k.category for k in keywords))
     landscapes = _landscapes(yaml_path, draft.landscapes if declared_landscapes else None, categories, csv_path)
     if keyword_count is not None:
+        if keyword_count > draft.thresholds.max_keywords:
+            raise ProjectConfigError(
+                None,
+                "keyword_count",
+                f"{keyword_count} is more than the project's limit of {draft.thresholds.max_keywords} keywords",
+                f"use at most {draft.thresholds.max_keywords}, or raise thresholds.max_keywords in {PROJECT_FILE}",
+            )
         keywords = generate_keywords(keyword_count, categories=categories, seed=GENERATED_KEYWORDS_SEED)
 
     return Project(

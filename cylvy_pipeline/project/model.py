@@ -90,6 +90,8 @@ class Thresholds(_Frozen):
     leader_dsi: float = Field(0.05, ge=0, le=1)
     challenger_dsi: float = Field(0.02, ge=0, le=1)
     competitor_dsi: float = Field(0.005, ge=0, le=1)
+    #: The most keywords a project may list: what bounds a run's memory, time and provider cost.
+    max_keywords: int = Field(10_000, ge=1, le=100_000)
 
 
 class Keyword(_Frozen):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from datetime import datetime
 
@@ -39,6 +40,13 @@ def follow(url: str, *, interval_s: float = FOLLOW_INTERVAL_S, updated_after: da
             cursor = sync(instance, conn, cursor).cursor or cursor
 
 
+def _follow_for_parent(url: str, **kwargs) -> None:
+    """:func:`follow` in the helper process. Ctrl-C reaches the whole terminal process group; the
+    parent decides when following stops (and syncs once more itself), so the helper ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    follow(url, **kwargs)
+
+
 def _stopped(stop, wait_s: float) -> bool:
     """Wait ``wait_s`` seconds, or until ``stop`` is set; say whether it was set."""
     if stop is None:
@@ -57,7 +65,7 @@ class LiveStatusSync:
         context = multiprocessing.get_context("spawn")  # never fork a process that holds threads and sockets
         self._stop, self._ready = context.Event(), context.Event()
         self._process = context.Process(
-            target=follow,
+            target=_follow_for_parent,
             args=(database_url,),
             kwargs={"updated_after": updated_after, "stop": self._stop, "ready": self._ready},
             name="cylvy-status-sync",

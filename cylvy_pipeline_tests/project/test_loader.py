@@ -408,7 +408,7 @@ def test_unknown_field_without_suggestion(tmp_path: Path) -> None:
         "project.yaml thresholds: unknown field 'zzz' — remove it (allowed: keyword_volume_coverage, "
         "company_enrichment_coverage, scraping_coverage, analysis_coverage, youtube_coverage_warn, "
         "profile_freshness_days, scrape_freshness_days, default_search_volume, default_relevance, leader_dsi, "
-        "challenger_dsi, competitor_dsi)",
+        "challenger_dsi, competitor_dsi, max_keywords)",
     )
 
 
@@ -562,7 +562,7 @@ def test_domain_listed_twice(tmp_path: Path) -> None:
     expect_error(
         folder,
         "project.yaml competitors[0].domains[0]: domain 'acme.example' is already listed for client (Acme Banking) — "
-        "list each domain under one company only",
+        "list each site under one company only",
     )
 
 
@@ -721,3 +721,51 @@ def test_copied_sample_with_a_bad_edit_is_rejected_without_changes(tmp_path: Pat
     (folder / "project.yaml").write_text(text.replace("markets: [US, UK, DE]", "markets: [US, UK, DE, ZZ]"))
     expect_error(folder, f"project.yaml markets[3]: unknown market code 'ZZ' — use one of {KNOWN}")
     assert isinstance(keywords_frame(load_project()), pd.DataFrame)
+
+
+# ------------------------------------------------------------------------------- bounds and odd bytes
+
+LIMIT_FIX = "split the list into several projects, or raise thresholds.max_keywords in project.yaml"
+
+
+def test_more_keywords_than_the_project_limit(tmp_path: Path) -> None:
+    folder = write_project(tmp_path / "proj", MINIMAL_YAML + "thresholds:\n  max_keywords: 2\n", OUR_CSV)
+    expect_error(folder, f"keywords.csv line 4: more than 2 keywords (the project's limit) — {LIMIT_FIX}")
+
+
+def test_a_keyword_file_too_large_for_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    rows = "".join(f"keyword number {i},Payments\n" for i in range(500_000))  # ~14 MB
+    folder = write_project(tmp_path / "proj", MINIMAL_YAML, "keyword,category\n" + rows)
+    size = (folder / "keywords.csv").stat().st_size
+    expect_error(
+        folder,
+        f"keywords.csv: {size / 1e6:.1f} MB is more than a list of at most 10000 keywords takes (10.3 MB) — {LIMIT_FIX}",
+    )
+
+
+def test_generated_keywords_obey_the_limit(tmp_path: Path) -> None:
+    folder = write_project(tmp_path / "proj", MINIMAL_YAML + "thresholds:\n  max_keywords: 5\n", OUR_CSV)
+    expect_error(
+        folder,
+        "keyword_count: 6 is more than the project's limit of 5 keywords — use at most 5, or raise "
+        "thresholds.max_keywords in project.yaml",
+        keyword_count=6,
+    )
+
+
+def test_a_nul_byte_in_a_keyword_is_rejected_at_load(tmp_path: Path) -> None:
+    folder = with_csv(tmp_path, "keyword,category\ncore banking,Universal Banking\npayment\x00 hub,Payments\n")
+    expect_error(
+        folder,
+        "keywords.csv line 3, column 'keyword': keyword 'payment\\x00 hub' contains a control character (U+0000) — "
+        "remove it (a NUL byte usually means the file was saved in another encoding)",
+    )
+
+
+def test_a_www_domain_is_the_same_site_as_the_bare_domain(tmp_path: Path) -> None:
+    folder = with_yaml(tmp_path, "[rival-one.example]", "[www.acme.example]")
+    expect_error(
+        folder,
+        "project.yaml competitors[0].domains[0]: domain 'acme.example' (same site as 'www.acme.example') is already "
+        "listed for client (Acme Banking) — list each site under one company only",
+    )
