@@ -168,11 +168,11 @@ DEV_STOP_TIMEOUT_S = 4.0
 
 def command_dev(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution
-    from cylvy_pipeline.environment import WORKSPACE_YAML, prepare_environment
+    from cylvy_pipeline.environment import WORKSPACE_YAML
 
     if args.project:
         execution.configure_project(args.project, configured_keyword_count())
-    prepare_environment()
+    execution.open_instance().dispose()  # Dagster's storage exists before its processes start
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     # The status-sync sensor runs in the daemon, which evaluates sensors at most every 5 s; the follower

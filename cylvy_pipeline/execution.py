@@ -156,9 +156,20 @@ def following_statuses() -> LiveStatusSync:
     return LiveStatusSync(prepare_environment().product, updated_after=datetime.now(UTC) - timedelta(seconds=1))
 
 
+# Serialises the creation of Dagster's storage tables: Dagster creates them when the first instance
+# opens, and two processes doing that at once collide on the same table. Any fixed 64-bit number.
+_DAGSTER_STORAGE_LOCK = 0x6379_6C76_7930_0004
+
+
 def open_instance() -> dg.DagsterInstance:
-    prepare_environment()
-    return dg.DagsterInstance.get()
+    """The persistent Dagster instance (its storage created on first use, one process at a time)."""
+    urls = prepare_environment()
+    with psycopg.connect(urls.product, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_DAGSTER_STORAGE_LOCK,))
+        try:
+            return dg.DagsterInstance.get()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_DAGSTER_STORAGE_LOCK,))
 
 
 def cancel_launched_runs(instance: dg.DagsterInstance, *, timeout_s: float) -> list[str]:
