@@ -29,7 +29,7 @@ def test_migrations_apply_once_and_rerun_changes_nothing(database_urls, product_
     assert apply_migrations(database_urls.product) == []
     assert apply_migrations(database_urls.product) == []
     assert _schema(product_db) == before
-    assert product_db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == [("0001",), ("0002",), ("0003",)]
+    assert product_db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == [("0001",), ("0002",), ("0003",), ("0004",)]
 
 
 def test_phase_status_table_matches_the_seed_contract(product_db):

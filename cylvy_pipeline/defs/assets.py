@@ -17,7 +17,7 @@ from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
 from cylvy_pipeline.analysis.dsi import PositionCutoffs
 from cylvy_pipeline.defs.partitions import market_partitions
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource, SampleMarketResource
-from cylvy_pipeline.defs.upstream import UpstreamRows, execution_of
+from cylvy_pipeline.defs.upstream import UpstreamRows, execution_of, run_started_at
 from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES
 from cylvy_pipeline.phases import (
     company_enrichment,
@@ -32,6 +32,7 @@ from cylvy_pipeline.phases import (
 from cylvy_pipeline.phases.results import PhaseOutput
 from cylvy_pipeline.project.queries import keywords_frame, landscape_keywords
 from cylvy_pipeline.storage import caches
+from cylvy_pipeline.storage.claims import SharedCacheClaims
 from cylvy_pipeline.storage.tables import write_phase_output
 
 GROUP = "market_analysis"
@@ -240,13 +241,18 @@ def content_scraping_asset(
         upstream = UpstreamRows(context, conn)
         serp = upstream.read("serp_collection", "serp_results", columns=["serp_type", "url"])
         urls = content_scraping.serp_page_urls(serp)
-        output = content_scraping.scrape_serp_pages(
-            urls,
-            caches.fresh_scraped_pages(conn, urls["normalized_url"], loaded.thresholds.scrape_freshness_days),
-            market_data.for_phase(loaded, "content_scraping").web,
-            now=_now(),
-            retry_delay_s=market_data.retry_delay_s,
-        )
+        # A page a concurrent execution recorded since this run started is taken, not fetched again
+        # (a re-execution from failure fetches its execution's failed pages again).
+        since = run_started_at(context)
+        with SharedCacheClaims(database.connect, "page_cache", "normalized_url", since=since) as claims:
+            output = content_scraping.scrape_serp_pages(
+                urls,
+                caches.fresh_scraped_pages(conn, urls["normalized_url"], loaded.thresholds.scrape_freshness_days),
+                market_data.for_phase(loaded, "content_scraping").web,
+                claims.produce_once,
+                now=_now(),
+                retry_delay_s=market_data.retry_delay_s,
+            )
         return store_output(context, conn, "content_scraping", output, upstream)
 
 
@@ -305,18 +311,18 @@ def content_analysis_asset(
         items = content_analysis.content_items(pages, caches.page_texts(conn, pages["normalized_url"]), videos)
         dimensions = content_analysis.analysis_dimensions(loaded)
         brands = content_analysis.brand_terms(loaded)
-        output = content_analysis.analyze_content(
-            items,
-            dimensions,
-            brands,
-            caches.cached_analyses(
-                conn,
-                items["text"].map(content_analysis.content_hash).unique().tolist(),
-                content_analysis.analysis_version(analyzer, dimensions, brands),
-            ),
-            analyzer,
-            now=_now(),
-        )
+        version = content_analysis.analysis_version(analyzer, dimensions, brands)
+        scope, since = {"analyzer_version": version}, run_started_at(context)
+        with SharedCacheClaims(database.connect, "analysis_cache", "content_hash", scope, since=since) as claims:
+            output = content_analysis.analyze_content(
+                items,
+                dimensions,
+                brands,
+                caches.cached_analyses(conn, items["text"].map(content_analysis.content_hash).unique().tolist(), version),
+                analyzer,
+                claims.produce_once,
+                now=_now(),
+            )
         return store_output(context, conn, "content_analysis", output, upstream)
 
 

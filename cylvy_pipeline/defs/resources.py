@@ -54,9 +54,13 @@ class PostgresResource(dg.ConfigurableResource):
 
     url: str | None = Field(default=None, description="libpq URL of the product database")
 
+    def connect(self) -> psycopg.Connection:
+        """A new connection; the caller closes it (see :meth:`connection` for a ``with`` block)."""
+        return psycopg.connect(self.url or product_database_url())
+
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self.url or product_database_url()) as conn:
+        with self.connect() as conn:
             yield conn
 
 

@@ -28,10 +28,20 @@ def execution_of(context: StepContext) -> str:
     return context.run.root_run_id or context.run.run_id
 
 
-def _execution_started_at(context: StepContext) -> datetime:
-    record = context.instance.get_run_record_by_id(execution_of(context))
+def _started_at(context: StepContext, run_id: str) -> datetime:
+    record = context.instance.get_run_record_by_id(run_id)
     started = record.start_time if record is not None and record.start_time else None
     return datetime.fromtimestamp(started or (record.create_timestamp.timestamp() if record else 0), tz=UTC)
+
+
+def execution_started_at(context: StepContext) -> datetime:
+    """When the execution's first run started."""
+    return _started_at(context, execution_of(context))
+
+
+def run_started_at(context: StepContext) -> datetime:
+    """When this run started (a re-execution from failure starts later than its execution)."""
+    return _started_at(context, context.run.run_id)
 
 
 class UpstreamRows:
@@ -48,7 +58,7 @@ class UpstreamRows:
     def source(self, phase: str) -> str:
         if phase not in self.sources:
             source = pinned_output_execution(
-                self._conn, phase, self.market, execution_id=self.execution_id, as_of=_execution_started_at(self._context)
+                self._conn, phase, self.market, execution_id=self.execution_id, as_of=execution_started_at(self._context)
             )
             if source != self.execution_id:
                 self._context.instance.add_run_tags(self._context.run.run_id, {INPUT_TAG_PREFIX + phase: source})

@@ -23,11 +23,8 @@ from cylvy_pipeline.analysis.analyzer import (
     LocalContentAnalyzer,
     content_hash,
 )
-from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
+from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
-
-ANALYSIS_CACHE_COLUMNS = ("content_hash", "analyzer_version", "result", "analyzed_at")
-
 
 def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
     """The project's personas, JTBD phases, page types and custom dimensions as scoring dimensions."""
@@ -97,29 +94,40 @@ def analyze_content(
     brands: Mapping[str, Sequence[str]],
     cached_analyses: pd.DataFrame,
     analyzer: LocalContentAnalyzer,
+    produce_once: ProduceOnce,
     *,
     now: datetime,
 ) -> PhaseOutput:
-    """Analyse ``items`` (see :func:`content_items`), reusing cached analyses of identical content."""
+    """Analyse ``items`` (see :func:`content_items`), reusing cached analyses of identical content.
+
+    Each new analysis goes through ``produce_once`` (keyed by content hash), which records it in the
+    analysis cache, or hands over the analysis a concurrent execution made meanwhile.
+    """
     version = analysis_version(analyzer, dimensions, brands)
     items = items.assign(content_hash=items["text"].map(content_hash))
     cache = {h: _from_json(r) for h, r in zip(cached_analyses["content_hash"], cached_analyses["result"], strict=True)}
-    new_cache_rows, failures = [], []
+    analysed_here, failures = 0, []
     analyses: dict[str, ContentAnalysis] = {}
     for row in items.drop_duplicates("content_hash").itertuples():
         if row.content_hash in cache:
             analyses[row.content_hash] = cache[row.content_hash]
             continue
-        try:
+
+        def analyse(row=row) -> dict:
             analysis = analyzer.analyze(row.text, row.title, dimensions, brands)
+            return {"content_hash": row.content_hash, "analyzer_version": version,
+                    "result": _to_json(analysis), "analyzed_at": now}
+
+        try:
+            cache_row, here = produce_once(row.content_hash, analyse)
         except Exception as error:  # noqa: BLE001 — any analyzer failure is recorded, never stored as a result
             failures.append({"url": row.url, "error": f"{type(error).__name__}: {error}"})
             continue
-        analyses[row.content_hash] = analysis
-        new_cache_rows.append(
-            {"content_hash": row.content_hash, "analyzer_version": version,
-             "result": _to_json(analysis), "analyzed_at": now}
-        )
+        analyses[row.content_hash] = _from_json(cache_row["result"])
+        if here:
+            analysed_here += 1
+        else:  # a concurrent execution analysed the same content meanwhile
+            cache[row.content_hash] = analyses[row.content_hash]
 
     done = items[items["content_hash"].isin(analyses)]
     table = pd.DataFrame(
@@ -153,7 +161,7 @@ def analyze_content(
         "videos_analysed": int((table["content_kind"] == "video").sum()),
         "analysis_failures": len(failures),
         "analysis_coverage": round(coverage(len(table), len(items)), 4),
-        "analysed_now": len(new_cache_rows),
+        "analysed_now": analysed_here,
         "cache_hits": int(table["from_cache"].sum()),
         "analyzer_version": version,
         "mean_persona_relevance": round(float(table["persona_relevance"].mean()), 4) if len(table) else None,
@@ -166,7 +174,6 @@ def analyze_content(
     return PhaseOutput(
         tables={"content_analyses": table, "content_dimension_scores": scores},
         result=result,
-        cache_updates={"analysis_cache": pd.DataFrame(new_cache_rows, columns=list(ANALYSIS_CACHE_COLUMNS))},
         preview=persona_means.rename(columns={"dimension_name": "persona", "score": "mean score (0–10)"}),
     )
 

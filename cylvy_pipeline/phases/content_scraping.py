@@ -16,7 +16,7 @@ import pandas as pd
 
 from cylvy_pipeline.analysis.extraction import MIN_SCRAPED_CHARS, extract_page, is_scraped
 from cylvy_pipeline.analysis.urls import normalize_url
-from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
+from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.providers.base import WebFetcher
 from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.providers.retry import call_with_retries
@@ -70,6 +70,7 @@ def scrape_serp_pages(
     urls: pd.DataFrame,
     cached_pages: pd.DataFrame,
     fetcher: WebFetcher,
+    produce_once: ProduceOnce,
     *,
     now: datetime,
     max_concurrency: int = 8,
@@ -78,22 +79,23 @@ def scrape_serp_pages(
     """Scrape the ``urls`` (from :func:`serp_page_urls`) that have no fresh successful scrape cached.
 
     ``cached_pages`` holds fresh, successfully scraped cache rows (PAGE_CACHE_COLUMNS, text optional).
+    Each page is fetched through ``produce_once`` (keyed by normalised URL), which records the page in
+    the page cache, or hands over the row of a concurrent execution that fetched it meanwhile.
     """
     cached = cached_pages.drop(columns=["url"], errors="ignore").set_index("normalized_url")
     to_fetch = urls[~urls["normalized_url"].isin(cached.index)].drop_duplicates("normalized_url")
 
+    def fetch(url: str, normalized: str) -> tuple[dict, bool]:
+        return produce_once(normalized, lambda: scrape_page(url, normalized, fetcher, now=now, retry_delay_s=retry_delay_s))
+
     with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
-        fetched_rows = list(
-            pool.map(
-                lambda pair: scrape_page(*pair, fetcher, now=now, retry_delay_s=retry_delay_s),
-                zip(to_fetch["url"], to_fetch["normalized_url"], strict=True),
-            )
-        )
-    fetched = pd.DataFrame(fetched_rows, columns=list(PAGE_CACHE_COLUMNS))
-    fetched_by_key = fetched.drop(columns=["url"]).set_index("normalized_url")
-    known = pd.concat([cached, fetched_by_key])
+        outcomes = list(pool.map(fetch, to_fetch["url"], to_fetch["normalized_url"]))
+    rows = pd.DataFrame([row for row, _ in outcomes], columns=list(PAGE_CACHE_COLUMNS))
+    fetched_here = pd.Series([here for _, here in outcomes], dtype=bool)
+    known = pd.concat([cached, rows.drop(columns=["url"]).set_index("normalized_url")])
     table = urls.join(known, on="normalized_url")
-    table["from_cache"] = table["normalized_url"].isin(cached.index)
+    from_elsewhere = set(cached.index) | set(rows.loc[~fetched_here.to_numpy(), "normalized_url"])
+    table["from_cache"] = table["normalized_url"].isin(from_elsewhere)
     table = table[
         ["url", "normalized_url", "status", "failure_reason", "title", "word_count", "content_type",
          "content_hash", "from_cache"]
@@ -107,7 +109,9 @@ def scrape_serp_pages(
         "pages_scraped": scraped,
         "pages_failed": len(table) - scraped,
         "scrape_coverage": round(coverage(scraped, len(table)), 4),
-        "fetched_now": len(fetched),
+        "fetched_now": int(fetched_here.sum()),
+        # Pages a concurrent execution fetched while this one waited for them.
+        "taken_from_concurrent_executions": int((~fetched_here).sum()),
         "cache_hits": int(table["from_cache"].sum()),
         "pdf_pages": int((table["content_type"] == "pdf").sum()),
         "failure_reasons": {k: int(v) for k, v in failures.value_counts().head(5).items()},
@@ -115,13 +119,9 @@ def scrape_serp_pages(
     preview = table[table["status"] == "scraped"].sort_values("word_count", ascending=False).head(10)[
         ["url", "title", "word_count", "content_type"]
     ]
-    return PhaseOutput(
-        tables={"scraped_pages": table},
-        result=result,
-        # Failed fetches are cached too (with their reason) but never count as fresh: they are retried.
-        cache_updates={"page_cache": fetched},
-        preview=preview,
-    )
+    # Every fetch, failed ones with their reason, is already in the page cache (recorded by produce_once);
+    # failures never count as fresh there, so the next execution fetches them again.
+    return PhaseOutput(tables={"scraped_pages": table}, result=result, preview=preview)
 
 
 def check_scrape_coverage(scraped_pages: pd.DataFrame, threshold: float) -> CheckOutcome:

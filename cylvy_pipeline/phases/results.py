@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+
+#: How a phase makes a shared-cache entry that concurrent executions may want at the same moment:
+#: ``produce_once(key, produce) -> (cache row, produced here)`` runs ``produce`` unless another execution
+#: recorded the key's row meanwhile (then that row is returned), and records what ``produce`` returned
+#: in the shared cache before anyone else may produce the key (storage/claims.py does it in Postgres).
+ProduceOnce = Callable[[str, Callable[[], dict[str, Any]]], tuple[dict[str, Any], bool]]
 
 
 @dataclass(frozen=True)

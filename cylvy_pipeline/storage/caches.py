@@ -24,14 +24,15 @@ COMPANY_PROFILE_LOCK = 0x6379_6C76_7930_0002
 
 
 def upsert_cache(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
-    """Insert or replace ``frame``'s rows in a cache table (staged with COPY). Returns the row count."""
+    """Insert or replace ``frame``'s rows in a cache table (staged with COPY), stamping ``recorded_at``.
+    Returns the row count."""
     if frame.empty:
         return 0
     keys = CACHE_KEYS[table]
     columns = list(frame.columns)
     staging = f"staging_{table}"
     conn.execute(
-        sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DROP").format(
+        sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
             sql.Identifier(staging), sql.Identifier(table)
         )
     )
@@ -41,7 +42,7 @@ def upsert_cache(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> i
     conn.execute(
         sql.SQL(
             "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
-            "ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+            "ON CONFLICT ({keys}) DO UPDATE SET {updates}, recorded_at = clock_timestamp()"
         ).format(
             table=sql.Identifier(table),
             columns=sql.SQL(", ").join(map(sql.Identifier, columns)),

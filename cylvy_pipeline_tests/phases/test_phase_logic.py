@@ -236,7 +236,13 @@ def test_scraping_uses_the_cache_and_records_failures_with_reasons():
         "word_count": 300, "content_type": "html", "content_hash": "h", "fetched_at": NOW,
     }])
     web = Web()
-    output = scrape_serp_pages(urls, cached, web, now=NOW, retry_delay_s=0)
+    recorded = {}
+
+    def produce_once(key, produce):  # what the page cache receives, keyed as the claims key it
+        recorded[key] = produce()
+        return recorded[key], True
+
+    output = scrape_serp_pages(urls, cached, web, produce_once, now=NOW, retry_delay_s=0)
     table = output.tables["scraped_pages"].set_index("url")
     assert "https://a.example/cached/" not in web.fetched and len(web.fetched) == 3  # videos are not scraped
     assert table.loc["https://a.example/cached/", "from_cache"]
@@ -244,6 +250,9 @@ def test_scraping_uses_the_cache_and_records_failures_with_reasons():
     assert table.loc["https://a.example/gone", "failure_reason"] == "HTTP 404"
     assert table.loc["https://a.example/thin", "failure_reason"].startswith("too little text (")
     assert output.result["scrape_coverage"] == 0.5  # 2 of 4 (cached + page)
+    # Every fetch went to the cache, failures with their reason; the cached page was not fetched again.
+    assert sorted(recorded) == ["https://a.example/gone", "https://a.example/page", "https://a.example/thin"]
+    assert recorded["https://a.example/gone"]["status"] == "failed"
 
 
 @pytest.mark.parametrize(
