@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
 from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
 from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.storage.database import database_outage, describe_database
 
 
 class UsageError(Exception):
@@ -101,6 +103,7 @@ def _product_connection():
 def command_reexecute(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
+    _reconcile_in_flight_runs()  # a run whose worker died (killed, database lost) is failed first
     instance = execution.open_instance()
     with _interrupts_cancel(), execution.following_statuses():
         outcome = execution.reexecute_from_failure(instance, args.run_id)
@@ -272,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The terminal shows the status table and one-line errors; Dagster's own log lines (its retries of a
+    # lost database connection, say) are in the run's event log, not repeated here.
+    logging.getLogger().setLevel(logging.CRITICAL)
     try:
         return args.handler(args)
     except (UsageError, ProjectConfigError, ValueError) as error:
@@ -279,6 +285,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CommandInterrupted:
         return INTERRUPTED
+    except Exception as error:
+        if (outage := database_outage(error)) is None:
+            raise
+        print(f"cylvy-pipeline: lost the {_database_in_use()} ({_first_line(outage)}) — start it again "
+              "(`cylvy-pipeline db url` starts the embedded one), then `cylvy-pipeline status` shows the execution "
+              "and `cylvy-pipeline reexecute RUN_ID` completes it", file=sys.stderr)
+        return DATABASE_UNREACHABLE
+
+
+#: Exit status when the database went away (or never answered).
+DATABASE_UNREACHABLE = 3
+
+
+def _database_in_use() -> str:
+    url = os.environ.get("CYLVY_DATABASE_URL")
+    if url:
+        return describe_database(url)
+    from cylvy_pipeline.storage.database import state_dir
+
+    return f"embedded PostgreSQL server in {state_dir()}"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 if __name__ == "__main__":

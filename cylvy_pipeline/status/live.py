@@ -18,8 +18,10 @@ import dagster as dg
 import psycopg
 
 from cylvy_pipeline.status.sync import sync
+from cylvy_pipeline.storage.database import database_outage
 
 FOLLOW_INTERVAL_S = 0.25
+MAX_RECONNECT_DELAY_S = 5.0
 
 
 def follow(url: str, *, interval_s: float = FOLLOW_INTERVAL_S, updated_after: datetime | None = None,
@@ -28,16 +30,35 @@ def follow(url: str, *, interval_s: float = FOLLOW_INTERVAL_S, updated_after: da
     started this one ends.
 
     The first pass reconciles every run updated after ``updated_after`` (None: all of them); later
-    passes look at runs updated since the previous pass, plus every run in flight.
+    passes look at runs updated since the previous pass, plus every run in flight. While the database
+    cannot be reached, it tries again with a growing pause (at most ``MAX_RECONNECT_DELAY_S``).
     """
     parent = os.getppid()
-    with dg.DagsterInstance.get() as instance, psycopg.connect(url) as conn:
-        cursor = sync(instance, conn, updated_after).cursor
-        if ready is not None:
-            ready.set()
-        # A follower never outlives the command that started it (a killed parent leaves it orphaned).
-        while not _stopped(stop, interval_s) and os.getppid() == parent:
-            cursor = sync(instance, conn, cursor).cursor or cursor
+    cursor, delay = updated_after, interval_s
+    conn: psycopg.Connection | None = None
+    with dg.DagsterInstance.get() as instance:
+        try:
+            while True:
+                try:
+                    if conn is None or conn.closed:
+                        conn = psycopg.connect(url)
+                    cursor = sync(instance, conn, cursor).cursor or cursor
+                    delay = interval_s
+                except Exception as error:
+                    if database_outage(error) is None:
+                        raise
+                    if conn is not None:
+                        conn.close()
+                    conn, delay = None, min(max(2 * delay, 0.5), MAX_RECONNECT_DELAY_S)
+                if ready is not None:
+                    ready.set()
+                    ready = None
+                # A follower never outlives the command that started it (a killed parent leaves it orphaned).
+                if _stopped(stop, delay) or os.getppid() != parent:
+                    return
+        finally:
+            if conn is not None:
+                conn.close()
 
 
 def _follow_for_parent(url: str, **kwargs) -> None:

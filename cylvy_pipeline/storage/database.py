@@ -127,3 +127,29 @@ def stop_embedded_server(timeout_s: float = 30.0) -> bool:
     while pid_file.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     return True
+
+
+def database_outage(error: BaseException) -> BaseException | None:
+    """The connection failure behind ``error`` when the database could not be reached (server down,
+    restarting or unreachable), else None. Looks through the chain of causes: Dagster's storage and
+    SQLAlchemy wrap the driver's error in errors of their own."""
+    import psycopg2
+    import sqlalchemy.exc
+
+    outage_types = (psycopg.OperationalError, psycopg2.OperationalError, psycopg2.InterfaceError,
+                    sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, outage_types):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def describe_database(url: str) -> str:
+    """Where a database is, for a message: host or socket folder and database name, never the password."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    where = info.get("host") or "localhost"
+    port = f":{info['port']}" if info.get("port") and not where.startswith("/") else ""
+    return f"PostgreSQL database {info.get('dbname', '?')!r} at {where}{port}"
