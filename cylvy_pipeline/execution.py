@@ -21,8 +21,8 @@ from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.run_launcher import WORKER_HOST_TAG, worker_host_tags
-from cylvy_pipeline.status.live import LiveStatusSync
 from cylvy_pipeline.status.alerts import alert_failed_run
+from cylvy_pipeline.status.live import LiveStatusSync
 from cylvy_pipeline.status.runs import execution_id_of, in_flight_pipeline_runs
 from cylvy_pipeline.status.sync import sync_executions
 

@@ -269,7 +269,6 @@ def company_enrichment_youtube_asset(
     are recorded as unresolved once.
     """
     loaded = project.load()
-    market = context.partition_key
     providers = market_data.for_phase(loaded, "company_enrichment_youtube")
     freshness = loaded.thresholds.profile_freshness_days
     with database.connection() as conn, conn.transaction():
@@ -302,7 +301,6 @@ def content_analysis_asset(
     version; a failed analysis is recorded as failed, never stored as a result.
     """
     loaded = project.load()
-    market = context.partition_key
     analyzer = LocalContentAnalyzer()
     with database.connection() as conn:
         upstream = UpstreamRows(context, conn)
@@ -337,7 +335,6 @@ def dsi_calculation_asset(
     mean persona score of its content / 10. All are fractions in [0, 1], shown as an index 0–100.
     """
     loaded = project.load()
-    market = context.partition_key
     thresholds = loaded.thresholds
     with database.connection() as conn:
         upstream = UpstreamRows(context, conn)

@@ -11,6 +11,7 @@ import dagster as dg
 
 from cylvy_pipeline.defs.partitions import market_partitions
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
+from cylvy_pipeline.defs.upstream import UpstreamRows
 from cylvy_pipeline.phases import (
     company_enrichment,
     content_analysis,
@@ -21,7 +22,6 @@ from cylvy_pipeline.phases import (
     youtube_enrichment,
 )
 from cylvy_pipeline.phases.results import CheckOutcome
-from cylvy_pipeline.defs.upstream import UpstreamRows
 
 
 def _result(outcome: CheckOutcome, *, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR):
@@ -90,7 +90,6 @@ def video_coverage(
 ) -> dg.AssetCheckResult:
     """Warns when few ranking videos could be enriched (the phase is non-critical: never blocks)."""
     loaded = project.load()
-    market = context.partition_key
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         videos = stored.read("youtube_enrichment", "youtube_videos", columns=["video_id"])
@@ -120,7 +119,6 @@ def pages_analysed(
 ) -> dg.AssetCheckResult:
     """At least 80% (configurable) of the scraped pages have an analysis."""
     loaded = project.load()
-    market = context.partition_key
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         analyses = stored.read("content_analysis", "content_analyses", columns=["content_kind"])
@@ -137,7 +135,6 @@ def pages_analysed(
 @phase_check("dsi_calculation", "dsi_values_consistent")
 def dsi_values_consistent(context: dg.AssetCheckExecutionContext, database: PostgresResource) -> dg.AssetCheckResult:
     """Coverage ≤ 1, shares sum to 1 per landscape and SERP type, and every DSI lies in [0, 1]."""
-    market = context.partition_key
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         companies = stored.read("dsi_calculation", "dsi_company")

@@ -26,6 +26,7 @@ from cylvy_pipeline.analysis.analyzer import (
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
 
+
 def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
     """The project's personas, JTBD phases, page types and custom dimensions as scoring dimensions."""
     dimensions = [

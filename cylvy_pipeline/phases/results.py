@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-
 #: How a phase makes a shared-cache entry that concurrent executions may want at the same moment:
 #: ``produce_once(key, produce) -> (cache row, produced here)`` runs ``produce`` unless another execution
 #: recorded the key's row meanwhile (then that row is returned), and records what ``produce`` returned

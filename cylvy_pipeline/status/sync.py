@@ -34,6 +34,7 @@ from cylvy_pipeline.status.runs import (
     is_pipeline_run,
 )
 
+
 @dataclass(frozen=True)
 class SyncOutcome:
     executions: tuple[str, ...]  # execution ids synced

@@ -8,7 +8,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from cylvy_pipeline.storage.tables import copy_frame, query_frame
+from cylvy_pipeline.storage.tables import copy_frame, parameter_value, query_frame
 
 #: Cache table -> its key columns (what an upsert conflicts on).
 CACHE_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -23,12 +23,26 @@ CACHE_KEYS: Mapping[str, tuple[str, ...]] = {
 COMPANY_PROFILE_LOCK = 0x6379_6C76_7930_0002
 
 
+def _upsert(table: str, columns: Sequence[str], rows: sql.Composable) -> sql.Composed:
+    """INSERT ``rows`` into a cache table, replacing an entry with the same key; stamps ``recorded_at``."""
+    keys = CACHE_KEYS[table]
+    return sql.SQL(
+        "INSERT INTO {table} ({columns}) {rows} ON CONFLICT ({keys}) DO UPDATE SET {updates}, recorded_at = clock_timestamp()"
+    ).format(
+        table=sql.Identifier(table),
+        columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+        rows=rows,
+        keys=sql.SQL(", ").join(map(sql.Identifier, keys)),
+        updates=sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c not in keys
+        ),
+    )
+
+
 def upsert_cache(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:
-    """Insert or replace ``frame``'s rows in a cache table (staged with COPY), stamping ``recorded_at``.
-    Returns the row count."""
+    """Insert or replace ``frame``'s rows in a cache table (staged with COPY). Returns the row count."""
     if frame.empty:
         return 0
-    keys = CACHE_KEYS[table]
     columns = list(frame.columns)
     staging = f"staging_{table}"
     conn.execute(
@@ -38,22 +52,18 @@ def upsert_cache(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> i
     )
     conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(staging)))
     copy_frame(conn, staging, frame)
-    updates = [c for c in columns if c not in keys]
-    conn.execute(
-        sql.SQL(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
-            "ON CONFLICT ({keys}) DO UPDATE SET {updates}, recorded_at = clock_timestamp()"
-        ).format(
-            table=sql.Identifier(table),
-            columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-            staging=sql.Identifier(staging),
-            keys=sql.SQL(", ").join(map(sql.Identifier, keys)),
-            updates=sql.SQL(", ").join(
-                sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in updates
-            ),
-        )
+    source = sql.SQL("SELECT {} FROM {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(staging)
     )
+    conn.execute(_upsert(table, columns, source))
     return len(frame)
+
+
+def upsert_cache_row(conn: psycopg.Connection, table: str, row: Mapping[str, object]) -> None:
+    """Insert or replace one cache entry in a single statement (entries recorded one at a time)."""
+    columns = list(row)
+    values = sql.SQL("VALUES ({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+    conn.execute(_upsert(table, columns, values), [parameter_value(c, row[c]) for c in columns])
 
 
 def fresh_company_profiles(conn: psycopg.Connection, freshness_days: int) -> pd.DataFrame:

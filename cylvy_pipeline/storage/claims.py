@@ -15,12 +15,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from cylvy_pipeline.storage.caches import upsert_cache
+from cylvy_pipeline.storage.caches import upsert_cache_row
 
 CacheRow = dict[str, Any]
 
@@ -45,12 +44,15 @@ class SharedCacheClaims:
     ):
         self._connect = connect
         self._table = table
-        self._key_column = key_column
         self._scope = dict(scope or {})
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
+        self._connections_lock = threading.Lock()
         self._since = since
+        conditions = [sql.SQL("{} = %s").format(sql.Identifier(c)) for c in (key_column, *self._scope)]
+        self._lookup = sql.SQL("SELECT * FROM {} WHERE {} AND recorded_at >= %s").format(
+            sql.Identifier(table), sql.SQL(" AND ").join(conditions)
+        )
 
     def __enter__(self) -> SharedCacheClaims:
         if self._since is None:  # the database's clock: rows recorded from now on are new to this phase
@@ -69,7 +71,7 @@ class SharedCacheClaims:
             conn.autocommit = True
             conn.row_factory = dict_row
             self._local.conn = conn
-            with self._lock:
+            with self._connections_lock:
                 self._connections.append(conn)
         return conn
 
@@ -77,31 +79,29 @@ class SharedCacheClaims:
         return ":".join([self._table, *(f"{c}={v}" for c, v in sorted(self._scope.items())), key])
 
     def produce_once(self, key: str, produce: Callable[[], CacheRow]) -> tuple[CacheRow, bool]:
-        """The cache row of ``key``: recorded by a concurrent execution since this phase started, or
-        made by ``produce`` and recorded here. Returns the row and whether it was produced here.
+        """The cache row of ``key``: recorded by a concurrent execution since ``since``, or made by
+        ``produce`` and recorded here. Returns the row and whether it was produced here.
 
         An exception from ``produce`` propagates and nothing is recorded (a failure is not a result).
+        Two round trips to the database per entry: claim-and-look, then record-and-release (pipelined).
         """
         conn = self._connection()
         lock = self._lock_key(key)
-        conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (lock,))
+        held = True
         try:
-            recorded = self._recorded_since_start(conn, key)
+            with conn.pipeline():
+                conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (lock,))
+                found = conn.execute(self._lookup, (key, *self._scope.values(), self._since))
+            recorded = found.fetchone()
             if recorded is not None:
+                recorded.pop("recorded_at", None)
                 return recorded, False
             row = produce()
-            with conn.transaction():
-                upsert_cache(conn, self._table, pd.DataFrame([row]))
+            with conn.pipeline():
+                upsert_cache_row(conn, self._table, row)
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (lock,))
+            held = False
             return row, True
         finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (lock,))
-
-    def _recorded_since_start(self, conn: psycopg.Connection, key: str) -> CacheRow | None:
-        conditions = [sql.SQL("{} = %s").format(sql.Identifier(c)) for c in (self._key_column, *self._scope)]
-        query = sql.SQL("SELECT * FROM {} WHERE {} AND recorded_at >= %s").format(
-            sql.Identifier(self._table), sql.SQL(" AND ").join(conditions)
-        )
-        row = conn.execute(query, (key, *self._scope.values(), self._since)).fetchone()
-        if row is not None:
-            row.pop("recorded_at", None)
-        return row
+            if held:
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (lock,))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 #: Tables written by each phase; every one has pipeline_execution_id and market columns.
 PHASE_TABLES: Mapping[str, tuple[str, ...]] = {
@@ -46,6 +47,12 @@ def _python_value(value: object) -> object:
         if value.is_integer():
             return int(value)
     return value
+
+
+def parameter_value(column: str, value: object) -> object:
+    """A value to pass as a statement parameter for ``column`` (JSON columns as jsonb)."""
+    value = _python_value(value)
+    return Jsonb(value) if column in _JSON_COLUMNS and value is not None else value
 
 
 def copy_frame(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> int:

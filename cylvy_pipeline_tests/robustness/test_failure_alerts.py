@@ -18,7 +18,7 @@ from dagster._core.definitions.run_request import InstigatorType
 from cylvy_pipeline.environment import WORKSPACE_YAML
 from cylvy_pipeline_tests.dagster_ui import wait_for
 from cylvy_pipeline_tests.processes import kill_session, start_cli
-from cylvy_pipeline_tests.robustness.test_killed_run import running_execution
+from cylvy_pipeline_tests.robustness.runs import start_run_in_serp_collection
 from cylvy_pipeline_tests.webhook import webhook_receiver
 
 pytestmark = pytest.mark.slow
@@ -77,11 +77,8 @@ def test_a_failed_cli_run_gives_one_alert_and_one_post(daemon_and_webhook, produ
 
 
 def test_a_killed_cli_run_is_failed_by_the_daemon_and_alerted_once(daemon_and_webhook, product_db, tmp_path):
-    started = time.time()
-    run = start_cli("run", "--market", "US", log=tmp_path / "run.log", CYLVY_SAMPLE_LATENCY_MS="1000")
+    run, execution_id = start_run_in_serp_collection(product_db, tmp_path / "run.log", "US")
     try:
-        execution_id = wait_for(lambda: running_execution(product_db, "US", "serp_collection", started),
-                                timeout_s=120, interval_s=0.1, what="serp_collection to be running")
         os.kill(run.pid, signal.SIGKILL)
         run.wait(timeout=10)
     finally:

@@ -13,8 +13,8 @@ import dagster as dg
 import pytest
 
 from cylvy_pipeline.phase_graph import PHASES
-from cylvy_pipeline_tests.dagster_ui import wait_for
-from cylvy_pipeline_tests.processes import kill_session, session_members, start_cli, wait_until_gone
+from cylvy_pipeline_tests.processes import kill_session, session_members, wait_until_gone
+from cylvy_pipeline_tests.robustness.runs import start_run_in_serp_collection, statuses
 
 pytestmark = pytest.mark.slow
 
@@ -24,28 +24,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def statuses(conn, execution_id: str) -> dict[str, str]:
-    return dict(conn.execute(
-        "SELECT phase_name, status FROM pipeline_phase_status WHERE pipeline_execution_id = %s", (execution_id,)
-    ).fetchall())
-
-
-def running_execution(conn, market: str, phase: str, since: float) -> str | None:
-    row = conn.execute(
-        """SELECT pipeline_execution_id::text FROM pipeline_phase_status
-           WHERE market = %s AND phase_name = %s AND status = 'running' AND created_at > to_timestamp(%s)""",
-        (market, phase, since),
-    ).fetchone()
-    return row[0] if row else None
-
-
 def test_a_killed_run_is_failed_by_sync_and_completed_by_reexecute(product_db, dagster_instance, tmp_path):
-    started = time.time()
-    # One second per provider call keeps serp_collection (36 calls, 8 at a time) busy for about 5 s.
-    run = start_cli("run", "--market", "UK", log=tmp_path / "run.log", CYLVY_SAMPLE_LATENCY_MS="1000")
+    run, execution_id = start_run_in_serp_collection(product_db, tmp_path / "run.log", "UK")
     try:
-        execution_id = wait_for(lambda: running_execution(product_db, "UK", "serp_collection", started),
-                                timeout_s=120, interval_s=0.1, what="serp_collection to be running")
         members = session_members(run.pid)
         assert len(members) >= 2, "the run command and its status follower"
         os.kill(run.pid, signal.SIGKILL)

@@ -15,7 +15,7 @@ import pytest
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline_tests.dagster_ui import free_port, wait_for, wait_until_ready
 from cylvy_pipeline_tests.processes import kill_session, session_members, start_cli, wait_until_gone
-from cylvy_pipeline_tests.robustness.test_killed_run import running_execution, statuses
+from cylvy_pipeline_tests.robustness.runs import start_run_in_serp_collection, statuses
 from cylvy_pipeline_tests.test_ui import SLOW_PROVIDERS, launch
 
 pytestmark = pytest.mark.slow
@@ -50,11 +50,8 @@ def test_an_interrupted_multi_market_run_cancels_its_market_and_starts_no_other(
     how, send, product_db, dagster_instance, tmp_path
 ):
     started = time.time()
-    run = start_cli("run", "--market", "US", "--market", "UK", log=tmp_path / "run.log",
-                    CYLVY_SAMPLE_LATENCY_MS="1000")
+    run, execution_id = start_run_in_serp_collection(product_db, tmp_path / "run.log", "US", "UK")
     try:
-        execution_id = wait_for(lambda: running_execution(product_db, "US", "serp_collection", started),
-                                timeout_s=120, interval_s=0.1, what="serp_collection to be running")
         members = session_members(run.pid)
         send(run.pid)
         stopped = time.monotonic()
