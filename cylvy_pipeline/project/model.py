@@ -91,7 +91,7 @@ class Thresholds(_Frozen):
     challenger_dsi: float = Field(0.02, ge=0, le=1)
     competitor_dsi: float = Field(0.005, ge=0, le=1)
     #: The most keywords a project may list: what bounds a run's memory, time and provider cost.
-    max_keywords: int = Field(10_000, ge=1, le=100_000)
+    max_keywords: int = Field(10_000, ge=1, le=20_000)
 
 
 class Keyword(_Frozen):

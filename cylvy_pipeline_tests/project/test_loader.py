@@ -733,6 +733,13 @@ def test_more_keywords_than_the_project_limit(tmp_path: Path) -> None:
     expect_error(folder, f"keywords.csv line 4: more than 2 keywords (the project's limit) — {LIMIT_FIX}")
 
 
+def test_the_keyword_limit_has_a_ceiling(tmp_path: Path) -> None:
+    folder = write_project(tmp_path / "proj", MINIMAL_YAML + "thresholds:\n  max_keywords: 50000\n", OUR_CSV)
+    expect_error(
+        folder, "project.yaml thresholds.max_keywords: must be at most 20000, got 50000 — use a value at most 20000"
+    )
+
+
 def test_a_keyword_file_too_large_for_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
     rows = "".join(f"keyword number {i},Payments\n" for i in range(500_000))  # ~14 MB
     folder = write_project(tmp_path / "proj", MINIMAL_YAML, "keyword,category\n" + rows)
