@@ -1,6 +1,7 @@
 """cylvy-pipeline: run the pipeline, open the Dagster UI, and manage the database.
 
-User mistakes print one line on stderr and exit with status 2; a pipeline failure exits with 1.
+User mistakes print one line on stderr and exit with status 2; a pipeline failure exits with 1; a lost
+database is one line and status 3; Ctrl-C or SIGTERM cancels the execution in progress and exits with 130.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
 from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
 from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, parse_fault_spec, parse_latency_ms
-from cylvy_pipeline.storage.database import database_outage, describe_database
+from cylvy_pipeline.storage.database import database_outage, describe_database, state_dir
 
 
 class UsageError(Exception):
@@ -302,8 +303,6 @@ def _database_in_use() -> str:
     url = os.environ.get("CYLVY_DATABASE_URL")
     if url:
         return describe_database(url)
-    from cylvy_pipeline.storage.database import state_dir
-
     return f"embedded PostgreSQL server in {state_dir()}"
 
 

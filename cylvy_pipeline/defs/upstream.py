@@ -16,6 +16,7 @@ import dagster as dg
 import pandas as pd
 import psycopg
 
+from cylvy_pipeline.status.runs import execution_id_of
 from cylvy_pipeline.storage.tables import pinned_output_execution, read_rows
 
 INPUT_TAG_PREFIX = "cylvy/input/"
@@ -25,7 +26,7 @@ StepContext = dg.AssetExecutionContext | dg.AssetCheckExecutionContext
 
 def execution_of(context: StepContext) -> str:
     """The pipeline execution id: the root run id, so a re-execution continues the same execution."""
-    return context.run.root_run_id or context.run.run_id
+    return execution_id_of(context.run)
 
 
 def _started_at(context: StepContext, run_id: str) -> datetime:
