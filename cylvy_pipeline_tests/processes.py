@@ -26,13 +26,6 @@ def start_cli(*args: str, log: Path | None = None, **env: str) -> subprocess.Pop
     )
 
 
-def descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
 def session_members(session_id: int) -> list[int]:
     """Every live process in the session ``session_id`` (what a terminal would still be holding)."""
     members = []
