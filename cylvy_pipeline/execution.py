@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import psycopg
-from dagster._core.events import JobFailureData, RunFailureReason
 
 from cylvy_pipeline.environment import prepare_environment
 from cylvy_pipeline.phase_graph import PHASES
@@ -23,6 +22,7 @@ from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.run_launcher import WORKER_HOST_TAG, worker_host_tags
 from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.live import LiveStatusSync
+from cylvy_pipeline.status.records import was_interrupted
 from cylvy_pipeline.status.runs import execution_id_of, in_flight_pipeline_runs
 from cylvy_pipeline.status.sync import sync_executions
 
@@ -39,15 +39,9 @@ class MarketRun:
 def _outcome(instance: dg.DagsterInstance, market: str, run_id: str) -> MarketRun:
     run = instance.get_run_by_id(run_id)
     failures = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
-    # An interrupt between steps reaches Dagster itself, which fails the run as an unexpected termination.
-    unexpected = any(
-        isinstance(data := f.dagster_event.event_specific_data, JobFailureData)
-        and data.failure_reason == RunFailureReason.UNEXPECTED_TERMINATION
-        for f in failures
-    )
+    interrupted = run.status == dg.DagsterRunStatus.CANCELED or any(was_interrupted(f.dagster_event) for f in failures)
     return MarketRun(
-        market, run_id, execution_id_of(run), run.status == dg.DagsterRunStatus.SUCCESS,
-        interrupted=run.status == dg.DagsterRunStatus.CANCELED or unexpected,
+        market, run_id, execution_id_of(run), run.status == dg.DagsterRunStatus.SUCCESS, interrupted=interrupted
     )
 
 

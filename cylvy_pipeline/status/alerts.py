@@ -33,6 +33,8 @@ def alert_failed_run(instance: dg.DagsterInstance, conn: psycopg.Connection, run
         return False
     execution_id = execution_id_of(run)
     runs = [read_run(instance, r.dagster_run) for r in execution_runs(instance, execution_id)]
+    if any(r.run_id == run.run_id and r.status == "CANCELED" for r in runs):
+        return False  # interrupted by Ctrl-C or SIGTERM: canceled, like a run canceled in the UI
     phases = derive_phase_statuses(runs)
     failed = {p.phase: p.result_data.get("error") for p in phases if p.status == "failed"}
     blocked = [p.phase for p in phases if p.status == "blocked"]

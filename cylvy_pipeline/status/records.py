@@ -41,6 +41,18 @@ def user_facing_error(error) -> str:
     return (_message_line(chosen) if chosen else "") or "unknown error"
 
 
+# What Dagster records as the error of a run that an interrupt (Ctrl-C, SIGTERM) ended between steps.
+_INTERRUPTS = frozenset({"DagsterExecutionInterruptedError", "KeyboardInterrupt"})
+
+
+def was_interrupted(event: dg.DagsterEvent) -> bool:
+    """Whether a run-failure event records an interrupt. An interrupt that reaches a running phase
+    cancels the run; one that lands between steps, in Dagster's own code, is recorded as a failure of
+    the run, with the interrupt as its error: it was a cancellation all the same."""
+    data = event.event_specific_data
+    return isinstance(data, JobFailureData) and data.error is not None and data.error.cls_name in _INTERRUPTS
+
+
 def run_failure_reason(event: dg.DagsterEvent) -> str | None:
     """Why a run failed, in a line, from the failure event's structured data where Dagster gives it
     (the error that ended the run); otherwise the event's own message."""
@@ -79,6 +91,7 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
 
     state: dict[str, dict] = {p: {"attempts": 0, "check_steps_done": set()} for p in planned}
     failure_reason = worker_death = None
+    interrupted = False
     for entry in instance.all_logs(run.run_id, of_type=_EVENT_TYPES):
         event = entry.dagster_event
         if event is None:
@@ -86,6 +99,7 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
         kind = event.event_type
         if kind == ET.RUN_FAILURE:
             failure_reason = run_failure_reason(event) or failure_reason
+            interrupted = interrupted or was_interrupted(event)
             continue
         if kind == ET.ENGINE_EVENT:
             death = event.engine_event_data.metadata.get(WORKER_DEATH_KEY) if event.engine_event_data else None
@@ -143,4 +157,5 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
         )
         for phase, s in state.items()
     }
-    return RunRecord(run.run_id, run.status.value, frozenset(planned), steps, worker_death or failure_reason)
+    status = "CANCELED" if interrupted and run.status == dg.DagsterRunStatus.FAILURE else run.status.value
+    return RunRecord(run.run_id, status, frozenset(planned), steps, worker_death or failure_reason)
