@@ -68,6 +68,7 @@ def test_blocking_checks_cover_the_completeness_gates():
         ("keyword_metrics", "every_keyword_has_metrics"): True,
         ("serp_collection", "every_serp_fetched"): True,
         ("company_enrichment_serp", "serp_domains_enriched"): True,
+        ("company_enrichment_youtube", "channels_named_after_their_companies"): True,
         ("youtube_enrichment", "video_coverage"): False,
         ("content_scraping", "pages_scraped"): True,
         ("content_analysis", "pages_analysed"): True,

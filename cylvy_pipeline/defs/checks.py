@@ -14,6 +14,7 @@ from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.defs.upstream import UpstreamRows
 from cylvy_pipeline.phases import (
     company_enrichment,
+    company_enrichment_youtube,
     content_analysis,
     content_scraping,
     dsi_calculation,
@@ -101,6 +102,18 @@ def video_coverage(
     )
 
 
+@phase_check("company_enrichment_youtube", "channels_named_after_their_companies")
+def channels_named_after_their_companies(
+    context: dg.AssetCheckExecutionContext, database: PostgresResource
+) -> dg.AssetCheckResult:
+    """No company is credited with several channels that are not named after it: a company that only
+    appears in channels' links (a social network, say) must not collect their videos (catch-all guard)."""
+    with database.connection() as conn:
+        stored = UpstreamRows(context, conn)
+        channels = stored.read("company_enrichment_youtube", "youtube_channel_companies")
+    return _result(company_enrichment_youtube.check_channel_companies(channels))
+
+
 @phase_check("content_scraping", "pages_scraped")
 def pages_scraped(
     context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
@@ -148,6 +161,7 @@ PHASE_CHECKS = [
     every_serp_fetched,
     serp_domains_enriched,
     video_coverage,
+    channels_named_after_their_companies,
     pages_scraped,
     pages_analysed,
     dsi_values_consistent,

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cylvy_pipeline.phases.company_enrichment import check_serp_companies, enrich_serp_companies
-from cylvy_pipeline.phases.company_enrichment_youtube import resolve_channel
+from cylvy_pipeline.phases.company_enrichment_youtube import check_channel_companies, resolve_channel
 from cylvy_pipeline.phases.content_scraping import scrape_serp_pages, serp_page_urls
 from cylvy_pipeline.phases.keyword_metrics import check_keyword_metrics, collect_keyword_metrics
 from cylvy_pipeline.phases.serp_collection import check_serps_fetched, collect_serps
@@ -255,15 +255,53 @@ def test_scraping_uses_the_cache_and_records_failures_with_reasons():
     assert recorded["https://a.example/gone"]["status"] == "failed"
 
 
+PLATFORMS = {"social.example", "video.example"}  # sites whose source type is SOCIAL_MEDIA, and the video site
+SITE_NAMES = {"acme-bank.example": "Acme", "rival.example": "Rival Ledger", "social.example": "Social"}
+
+
 @pytest.mark.parametrize(
     ("channel", "expected"),
     [
+        # The channel's own site first, even behind a platform link and with a channel word in its name.
+        ({"title": "Acme TV", "links": ["https://social.example/acme", "https://acme-bank.example/"]},
+         ("acme-bank.example", "own_site_link")),
+        # A known company's exact name (or handle), channel words aside, before any other link.
+        ({"title": "Rival Ledger TV", "links": ["https://blog.someone.example/"]}, ("rival.example", "name_match")),
+        ({"title": "Videos", "custom_url": "@rivalledger"}, ("rival.example", "name_match")),
+        # A site of its own that names nobody we know.
         ({"links": ["https://social.example/x", "https://www.rival.example/about"]}, ("rival.example", "channel_link")),
         ({"description": "Visit news.acme-cloud.example for more"}, ("acme-cloud.example", "domain_in_description")),
-        ({"title": "Rival Ledger"}, ("rival.example", "name_match")),
-        ({"title": "Someone's Fintech Vlog"}, (None, "unresolved")),
+        # Links to platforms never make the platform the owner.
+        ({"title": "Someone's Fintech Vlog", "links": ["https://social.example/someone"]}, (None, "unresolved")),
+        ({"description": "Watch us on video.example and social.example"}, (None, "unresolved")),
     ],
 )
 def test_channel_resolution_order(channel, expected):
     row = pd.Series({"links": [], "custom_url": pd.NA, "description": pd.NA, "title": "x", **channel})
-    assert resolve_channel(row, {"rivalledger": "rival.example"}) == expected
+    assert resolve_channel(row, {"rivalledger": "rival.example"}, SITE_NAMES, PLATFORMS) == expected
+
+
+def test_the_channel_guard_fails_when_one_company_collects_channels_not_named_after_it():
+    def channels(*rows):
+        return pd.DataFrame(rows, columns=["channel_id", "channel_title", "company_domain", "company_name", "method"])
+
+    lumped = check_channel_companies(channels(
+        ("c1", "Fintech Weekly", "social.example", "Social", "channel_link"),
+        ("c2", "Banking Explained", "social.example", "Social", "channel_link"),
+        ("c3", "Social TV", "social.example", "Social", "name_match"),
+        ("c4", "Acme Insights", "acme-bank.example", "Acme", "own_site_link"),
+    ))
+    assert not lumped.passed
+    assert lumped.description == (
+        "1 companies are credited with channels not named after them, e.g. social.example with 2 "
+        "(Banking Explained, Fintech Weekly)"
+    )
+    assert lumped.metrics == {"lumped_companies": 1, "channels_not_named_after_their_company": 2}
+    # One differently named channel is plausible; unresolved channels are nobody's.
+    fine = check_channel_companies(channels(
+        ("c1", "Fintech Weekly", "acme-bank.example", "Acme", "channel_link"),
+        ("c2", "Acme TV", "acme-bank.example", "Acme", "name_match"),
+        ("c3", "Banking Explained", None, None, "unresolved"),
+    ))
+    assert fine.passed and fine.metrics["channels_not_named_after_their_company"] == 1
+    assert check_channel_companies(channels()).passed  # no videos (a YouTube outage): nothing to guard
