@@ -7,7 +7,7 @@ and returns the phase's standardized result as materialization metadata.
 
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import psycopg
@@ -234,7 +234,8 @@ def content_scraping_asset(
     """The main text of every ranking organic and news page (videos are not scraped).
 
     A page counts as scraped with at least 100 characters of text; failures are recorded with their
-    reason and retried by the next execution. Scrapes are cached across markets and executions.
+    reason. Fetches are cached across markets and executions (7 days by default); only a transient
+    failure (no answer, 429, 5xx) is fetched again, after an hour (configurable) or by a re-execution.
     """
     loaded = project.load()
     with database.connection() as conn:
@@ -247,10 +248,13 @@ def content_scraping_asset(
         with SharedCacheClaims(database.connect, "page_cache", "normalized_url", since=since) as claims:
             output = content_scraping.scrape_serp_pages(
                 urls,
-                caches.fresh_scraped_pages(conn, urls["normalized_url"], loaded.thresholds.scrape_freshness_days),
+                caches.fresh_page_fetches(conn, urls["normalized_url"], loaded.thresholds.scrape_freshness_days),
                 market_data.for_phase(loaded, "content_scraping").web,
                 claims.produce_once,
                 now=_now(),
+                # A re-execution from failure is asked for to get past failures: it tries transient ones now.
+                retry_transient_after=timedelta(0) if context.run.parent_run_id
+                else timedelta(minutes=loaded.thresholds.transient_retry_minutes),
                 retry_delay_s=market_data.retry_delay_s,
             )
         return store_output(context, conn, "content_scraping", output, upstream)

@@ -1,16 +1,17 @@
 """Phase 5 — content_scraping: the text of every organic and news page that ranks.
 
 Videos are not scraped. A page counts as scraped with at least 100 characters of main text; anything
-else is recorded as failed with its reason and fetched again by the next execution. Successful scrapes
-are cached across markets and executions by normalised URL, so a page is fetched once per freshness
-window however many keywords, markets or runs it appears in.
+else is recorded as failed with its reason. Fetches are cached across markets and executions by
+normalised URL, so a page is fetched once per freshness window however many keywords, markets or runs it
+appears in; only a transient failure (no answer, 408, 425, 429, 5xx) is fetched again, by an execution
+that comes after a retry delay or by a re-execution from failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -66,6 +67,20 @@ def serp_page_urls(serp_results: pd.DataFrame) -> pd.DataFrame:
     return urls.assign(normalized_url=urls["url"].map(normalize_url)).reset_index(drop=True)
 
 
+#: HTTP answers worth asking for again: the server may answer differently next time.
+TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429})
+
+
+def reusable_fetches(cached_pages: pd.DataFrame, *, now: datetime, retry_transient_after: timedelta) -> pd.DataFrame:
+    """The cached fetches not worth repeating now: successes, failures that would fail again (404, 410,
+    403, a page with too little text), and transient failures (no HTTP answer, 408, 425, 429, 5xx)
+    younger than ``retry_transient_after``."""
+    status = pd.to_numeric(cached_pages["http_status"], errors="coerce")
+    transient = status.isna() | status.isin(TRANSIENT_HTTP_STATUSES) | (status >= 500)
+    recent = pd.to_datetime(cached_pages["fetched_at"], utc=True) > pd.Timestamp(now - retry_transient_after)
+    return cached_pages[(cached_pages["status"] == "scraped") | ~transient | recent]
+
+
 def scrape_serp_pages(
     urls: pd.DataFrame,
     cached_pages: pd.DataFrame,
@@ -73,16 +88,18 @@ def scrape_serp_pages(
     produce_once: ProduceOnce,
     *,
     now: datetime,
+    retry_transient_after: timedelta = timedelta(0),
     max_concurrency: int = 8,
     retry_delay_s: float = 0.5,
 ) -> PhaseOutput:
-    """Scrape the ``urls`` (from :func:`serp_page_urls`) that have no fresh successful scrape cached.
+    """Scrape the ``urls`` (from :func:`serp_page_urls`) whose fresh cached fetch is missing or transient.
 
-    ``cached_pages`` holds fresh, successfully scraped cache rows (PAGE_CACHE_COLUMNS, text optional).
+    ``cached_pages`` holds fresh cache rows (PAGE_CACHE_COLUMNS, text optional) of any status; see
+    :func:`reusable_fetches` for which of them are reused.
     Each page is fetched through ``produce_once`` (keyed by normalised URL), which records the page in
     the page cache, or hands over the row of a concurrent execution that fetched it meanwhile.
     """
-    cached = cached_pages.drop(columns=["url"], errors="ignore").set_index("normalized_url")
+    cached = reusable_fetches(cached_pages, now=now, retry_transient_after=retry_transient_after).drop(columns=["url"], errors="ignore").set_index("normalized_url")
     to_fetch = urls[~urls["normalized_url"].isin(cached.index)].drop_duplicates("normalized_url")
 
     def fetch(url: str, normalized: str) -> tuple[dict, bool]:
@@ -119,8 +136,7 @@ def scrape_serp_pages(
     preview = table[table["status"] == "scraped"].sort_values("word_count", ascending=False).head(10)[
         ["url", "title", "word_count", "content_type"]
     ]
-    # Every fetch, failed ones with their reason, is already in the page cache (recorded by produce_once);
-    # failures never count as fresh there, so the next execution fetches them again.
+    # Every fetch, failed ones with their reason, is already in the page cache (recorded by produce_once).
     return PhaseOutput(tables={"scraped_pages": table}, result=result, preview=preview)
 
 

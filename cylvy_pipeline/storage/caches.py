@@ -67,12 +67,11 @@ def upsert_cache_row(conn: psycopg.Connection, table: str, row: Mapping[str, obj
 
 
 def fresh_company_profiles(conn: psycopg.Connection, freshness_days: int) -> pd.DataFrame:
-    """Profiles a source knew and that are still fresh. A domain the source had no record of (named
-    from the domain, low confidence) is asked about again by the next execution, like a failed scrape."""
+    """Profiles that are still fresh, including those of domains the source had no record of (named
+    from the domain, low confidence): asking again within the window would pay for the same answer."""
     return query_frame(
         conn,
-        """SELECT * FROM company_profiles
-           WHERE enriched_at > now() - make_interval(days => %s) AND confidence >= 0.5""",
+        "SELECT * FROM company_profiles WHERE enriched_at > now() - make_interval(days => %s)",
         (freshness_days,),
     )
 
@@ -85,15 +84,14 @@ def fresh_channel_resolutions(conn: psycopg.Connection, freshness_days: int) -> 
     )
 
 
-def fresh_scraped_pages(conn: psycopg.Connection, normalized_urls: Sequence[str], freshness_days: int) -> pd.DataFrame:
-    """Cached successful scrapes of these URLs that are still fresh (without their text)."""
+def fresh_page_fetches(conn: psycopg.Connection, normalized_urls: Sequence[str], freshness_days: int) -> pd.DataFrame:
+    """Cached fetches of these URLs that are still fresh, successes and failures (without their text)."""
     return query_frame(
         conn,
         """SELECT normalized_url, url, status, failure_reason, http_status, title, meta_description,
                   word_count, content_type, content_hash, fetched_at
            FROM page_cache
-           WHERE normalized_url = ANY(%s) AND status = 'scraped'
-             AND fetched_at > now() - make_interval(days => %s)""",
+           WHERE normalized_url = ANY(%s) AND fetched_at > now() - make_interval(days => %s)""",
         (list(normalized_urls), freshness_days),
     )
 

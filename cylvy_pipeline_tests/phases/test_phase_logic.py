@@ -6,14 +6,14 @@ expected value is worked out by hand in the comments.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from cylvy_pipeline.phases.company_enrichment import check_serp_companies, enrich_serp_companies
 from cylvy_pipeline.phases.company_enrichment_youtube import check_channel_companies, resolve_channel
-from cylvy_pipeline.phases.content_scraping import scrape_serp_pages, serp_page_urls
+from cylvy_pipeline.phases.content_scraping import reusable_fetches, scrape_serp_pages, serp_page_urls
 from cylvy_pipeline.phases.keyword_metrics import check_keyword_metrics, collect_keyword_metrics
 from cylvy_pipeline.phases.serp_collection import check_serps_fetched, collect_serps
 from cylvy_pipeline.phases.youtube_enrichment import enrich_videos
@@ -253,6 +253,30 @@ def test_scraping_uses_the_cache_and_records_failures_with_reasons():
     # Every fetch went to the cache, failures with their reason; the cached page was not fetched again.
     assert sorted(recorded) == ["https://a.example/gone", "https://a.example/page", "https://a.example/thin"]
     assert recorded["https://a.example/gone"]["status"] == "failed"
+
+
+def test_only_transient_failures_are_fetched_again():
+    def cached(url, status, http_status, reason=None):
+        return {"normalized_url": url, "url": url, "status": status, "failure_reason": reason,
+                "http_status": http_status, "title": None, "meta_description": None, "word_count": None,
+                "content_type": None, "content_hash": None, "fetched_at": NOW}
+
+    rows = pd.DataFrame([
+        cached("https://a.example/ok", "scraped", 200),
+        cached("https://a.example/gone", "failed", 404, "HTTP 404"),
+        cached("https://a.example/removed", "failed", 410, "HTTP 410"),
+        cached("https://a.example/thin", "failed", 200, "too little text (40 characters, need 100)"),
+        cached("https://a.example/timeout", "failed", None, "fetch https://a.example/timeout: timed out"),
+        cached("https://a.example/busy", "failed", 429, "HTTP 429"),
+        cached("https://a.example/down", "failed", 503, "HTTP 503"),
+    ])
+    final = ["https://a.example/ok", "https://a.example/gone", "https://a.example/removed", "https://a.example/thin"]
+    an_hour = timedelta(hours=1)
+    # Right after: nothing is fetched again. Two hours later (or a re-execution, with no delay): the
+    # transient failures are.
+    assert len(reusable_fetches(rows, now=NOW + timedelta(minutes=5), retry_transient_after=an_hour)) == 7
+    assert reusable_fetches(rows, now=NOW + 2 * an_hour, retry_transient_after=an_hour)["normalized_url"].tolist() == final
+    assert reusable_fetches(rows, now=NOW, retry_transient_after=timedelta(0))["normalized_url"].tolist() == final
 
 
 PLATFORMS = {"social.example", "video.example"}  # sites whose source type is SOCIAL_MEDIA, and the video site
