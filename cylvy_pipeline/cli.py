@@ -52,8 +52,11 @@ def command_run(args: argparse.Namespace) -> int:
             f"--market: {unknown[0]!r} is not a market of project {project.name!r} — use one of {', '.join(project.markets)}"
         )
     phases = _phase_selection(args.select, project.enabled_phases)
-    parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", ""))  # a typo fails now, not mid-run
-    parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))
+    try:  # a typo in the sample knobs fails now, not mid-run
+        parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", ""))
+        parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     instance = execution.open_instance()
     failures = 0
     with _interrupts_cancel(), execution.following_statuses():
@@ -107,7 +110,10 @@ def command_reexecute(args: argparse.Namespace) -> int:
     _reconcile_in_flight_runs()  # a run whose worker died (killed, database lost) is failed first
     instance = execution.open_instance()
     with _interrupts_cancel(), execution.following_statuses():
-        outcome = execution.reexecute_from_failure(instance, args.run_id)
+        try:
+            outcome = execution.reexecute_from_failure(instance, args.run_id)
+        except execution.NothingToReexecute as error:
+            raise UsageError(str(error)) from None
     with _product_connection() as conn:
         print(report.execution_report(conn, outcome.execution_id))
     return INTERRUPTED if outcome.interrupted else 0 if outcome.success else 1
@@ -281,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger().setLevel(logging.CRITICAL)
     try:
         return args.handler(args)
-    except (UsageError, ProjectConfigError, ValueError) as error:
+    except (UsageError, ProjectConfigError) as error:  # a mistake in how it was called; anything else is a bug
         print(f"cylvy-pipeline: {error}", file=sys.stderr)
         return 2
     except CommandInterrupted:

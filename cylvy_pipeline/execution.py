@@ -17,7 +17,7 @@ import psycopg
 
 from cylvy_pipeline.environment import prepare_environment
 from cylvy_pipeline.phase_graph import PHASES
-from cylvy_pipeline.project.loader import load_project
+from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR, load_project
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.run_launcher import WORKER_HOST_TAG, worker_host_tags
 from cylvy_pipeline.status.alerts import alert_failed_run
@@ -50,8 +50,12 @@ KEYWORDS_TAG = "cylvy/keyword_count"
 
 
 def project_tags() -> dict[str, str]:
-    """Tags that record which project a run was made for, so a re-execution can serve the same one."""
-    return {PROJECT_TAG: os.environ.get("CYLVY_PROJECT_DIR", ""), KEYWORDS_TAG: os.environ.get("CYLVY_SAMPLE_KEYWORDS", "")}
+    """Tags that record which project a run was made for, so a re-execution can serve the same one: the
+    project folder always (the sample project's when none is configured), the keyword count if set."""
+    tags = {PROJECT_TAG: os.environ.get("CYLVY_PROJECT_DIR") or str(SAMPLE_PROJECT_DIR)}
+    if count := os.environ.get("CYLVY_SAMPLE_KEYWORDS"):
+        tags[KEYWORDS_TAG] = count
+    return tags
 
 
 
@@ -117,7 +121,7 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketR
     # The job is rebuilt from the code location: serve the project the run was made for.
     if PROJECT_TAG in parent.tags:
         count = parent.tags.get(KEYWORDS_TAG)
-        configure_project(parent.tags[PROJECT_TAG] or None, int(count) if count else None)
+        configure_project(parent.tags[PROJECT_TAG], int(count) if count else None)
     result = dg.execute_job(
         _reconstructable_job(),
         instance=instance,

@@ -136,6 +136,7 @@ def _run_id(stdout: str) -> str:
 
 @pytest.mark.slow
 def test_fail_then_reexecute_from_the_command_line(product_db):
+    product_db.execute("DELETE FROM company_profiles")  # so company_enrichment_serp asks its failing source
     failed = cli("run", "--market", "US", CYLVY_SAMPLE_FAULTS="company_enrichment_serp=1.0")
     assert failed.returncode == 1
     lines = {line.split()[0]: line.split()[1] for line in failed.stdout.splitlines()[2:10]}

@@ -90,3 +90,13 @@ def test_dagster_validates_the_code_location(database_urls):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_the_analyzer_and_formula_versions_are_the_code_versions():
+    from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
+    from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION
+    from cylvy_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("content_analysis")).code_version == ANALYZER_VERSION
+    assert graph.get(dg.AssetKey("dsi_calculation")).code_version == DSI_FORMULA_VERSION

@@ -44,6 +44,8 @@ def us_run(dagster_instance):
 def test_one_market_materializes_every_phase_with_rows(us_run, dagster_instance, product_db):
     assert step_outcomes(dagster_instance, us_run.run_id) == dict.fromkeys(PHASES, "SUCCESS")
     assert us_run.execution_id == us_run.run_id
+    tags = dagster_instance.get_run_by_id(us_run.run_id).tags
+    assert all(tags.values()), tags  # no empty tags in the UI
     counts = rows_per_table(product_db, us_run.execution_id)
     assert all(count > 0 for count in counts.values()), counts
     assert product_db.execute(

@@ -13,8 +13,8 @@ import dagster as dg
 import psycopg
 from dagster._core.errors import DagsterExecutionInterruptedError
 
-from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
-from cylvy_pipeline.analysis.dsi import PositionCutoffs
+from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION, LocalContentAnalyzer
+from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION, PositionCutoffs
 from cylvy_pipeline.defs.partitions import market_partitions
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource, SampleMarketResource
 from cylvy_pipeline.defs.upstream import UpstreamRows, execution_of, run_started_at
@@ -294,7 +294,8 @@ def company_enrichment_youtube_asset(
         return store_output(context, conn, "company_enrichment_youtube", output, upstream)
 
 
-@phase_asset("content_analysis", retries=False)
+# The analyzer and formula versions are the code versions: the UI marks the assets out of date when they change.
+@phase_asset("content_analysis", retries=False, code_version=ANALYZER_VERSION)
 def content_analysis_asset(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.MaterializeResult:
@@ -328,7 +329,7 @@ def content_analysis_asset(
         return store_output(context, conn, "content_analysis", output, upstream)
 
 
-@phase_asset("dsi_calculation", retries=False)
+@phase_asset("dsi_calculation", retries=False, code_version=DSI_FORMULA_VERSION)
 def dsi_calculation_asset(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.MaterializeResult:

@@ -6,6 +6,7 @@ import dagster as dg
 
 from cylvy_pipeline.defs.assets import GROUP
 from cylvy_pipeline.defs.partitions import market_partitions
+from cylvy_pipeline.project.model import Project
 
 MARKET_PIPELINE_JOB = "market_pipeline"
 
@@ -18,3 +19,8 @@ market_pipeline_job = dg.define_asset_job(
     # per step would spend more time importing than working.
     executor_def=dg.in_process_executor,
 )
+
+
+def enabled_phase_keys(project: Project) -> list[dg.AssetKey]:
+    """The assets a run of the project materializes: its enabled phases (the CLI runs the same)."""
+    return [dg.AssetKey(phase) for phase in project.enabled_phases]

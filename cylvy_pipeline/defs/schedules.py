@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from cylvy_pipeline.defs.jobs import market_pipeline_job
+from cylvy_pipeline.defs.jobs import enabled_phase_keys, market_pipeline_job
 from cylvy_pipeline.defs.resources import ProjectResource
 
 
@@ -16,9 +16,13 @@ from cylvy_pipeline.defs.resources import ProjectResource
 )
 def weekly_market_refresh(context: dg.ScheduleEvaluationContext, project: ProjectResource):
     week = context.scheduled_execution_time.strftime("%G-W%V")
+    loaded = project.load()
     return [
-        dg.RunRequest(run_key=f"{week}-{market}", partition_key=market, tags={"cylvy/trigger": "weekly"})
-        for market in project.load().markets
+        dg.RunRequest(
+            run_key=f"{week}-{market}", partition_key=market, tags={"cylvy/trigger": "weekly"},
+            asset_selection=enabled_phase_keys(loaded),
+        )
+        for market in loaded.markets
     ]
 
 

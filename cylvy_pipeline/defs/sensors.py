@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from cylvy_pipeline.defs.jobs import market_pipeline_job
+from cylvy_pipeline.defs.jobs import enabled_phase_keys, market_pipeline_job
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.project.loader import KEYWORDS_FILE, PROJECT_FILE, SAMPLE_PROJECT_DIR
 from cylvy_pipeline.status.alerts import alert_failed_run
@@ -60,11 +60,14 @@ def keyword_file_changed(context: dg.SensorEvaluationContext, project: ProjectRe
         return dg.SensorResult(cursor=fingerprint, skip_reason="first look at the project files: remembered")
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="project files unchanged")
-    markets = project.load().markets
+    loaded = project.load()
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(run_key=f"{fingerprint[:16]}-{market}", partition_key=market, tags={"cylvy/trigger": "keywords"})
-            for market in markets
+            dg.RunRequest(
+                run_key=f"{fingerprint[:16]}-{market}", partition_key=market, tags={"cylvy/trigger": "keywords"},
+                asset_selection=enabled_phase_keys(loaded),
+            )
+            for market in loaded.markets
         ],
         cursor=fingerprint,
     )

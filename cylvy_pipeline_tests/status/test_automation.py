@@ -14,6 +14,7 @@ from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.defs.schedules import weekly_market_refresh
 from cylvy_pipeline.defs.sensors import keyword_file_changed, pipeline_failure_alert
 from cylvy_pipeline.execution import run_market
+from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline_tests.webhook import webhook_receiver
 
@@ -27,6 +28,25 @@ def test_weekly_schedule_requests_one_run_per_market():
         ("US", "2026-W49-US"), ("UK", "2026-W49-UK"), ("DE", "2026-W49-DE"),
     ]
     assert weekly_market_refresh.cron_schedule == "0 5 * * 1"
+    assert all(r.asset_selection == [dg.AssetKey(p) for p in PHASES] for r in requests)
+
+
+def test_automation_runs_only_the_enabled_phases(project_copy):
+    yaml_path = project_copy / "project.yaml"
+    text = yaml_path.read_text()
+    assert "  - youtube_enrichment\n" in text and "  - company_enrichment_youtube\n" in text
+    yaml_path.write_text(text.replace("  - youtube_enrichment\n", "").replace("  - company_enrichment_youtube\n", ""))
+    resources = {"project": ProjectResource(project_dir=str(project_copy))}
+    enabled = [dg.AssetKey(p) for p in PHASES if p not in ("youtube_enrichment", "company_enrichment_youtube")]
+
+    weekly = weekly_market_refresh(dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 30, 5, tzinfo=UTC), resources=resources
+    ))
+    assert [r.asset_selection for r in weekly] == [enabled] * 3
+    first = keyword_file_changed(dg.build_sensor_context(cursor=None, resources=resources))
+    (project_copy / "keywords.csv").write_text((project_copy / "keywords.csv").read_text() + "payout rails,Payments,,,,false\n")
+    changed = keyword_file_changed(dg.build_sensor_context(cursor=first.cursor, resources=resources))
+    assert [r.asset_selection for r in changed.run_requests] == [enabled] * 3
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ The seed's two monitoring queries run verbatim against a failed-then-re-executed
 from __future__ import annotations
 
 import pandas as pd
+import psycopg
 import pytest
 
 from cylvy_pipeline.defs.resources import PostgresResource
@@ -44,7 +45,10 @@ def seed_query(conn, query: str, execution_id: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def failed_execution(dagster_instance):
+def failed_execution(dagster_instance, database_urls):
+    # Nothing cached, so company_enrichment_serp has to ask the (failing) company-data source.
+    with psycopg.connect(database_urls.product, autocommit=True) as conn:
+        conn.execute("DELETE FROM company_profiles")
     mp = pytest.MonkeyPatch()
     mp.setenv("CYLVY_SAMPLE_FAULTS", "company_enrichment_serp=1.0")
     try:
