@@ -7,7 +7,7 @@ and returns the phase's standardized result as materialization metadata.
 
 
 import functools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import dagster as dg
 import psycopg
@@ -235,7 +235,7 @@ def content_scraping_asset(
 
     A page counts as scraped with at least 100 characters of text; failures are recorded with their
     reason. Fetches are cached across markets and executions (7 days by default); only a transient
-    failure (no answer, 429, 5xx) is fetched again, after an hour (configurable) or by a re-execution.
+    failure (no answer, 429, 5xx) is fetched again, by the next execution.
     """
     loaded = project.load()
     with database.connection() as conn:
@@ -252,9 +252,6 @@ def content_scraping_asset(
                 market_data.for_phase(loaded, "content_scraping").web,
                 claims.produce_once,
                 now=_now(),
-                # A re-execution from failure is asked for to get past failures: it tries transient ones now.
-                retry_transient_after=timedelta(0) if context.run.parent_run_id
-                else timedelta(minutes=loaded.thresholds.transient_retry_minutes),
                 retry_delay_s=market_data.retry_delay_s,
             )
         return store_output(context, conn, "content_scraping", output, upstream)

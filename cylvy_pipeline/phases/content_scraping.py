@@ -3,15 +3,15 @@
 Videos are not scraped. A page counts as scraped with at least 100 characters of main text; anything
 else is recorded as failed with its reason. Fetches are cached across markets and executions by
 normalised URL, so a page is fetched once per freshness window however many keywords, markets or runs it
-appears in; only a transient failure (no answer, 408, 425, 429, 5xx) is fetched again, by an execution
-that comes after a retry delay or by a re-execution from failure.
+appears in; only a transient failure (no answer, 408, 425, 429, 5xx) is fetched again, by the next
+execution.
 """
 
 from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 
@@ -71,14 +71,13 @@ def serp_page_urls(serp_results: pd.DataFrame) -> pd.DataFrame:
 TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429})
 
 
-def reusable_fetches(cached_pages: pd.DataFrame, *, now: datetime, retry_transient_after: timedelta) -> pd.DataFrame:
-    """The cached fetches not worth repeating now: successes, failures that would fail again (404, 410,
-    403, a page with too little text), and transient failures (no HTTP answer, 408, 425, 429, 5xx)
-    younger than ``retry_transient_after``."""
+def reusable_fetches(cached_pages: pd.DataFrame) -> pd.DataFrame:
+    """The cached fetches not worth repeating: successes, and failures that would fail again (404, 410,
+    403, a page with too little text). A failure without an HTTP answer (a timeout, an outage), a 408,
+    425 or 429, or a 5xx is transient: the next execution fetches the page again."""
     status = pd.to_numeric(cached_pages["http_status"], errors="coerce")
     transient = status.isna() | status.isin(TRANSIENT_HTTP_STATUSES) | (status >= 500)
-    recent = pd.to_datetime(cached_pages["fetched_at"], utc=True) > pd.Timestamp(now - retry_transient_after)
-    return cached_pages[(cached_pages["status"] == "scraped") | ~transient | recent]
+    return cached_pages[(cached_pages["status"] == "scraped") | ~transient]
 
 
 def scrape_serp_pages(
@@ -88,7 +87,6 @@ def scrape_serp_pages(
     produce_once: ProduceOnce,
     *,
     now: datetime,
-    retry_transient_after: timedelta = timedelta(0),
     max_concurrency: int = 8,
     retry_delay_s: float = 0.5,
 ) -> PhaseOutput:
@@ -99,7 +97,7 @@ def scrape_serp_pages(
     Each page is fetched through ``produce_once`` (keyed by normalised URL), which records the page in
     the page cache, or hands over the row of a concurrent execution that fetched it meanwhile.
     """
-    cached = reusable_fetches(cached_pages, now=now, retry_transient_after=retry_transient_after).drop(columns=["url"], errors="ignore").set_index("normalized_url")
+    cached = reusable_fetches(cached_pages).drop(columns=["url"], errors="ignore").set_index("normalized_url")
     to_fetch = urls[~urls["normalized_url"].isin(cached.index)].drop_duplicates("normalized_url")
 
     def fetch(url: str, normalized: str) -> tuple[dict, bool]:

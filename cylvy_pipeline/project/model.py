@@ -85,9 +85,6 @@ class Thresholds(_Frozen):
     youtube_coverage_warn: float = Field(0.5, ge=0, le=1)
     profile_freshness_days: int = Field(30, ge=0)
     scrape_freshness_days: int = Field(7, ge=0)
-    #: A page whose fetch failed transiently (no answer, 429, 5xx) is fetched again by an execution at
-    #: least this long afterwards (a re-execution from failure always tries again).
-    transient_retry_minutes: int = Field(60, ge=0)
     default_search_volume: int = Field(10, ge=0)
     default_relevance: float = Field(0.5, ge=0, le=1)
     leader_dsi: float = Field(0.05, ge=0, le=1)

@@ -407,7 +407,7 @@ def test_unknown_field_without_suggestion(tmp_path: Path) -> None:
         folder,
         "project.yaml thresholds: unknown field 'zzz' — remove it (allowed: keyword_volume_coverage, "
         "company_enrichment_coverage, scraping_coverage, analysis_coverage, youtube_coverage_warn, "
-        "profile_freshness_days, scrape_freshness_days, transient_retry_minutes, default_search_volume, default_relevance, leader_dsi, "
+        "profile_freshness_days, scrape_freshness_days, default_search_volume, default_relevance, leader_dsi, "
         "challenger_dsi, competitor_dsi, max_keywords)",
     )
 
