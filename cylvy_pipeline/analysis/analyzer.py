@@ -2,9 +2,9 @@
 
 Every scraped page (and every video's title + description) is scored 0–10 against each persona, JTBD
 phase, page type and custom dimension, so the DSI can weigh a company's search presence by how relevant
-its content is to the client's buyers. This analyzer does that by lexical overlap with the words and
-phrases that describe each dimension: no network, no model download, the same answer every time. It is
-the default because it is free, fast and reproducible; an LLM analyzer can replace it for nuance.
+its content is to the client's buyers. No network, no model download, the same answer every time: it is
+the default because it is free, fast and reproducible; an LLM analyzer can replace it for nuance. It
+reads only what a real page shows: its text, its title and whether it is an HTML page, a PDF or a video.
 
 How a dimension is scored, in words:
 
@@ -12,7 +12,18 @@ How a dimension is scored, in words:
   "Loans" in a page matches "loan" in a persona.
 * Every content word of a term counts, and adjacent word pairs of multi-word terms count extra (a page
   saying "loan origination" is more on-topic than one saying "loan" and, elsewhere, "origination").
-* Repetition helps with diminishing returns (1 + ln count) and a hit in the title adds a bonus.
+  A word that describes several dimensions of the same kind ("bank" in every persona) tells them apart
+  less, so its weight is shared between them.
+* Repetition helps with diminishing returns (1 + ln count); a hit in the title or in a section heading
+  adds a bonus, because that is where a page says what it is about.
+* Evidence is read as density: a video description naming a persona's concerns twice is as clearly for
+  that persona as a long page naming them ten times, so page and video scores share one scale.
+* JTBD phases and page types are recognised the way a reader recognises them, not only by the signals
+  the project lists: each is matched by its name to a buying stage or a page form the analyzer knows,
+  whose everyday language it adds (a Validation phase reads "return on investment", "went live"), and a
+  page form is also told by layout — a byline and reading time make an article; capability bullets and
+  "Request a demo" a product page; challenge / solution / results headings and a customer quote a case
+  study; a PDF with an executive summary and methodology a whitepaper.
 * The sum maps to 0–10 through a saturating curve, so no amount of keyword stuffing exceeds 10.
 * Confidence grows with the amount of text and the number of distinct matched terms: a long page that
   matches many terms is solid evidence; three words matching one term is not.
@@ -31,11 +42,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
-ANALYZER_VERSION = "local-lexical-1"
+ANALYZER_VERSION = "local-structural-2"
 
 DimensionKind = Literal["persona", "jtbd_phase", "page_type", "custom"]
 DIMENSION_KINDS: tuple[str, ...] = ("persona", "jtbd_phase", "page_type", "custom")
 Sentiment = Literal["positive", "neutral", "negative"]
+#: What kind of content is analysed: an HTML page, a PDF document or a video (title and description).
+ContentType = Literal["html", "pdf", "video"]
+CONTENT_TYPES: tuple[str, ...] = ("html", "pdf", "video")
 
 MAX_EVIDENCE_CHARS = 200
 KEY_TOPIC_COUNT = 5
@@ -44,7 +58,12 @@ KEY_TOPIC_COUNT = 5
 # ≈ 6.3. Calibrated so a page about the dimension lands around 7–10 and a passing mention around 1–2.
 SCORE_SCALE = 8.0
 TITLE_HIT_WEIGHT = 1.5  # per matched term (times its weight) found in the title
+HEADING_HIT_WEIGHT = 1.0  # per matched term found in a section heading (a short line without a full stop)
 PHRASE_WEIGHT = 2.0  # an adjacent word pair of a multi-word term, vs 1.0 for a single word
+# Density: evidence is divided by sqrt(words / DENSITY_WORDS) for texts longer than DENSITY_WORDS words.
+DENSITY_WORDS = 150.0
+MAX_HEADING_WORDS = 8
+PERSONA_COMPETITION = 1.0  # exponent of a persona's share of the leading persona's evidence
 # Confidence: how much text makes a judgement solid, and how many distinct matches make it specific.
 CONFIDENCE_WORDS_SCALE = 200.0
 CONFIDENCE_MATCHES_SCALE = 3.0
@@ -128,6 +147,120 @@ NEGATIVE_WORDS: frozenset[str] = _stems(
     layoff layoffs collapse damage dangerous danger frustrating frustration painful burden confusing
     """.split()
 )
+
+
+# --- what the analyzer knows about buying stages and page forms ---------------------------------------
+#
+# A project names its JTBD phases and page types in its own words; the analyzer recognises the common
+# ones by name (case-insensitive substrings, first match wins) and then also reads the everyday language
+# of that stage or form. A phase or page type it does not recognise is scored by its signals alone.
+
+STAGE_NAME_HINTS: dict[str, tuple[str, ...]] = {
+    "problem": ("problem", "awareness", "identif", "trigger"),
+    "exploration": ("explor", "discover", "research"),
+    "requirements": ("requirement", "specif", "scoping"),
+    "selection": ("selection", "supplier", "vendor", "shortlist", "evaluat"),
+    "validation": ("validat", "proof", "justif", "consensus", "purchase"),
+}
+STAGE_CUES: dict[str, tuple[str, ...]] = {
+    "problem": (
+        "what is", "why it matters", "challenges", "problem", "risks", "cost of legacy", "legacy systems",
+        "warning signs", "trends", "backlogs", "falling behind", "ageing", "outdated", "exposed",
+        "pressure", "struggle", "inefficiency", "survey finds", "weaknesses",
+    ),
+    "exploration": (
+        "approaches", "options", "how to", "best practices", "peers", "pilot", "phased", "benefits",
+        "build or buy", "in-house", "direction", "getting started", "ways to", "moved early", "tackled",
+    ),
+    "requirements": (
+        "requirements", "must-have", "checklist", "RFP", "business case", "budget envelope",
+        "non-functional", "sign off", "requirements document", "stakeholders", "on day one",
+    ),
+    "selection": (
+        "vendors", "suppliers", "compare", "comparison", "shortlist", "pricing", "reviews", "ratings",
+        "demonstration", "reference calls", "alternatives", "total cost of ownership", "tender", "bids",
+        "side by side", "recommendations for vendors",
+    ),
+    "validation": (
+        "case study", "customer story", "return on investment", "ROI", "go-live", "went live", "results",
+        "references", "proof", "measured", "lessons learned", "rollout", "service level", "testimonial",
+        "confirmed",
+    ),
+}
+
+FORM_NAME_HINTS: dict[str, tuple[str, ...]] = {
+    "product": ("product", "solution", "pricing", "landing", "feature", "service page"),
+    "article": ("blog", "article", "news", "opinion", "editorial", "post", "column"),
+    "case_study": ("case stud", "customer stor", "success stor", "testimonial"),
+    "whitepaper": ("whitepaper", "white paper", "report", "ebook", "e-book", "research", "paper", "guide"),
+}
+FORM_CUES: dict[str, tuple[str, ...]] = {
+    "product": (
+        "request a demo", "book a demo", "pricing", "free trial", "features", "capabilities", "platform",
+        "modules", "integrations", "talk to our sales", "connectors", "licensing", "book a consultation",
+    ),
+    "article": (
+        "min read", "posted by", "in our view", "opinion", "we think", "i spoke", "editor", "correspondent",
+        "reporter", "contributing writer", "this piece", "readers",
+    ),
+    "case_study": (
+        "the challenge", "the solution", "the results", "at a glance", "went live", "go-live",
+        "testimonial", "time to go-live", "customer story",
+    ),
+    "whitepaper": (
+        "executive summary", "key findings", "methodology", "recommendations", "respondents", "survey of",
+        "download the full report", "this report", "whitepaper", "research", "interviews",
+    ),
+}
+
+_BYLINE = re.compile(r"^\s*(?:by|posted by)\s+\S", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(?:\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}"
+    r"|\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*(?:[-\u2022*\u25aa]|\d{1,2}[.)])\s+\S")
+_ATTRIBUTED_QUOTE = re.compile(r"[\u201c\"][^\u201d\"]{12,}[\u201d\"]\s*[\u2014\u2013-]+\s*[A-Z]")
+_PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
+# Evidence the layout gives for each page form (added to the lexical evidence of a matching page type).
+BYLINE_EVIDENCE = 4.0  # a "By <name>" / "Posted by" line or a date at the top: an article
+BULLETS_EVIDENCE = 2.0  # three or more bullet points that are not statistics: a product page
+QUOTE_EVIDENCE = 3.0  # a quotation with its speaker named: a case study
+PDF_EVIDENCE = 4.0  # a PDF document: a whitepaper or report
+RESULT_BULLETS_EVIDENCE = 2.0  # bullets carrying percentages: findings or results
+STRUCTURE_SCALE = 4.0  # layout evidence of this size alone scores 10 × (1 - 1/e) ≈ 6.3
+
+
+def _named_archetype(dimension: AnalysisDimension, hints: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The stage or form whose hint appears in the dimension's name (first in the hints' order)."""
+    name = dimension.name.casefold()
+    return next((archetype for archetype, words in hints.items() if any(word in name for word in words)), None)
+
+
+def _layout_evidence(lines: Sequence[str], content_type: str | None) -> dict[str, tuple[float, str]]:
+    """How much the page's layout says it is each page form (see the ``*_EVIDENCE`` constants), and
+    what in the layout says so (shown as the evidence of a page type no sentence supports)."""
+    found: dict[str, list[tuple[float, str]]] = {form: [] for form in FORM_CUES}
+    top = [line for line in lines[:4] if line.strip()]
+    if any(_BYLINE.match(line) or _DATE.search(line) for line in top):
+        found["article"].append((BYLINE_EVIDENCE, "a byline or date at the top"))
+    bullets = [line for line in lines if _BULLET.match(line)]
+    with_numbers = sum(1 for line in bullets if _PERCENT.search(line))
+    if len(bullets) - with_numbers >= 3:
+        found["product"].append((BULLETS_EVIDENCE, "a list of features"))
+    if with_numbers >= 2:
+        found["case_study"].append((RESULT_BULLETS_EVIDENCE / 2, "results in percentages"))
+        found["whitepaper"].append((RESULT_BULLETS_EVIDENCE / 2, "findings in percentages"))
+    if any(_ATTRIBUTED_QUOTE.search(line) for line in lines):
+        found["case_study"].append((QUOTE_EVIDENCE, "a quotation with its speaker named"))
+    if content_type == "pdf":
+        found["whitepaper"].append((PDF_EVIDENCE, "a PDF document"))
+    return {
+        form: (sum(strength for strength, _ in items), "Layout: " + ", ".join(reason for _, reason in items))
+        for form, items in found.items()
+        if items
+    }
 
 
 # --- public data types ----------------------------------------------------------------------------------
@@ -230,19 +363,37 @@ def _content_tokens(text: str) -> list[str]:
 @dataclass(frozen=True)
 class _CompiledDimensions:
     dimensions: tuple[AnalysisDimension, ...]
-    # Per dimension: term key -> weight (1 for a word, PHRASE_WEIGHT for a word pair).
+    # Per dimension: term key -> weight (1 for a word, PHRASE_WEIGHT for a word pair, shared between
+    # the dimensions of the same kind that contain it).
     term_weights: tuple[Mapping[TermKey, float], ...]
     # Term key -> indexes of the dimensions that contain it, so a token is looked up once for all.
     dimensions_by_term: Mapping[TermKey, tuple[int, ...]]
+    # Per dimension: the page form it is (page types the analyzer recognises), else None.
+    forms: tuple[str | None, ...]
+
+
+def _dimension_descriptions(dimension: AnalysisDimension) -> tuple[list[str], str | None]:
+    """The phrases that describe a dimension (its terms and name, plus the everyday language of the
+    stage or page form it is recognised as), and that page form."""
+    descriptions = [term for term in dimension.terms if term and term.strip()]
+    descriptions.append(dimension.name)
+    form = None
+    if dimension.kind == "jtbd_phase":
+        stage = _named_archetype(dimension, STAGE_NAME_HINTS)
+        descriptions += STAGE_CUES.get(stage or "", ())
+    elif dimension.kind == "page_type":
+        form = _named_archetype(dimension, FORM_NAME_HINTS)
+        descriptions += FORM_CUES.get(form or "", ())
+    return descriptions, form
 
 
 @lru_cache(maxsize=32)
 def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...]) -> _CompiledDimensions:
     term_weights: list[dict[TermKey, float]] = []
-    dimensions_by_term: dict[TermKey, list[int]] = {}
-    for index, dimension in enumerate(dimensions):
+    forms: list[str | None] = []
+    for dimension in dimensions:
         weights: dict[TermKey, float] = {}
-        descriptions = [term for term in dimension.terms if term and term.strip()] or [dimension.name]
+        descriptions, form = _dimension_descriptions(dimension)
         for description in descriptions:
             tokens = _content_tokens(description)
             for token in tokens:
@@ -250,12 +401,21 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...]) -> _CompiledD
             for pair in zip(tokens, tokens[1:]):
                 weights.setdefault(pair, PHRASE_WEIGHT)
         term_weights.append(weights)
+        forms.append(form)
+    dimensions_by_term: dict[TermKey, list[int]] = {}
+    for index, weights in enumerate(term_weights):
         for key in weights:
             dimensions_by_term.setdefault(key, []).append(index)
+    # A term shared by several dimensions of one kind tells them apart less: its weight is shared.
+    for key, indexes in dimensions_by_term.items():
+        sharing = Counter(dimensions[index].kind for index in indexes)
+        for index in indexes:
+            term_weights[index][key] /= sharing[dimensions[index].kind]
     return _CompiledDimensions(
         dimensions=dimensions,
         term_weights=tuple(term_weights),
         dimensions_by_term={key: tuple(indexes) for key, indexes in dimensions_by_term.items()},
+        forms=tuple(forms),
     )
 
 
@@ -378,9 +538,22 @@ def _mentions(text: str, title: str | None, brands: tuple[_CompiledBrand, ...]) 
     return tuple(sorted(counts, key=lambda item: (-item[1], item[0])))
 
 
+def _is_heading(sentence: str) -> bool:
+    """A section heading: a short line that does not end like a sentence and is not a bullet point."""
+    stripped = sentence.strip()
+    return (
+        bool(stripped)
+        and stripped[-1] not in ".!?:;,\u201d\""
+        and len(stripped.split()) <= MAX_HEADING_WORDS
+        and not _BULLET.match(stripped)
+        and stripped[0].isupper()
+    )
+
+
 def _analyze_one(
     text: str,
     title: str | None,
+    content_type: str | None,
     compiled: _CompiledDimensions,
     brands: tuple[_CompiledBrand, ...],
 ) -> ContentAnalysis:
@@ -390,10 +563,12 @@ def _analyze_one(
 
     term_counts: dict[TermKey, int] = {}  # body occurrences of each matched term, in first-seen order
     title_keys: dict[TermKey, None] = {}  # matched terms in the title, ordered for reproducible sums
+    heading_keys: dict[TermKey, None] = {}  # matched terms in section headings
     # Per dimension: sentence index -> weighted term hits, to pick the evidence sentence.
     sentence_hits: list[dict[int, float]] = [{} for _ in range(dimension_count)]
 
     sentences = [sentence for sentence in _SENTENCE_BREAK.split(text) if sentence and not sentence.isspace()]
+    heading_sentences = {index for index, sentence in enumerate(sentences) if _is_heading(sentence)}
     # All sentences, then the title, as one word list with a break marker between them, so that every
     # step below is a single comprehension over the page (this runs for every word of every page). The
     # title is read like one more sentence for topics and sentiment; its term hits earn a title bonus
@@ -446,6 +621,8 @@ def _analyze_one(
         if sentence_index == title_sentence_index:
             title_keys[key] = None
             continue
+        if sentence_index in heading_sentences:
+            heading_keys[key] = None
         term_counts[key] = term_counts.get(key, 0) + 1
         for dimension_index in dimensions_by_term[key]:
             hits = sentence_hits[dimension_index]
@@ -457,17 +634,33 @@ def _analyze_one(
     matched_term_counts = [0] * dimension_count
     for key in dict.fromkeys((*term_counts, *title_keys)):
         count = term_counts.get(key, 0)
-        strength = (1.0 + math.log(count) if count else 0.0) + (TITLE_HIT_WEIGHT if key in title_keys else 0.0)
+        strength = (
+            (1.0 + math.log(count) if count else 0.0)
+            + (TITLE_HIT_WEIGHT if key in title_keys else 0.0)
+            + (HEADING_HIT_WEIGHT if key in heading_keys else 0.0)
+        )
         for dimension_index in dimensions_by_term[key]:
             raw_scores[dimension_index] += term_weights[dimension_index][key] * strength
             matched_term_counts[dimension_index] += 1
 
+    # Density: long texts repeat incidental words; what matters is how much of the text is about it.
+    density = 1.0 / math.sqrt(max(word_total, DENSITY_WORDS) / DENSITY_WORDS)
+    layout = _layout_evidence(text.splitlines(), content_type) if any(compiled.forms) else {}
     length_factor = _saturating(word_total, CONFIDENCE_WORDS_SCALE)
     evidence_by_sentence: dict[int, str] = {}  # dimensions often share their best sentence
+    # Personas compete for the page: a page that clearly speaks to one persona is less about another
+    # whose vocabulary it only brushes against (its evidence is discounted by its share of the leader's).
+    persona_evidence = [raw for raw, d in zip(raw_scores, compiled.dimensions, strict=True) if d.kind == "persona"]
+    leading_persona = max(persona_evidence, default=0.0)
     scores = []
     for dimension_index, dimension in enumerate(compiled.dimensions):
         matched_terms = matched_term_counts[dimension_index]
-        score = 10.0 * _saturating(raw_scores[dimension_index], SCORE_SCALE)
+        form = compiled.forms[dimension_index]
+        structure, layout_reason = layout.get(form or "", (0.0, ""))
+        strength = raw_scores[dimension_index] * density
+        if dimension.kind == "persona" and leading_persona > 0:
+            strength *= (raw_scores[dimension_index] / leading_persona) ** PERSONA_COMPETITION
+        score = 10.0 * _saturating(strength / SCORE_SCALE + structure / STRUCTURE_SCALE, 1.0)
         confidence = 10.0 * length_factor * (
             CONFIDENCE_FLOOR_SHARE
             + (1.0 - CONFIDENCE_FLOOR_SHARE) * _saturating(matched_terms, CONFIDENCE_MATCHES_SCALE)
@@ -480,6 +673,8 @@ def _analyze_one(
                 evidence = evidence_by_sentence[best_sentence] = _evidence(sentences[best_sentence])
         elif matched_terms and title:
             evidence = _evidence(title)
+        elif structure:
+            evidence = layout_reason
         else:
             evidence = ""
         scores.append(
@@ -521,23 +716,27 @@ class LocalContentAnalyzer:
         title: str | None,
         dimensions: Sequence[AnalysisDimension],
         brands: Mapping[str, Sequence[str]],
+        content_type: ContentType | None = None,
     ) -> ContentAnalysis:
         """Analyse one page: ``text`` is its main text, ``title`` its title (or a video's title with the
-        description as text); ``brands`` maps each brand to the names and domains it is mentioned by."""
+        description as text); ``brands`` maps each brand to the names and domains it is mentioned by;
+        ``content_type`` says whether it is an HTML page, a PDF or a video (``None``: unknown)."""
+        if content_type is not None and content_type not in CONTENT_TYPES:
+            raise ValueError(f"content_type must be one of {CONTENT_TYPES} or None, got {content_type!r}")
         return _analyze_one(
             text or "",
             title,
+            content_type,
             _compile_dimensions(tuple(dimensions)),
             _compile_brands(_brand_key(brands)),
         )
 
     def analyze_many(
         self,
-        pages: Iterable[tuple[str, str | None]],
+        items: Iterable[tuple[str, str | None] | tuple[str, str | None, ContentType | None]],
         dimensions: Sequence[AnalysisDimension],
         brands: Mapping[str, Sequence[str]],
     ) -> list[ContentAnalysis]:
-        """:meth:`analyze` for many ``(text, title)`` pairs with the same dimensions and brands."""
-        compiled = _compile_dimensions(tuple(dimensions))
-        compiled_brands = _compile_brands(_brand_key(brands))
-        return [_analyze_one(text or "", title, compiled, compiled_brands) for text, title in pages]
+        """:meth:`analyze` for many ``(text, title)`` or ``(text, title, content_type)`` items with the
+        same dimensions and brands."""
+        return [self.analyze(*item[:2], dimensions, brands, *item[2:]) for item in items]

@@ -54,6 +54,7 @@ class ExtractedPage:
     text: str
     word_count: int
     content_type: ContentKind
+    site_name: str | None = None  # what the site calls itself (og:site_name, application-name)
 
 
 def is_scraped(page: ExtractedPage) -> bool:
@@ -84,7 +85,11 @@ def _clean_optional(text: str | None) -> str | None:
 
 
 def _page_from_text(
-    text: str, content_type: ContentKind, title: str | None, meta_description: str | None
+    text: str,
+    content_type: ContentKind,
+    title: str | None,
+    meta_description: str | None,
+    site_name: str | None = None,
 ) -> ExtractedPage:
     cleaned = _clean_text(text)
     return ExtractedPage(
@@ -93,6 +98,7 @@ def _page_from_text(
         text=cleaned,
         word_count=len(cleaned.split()),
         content_type=content_type,
+        site_name=_clean_optional(site_name),
     )
 
 
@@ -157,6 +163,12 @@ def _extract_html(body: bytes, content_type: str, url: str) -> ExtractedPage:
         "//meta[translate(@name, 'DESCRIPTION', 'description')='description']/@content"
         " | //meta[@property='og:description']/@content",
     )
+    # Declared by the site itself; trafilatura's guess (which may come from the title) is not used.
+    site_name = _first_text(
+        tree,
+        "//meta[@property='og:site_name']/@content"
+        " | //meta[translate(@name, 'APLICTONME', 'aplictonme')='application-name']/@content",
+    )
     document = trafilatura.bare_extraction(
         tree,
         url=url or None,
@@ -169,7 +181,7 @@ def _extract_html(body: bytes, content_type: str, url: str) -> ExtractedPage:
         text = document.text or ""
         title = title or document.title
         meta_description = meta_description or document.description
-    return _page_from_text(text, "html", title, meta_description)
+    return _page_from_text(text, "html", title, meta_description, site_name)
 
 
 def _extract_pdf(body: bytes) -> ExtractedPage:

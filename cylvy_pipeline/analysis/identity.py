@@ -13,6 +13,9 @@ extra suffix so sample hosts behave like real ones.
 from __future__ import annotations
 
 import ipaddress
+import re
+from collections import Counter
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import tldextract
@@ -96,3 +99,30 @@ def company_name_from_domain(domain: str) -> str:
     if not words:
         return host
     return " ".join(word[:1].upper() + word[1:] for word in words)
+
+
+# Separators between a page's own title and the site's name ("Why X matters | Banking Gazette").
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7:-]\s+")
+MAX_SITE_NAME_WORDS = 5
+
+
+def site_name_from_pages(site_names: Iterable[str | None], titles: Iterable[str | None]) -> str | None:
+    """What a company's own pages call it: the site name they declare most often (og:site_name,
+    alphabetical on ties), else a title segment that several of its page titles share ("… | Banking
+    Gazette"); ``None`` when the pages say neither.
+
+    Names a company the company-data source has no record of better than its domain can
+    ("bankinggazette.example" reads "Bankinggazette"; its pages say "Banking Gazette").
+    """
+    declared = Counter(name.strip() for name in site_names if isinstance(name, str) and name.strip())
+    if declared:
+        return min(declared.items(), key=lambda item: (-item[1], item[0]))[0]
+    segments = Counter(
+        segment
+        for title in titles
+        if isinstance(title, str)
+        for segment in {part.strip() for part in _TITLE_SEPARATORS.split(title)[1:]}
+        if segment and len(segment.split()) <= MAX_SITE_NAME_WORDS
+    )
+    shared = [(count, segment) for segment, count in segments.items() if count >= 2]
+    return min(shared, key=lambda item: (-item[0], item[1]))[1] if shared else None

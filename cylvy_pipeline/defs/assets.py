@@ -318,7 +318,7 @@ def content_analysis_asset(
                 items,
                 dimensions,
                 brands,
-                caches.cached_analyses(conn, items["text"].map(content_analysis.content_hash).unique().tolist(), version),
+                caches.cached_analyses(conn, items["content_hash"].unique().tolist(), version),
                 analyzer,
                 claims.produce_once,
                 now=_now(),
@@ -340,9 +340,13 @@ def dsi_calculation_asset(
     thresholds = loaded.thresholds
     with database.connection() as conn:
         upstream = UpstreamRows(context, conn)
+        domain_companies = dsi_calculation.name_unrecorded_companies(
+            upstream.read("company_enrichment_serp", "serp_domain_companies"),
+            upstream.read("content_scraping", "scraped_pages", columns=["url", "title", "site_name"]),
+        )
         attributed = dsi_calculation.attribute_results(
             upstream.read("serp_collection", "serp_results"),
-            upstream.read("company_enrichment_serp", "serp_domain_companies"),
+            domain_companies,
             upstream.read("youtube_enrichment", "youtube_videos"),
             upstream.read("company_enrichment_youtube", "youtube_channel_companies"),
         )

@@ -73,20 +73,32 @@ def _from_json(data: Mapping) -> ContentAnalysis:
 
 def content_items(scraped_pages: pd.DataFrame, page_texts: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
     """One row per thing to analyse: url, content_kind, title, text (pages: scraped text; videos:
-    title + description)."""
+    title + description), content_type (html | pdf | video) and content_hash, the cache key of its
+    analysis (everything the analyzer reads: content type, title and text)."""
     pages = scraped_pages[scraped_pages["status"] == "scraped"][["url", "normalized_url"]].merge(
-        page_texts[["normalized_url", "title", "text"]], on="normalized_url", how="inner"
+        page_texts[["normalized_url", "title", "text", "content_type"]], on="normalized_url", how="inner"
     )
-    pages = pages.assign(content_kind="page")[["url", "content_kind", "title", "text"]]
+    pages = pages.assign(content_kind="page")[["url", "content_kind", "title", "text", "content_type"]]
     video_items = pd.DataFrame(
         {
             "url": videos["url"],
             "content_kind": "video",
             "title": videos["title"],
             "text": videos["title"].fillna("") + "\n" + videos["description"].fillna(""),
+            "content_type": "video",
         }
     )
-    return pd.concat([pages, video_items], ignore_index=True)
+    items = pd.concat([pages, video_items], ignore_index=True)
+    return items.assign(content_hash=[
+        analysed_content_hash(text, title, content_type)
+        for text, title, content_type in zip(items["text"], items["title"], items["content_type"], strict=True)
+    ])
+
+
+def analysed_content_hash(text: str, title: str | None, content_type: str | None) -> str:
+    """The cache key of an analysis: a hash of everything the analyzer reads (whitespace-insensitive)."""
+    title = title if isinstance(title, str) else ""
+    return content_hash(f"{content_type or ''}\n{title}\n{text}")
 
 
 def analyze_content(
@@ -105,7 +117,6 @@ def analyze_content(
     analysis cache, or hands over the analysis a concurrent execution made meanwhile.
     """
     version = analysis_version(analyzer, dimensions, brands)
-    items = items.assign(content_hash=items["text"].map(content_hash))
     cache = {h: _from_json(r) for h, r in zip(cached_analyses["content_hash"], cached_analyses["result"], strict=True)}
     analysed_here, failures = 0, []
     analyses: dict[str, ContentAnalysis] = {}
@@ -115,7 +126,8 @@ def analyze_content(
             continue
 
         def analyse(row=row) -> dict:
-            analysis = analyzer.analyze(row.text, row.title, dimensions, brands)
+            title = row.title if isinstance(row.title, str) else None
+            analysis = analyzer.analyze(row.text, title, dimensions, brands, row.content_type)
             return {"content_hash": row.content_hash, "analyzer_version": version,
                     "result": _to_json(analysis), "analyzed_at": now}
 

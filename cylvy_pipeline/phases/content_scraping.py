@@ -24,7 +24,7 @@ from cylvy_pipeline.providers.retry import call_with_retries
 
 PAGE_CACHE_COLUMNS = (
     "normalized_url", "url", "status", "failure_reason", "http_status", "title", "meta_description",
-    "text", "word_count", "content_type", "content_hash", "fetched_at",
+    "site_name", "text", "word_count", "content_type", "content_hash", "fetched_at",
 )
 
 
@@ -49,6 +49,7 @@ def scrape_page(url: str, normalized: str, fetcher: WebFetcher, *, now: datetime
     row.update(
         title=extracted.title,
         meta_description=extracted.meta_description,
+        site_name=extracted.site_name,
         text=extracted.text,
         word_count=extracted.word_count,
         content_type=extracted.content_type,
@@ -112,7 +113,7 @@ def scrape_serp_pages(
     from_elsewhere = set(cached.index) | set(rows.loc[~fetched_here.to_numpy(), "normalized_url"])
     table["from_cache"] = table["normalized_url"].isin(from_elsewhere)
     table = table[
-        ["url", "normalized_url", "status", "failure_reason", "title", "word_count", "content_type",
+        ["url", "normalized_url", "status", "failure_reason", "title", "site_name", "word_count", "content_type",
          "content_hash", "from_cache"]
     ]
 

@@ -89,7 +89,7 @@ def fresh_page_fetches(conn: psycopg.Connection, normalized_urls: Sequence[str],
     return query_frame(
         conn,
         """SELECT normalized_url, url, status, failure_reason, http_status, title, meta_description,
-                  word_count, content_type, content_hash, fetched_at
+                  site_name, word_count, content_type, content_hash, fetched_at
            FROM page_cache
            WHERE normalized_url = ANY(%s) AND fetched_at > now() - make_interval(days => %s)""",
         (list(normalized_urls), freshness_days),
@@ -99,7 +99,8 @@ def fresh_page_fetches(conn: psycopg.Connection, normalized_urls: Sequence[str],
 def page_texts(conn: psycopg.Connection, normalized_urls: Sequence[str]) -> pd.DataFrame:
     return query_frame(
         conn,
-        "SELECT normalized_url, title, text FROM page_cache WHERE normalized_url = ANY(%s) AND status = 'scraped'",
+        """SELECT normalized_url, title, text, content_type FROM page_cache
+           WHERE normalized_url = ANY(%s) AND status = 'scraped'""",
         (list(normalized_urls),),
     )
 

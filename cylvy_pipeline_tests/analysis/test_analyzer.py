@@ -248,7 +248,7 @@ def test_content_hash_ignores_whitespace_only_changes() -> None:
 
 
 def test_version_and_dimension_validation() -> None:
-    assert LocalContentAnalyzer.version == ANALYZER_VERSION == "local-lexical-1"
+    assert LocalContentAnalyzer.version == ANALYZER_VERSION == "local-structural-2"
     assert AnalysisDimension("custom", "Pricing", ["price", "fees"]).terms == ("price", "fees")
     with pytest.raises(ValueError, match="kind"):
         AnalysisDimension("mood", "Happy", ())  # type: ignore[arg-type]
@@ -261,3 +261,87 @@ def test_thousands_of_pages_in_one_batch(analyzer: LocalContentAnalyzer) -> None
     results = analyzer.analyze_many(pages, DIMENSIONS * 5, BRANDS)
     assert len(results) == 300
     assert all(len(result.scores) == 20 for result in results)
+
+
+# ---- page forms, buying stages and scale (issue 7) -----------------------------------------------------
+
+PRODUCT = AnalysisDimension("page_type", "Product page", ("features", "pricing"))
+ARTICLE = AnalysisDimension("page_type", "Blog article", ("opinion", "author"))
+CASE_STUDY = AnalysisDimension("page_type", "Case study", ("customer", "results"))
+WHITEPAPER = AnalysisDimension("page_type", "Whitepaper", ("whitepaper", "download"))
+PAGE_TYPES = (PRODUCT, ARTICLE, CASE_STUDY, WHITEPAPER)
+
+BODY = (
+    "Small business lenders want faster loan origination.\n"
+    "Teams can review applications in one place and decide the same day.\n"
+    "The approach works for consumer and commercial portfolios alike."
+)
+
+
+def top_page_type(analyzer: LocalContentAnalyzer, text: str, content_type: str | None = "html") -> str:
+    scores = analyzer.analyze(text, "Faster lending", PAGE_TYPES, {}, content_type).scores
+    return max(scores, key=lambda score: score.score).name
+
+
+def test_a_byline_and_date_make_an_article(analyzer: LocalContentAnalyzer) -> None:
+    text = "By Ada Quill, Senior Editor · 3 March 2026 · 5 min read\n" + BODY
+    assert top_page_type(analyzer, text) == "Blog article"
+
+
+def test_feature_bullets_and_a_demo_button_make_a_product_page(analyzer: LocalContentAnalyzer) -> None:
+    text = BODY + "\nKey capabilities\n- Document upload\n- Automated checks\n- Same-day decisions\nRequest a demo"
+    assert top_page_type(analyzer, text) == "Product page"
+
+
+def test_challenge_solution_results_and_a_named_quote_make_a_case_study(analyzer: LocalContentAnalyzer) -> None:
+    text = (
+        "The challenge\nFernhollow Credit Union took nine days to decide on a loan.\n"
+        "The solution\nIt moved to a digital application.\nThe results\n- 40% faster decisions\n- 25% fewer calls\n"
+        "\u201cOur members noticed within a week.\u201d \u2014 Ines Varga, Head of Lending, Fernhollow Credit Union"
+    )
+    assert top_page_type(analyzer, text) == "Case study"
+
+
+def test_a_pdf_reads_as_a_whitepaper_and_says_why(analyzer: LocalContentAnalyzer) -> None:
+    assert top_page_type(analyzer, BODY, "html") != "Whitepaper"
+    assert top_page_type(analyzer, BODY, "pdf") == "Whitepaper"
+    whitepaper = next(s for s in analyzer.analyze(BODY, None, PAGE_TYPES, {}, "pdf").scores if s.name == "Whitepaper")
+    assert whitepaper.evidence == "Layout: a PDF document"
+
+
+def test_a_page_type_the_analyzer_does_not_know_is_scored_by_its_signals_alone(analyzer) -> None:
+    event = AnalysisDimension("page_type", "Event listing", ("register", "agenda", "speakers"))
+    as_pdf = analyzer.analyze(BODY, None, [event], {}, "pdf").scores[0]
+    assert as_pdf.score == 0.0 and as_pdf.evidence == ""
+    listed = analyzer.analyze("Agenda and speakers.\nRegister now for the agenda.", None, [event], {}).scores[0]
+    assert listed.score > 3.0  # "agenda" twice, "speakers", "register": signals do the work
+
+
+def test_a_jtbd_phase_recognised_by_name_reads_the_language_of_its_stage(analyzer: LocalContentAnalyzer) -> None:
+    # Neither phase lists these words as signals; "Validation" is known as the stage of proof.
+    validation = AnalysisDimension("jtbd_phase", "Validation", ("proof point",))
+    exploration = AnalysisDimension("jtbd_phase", "Solution Exploration", ("approach",))
+    text = "The bank went live in June. The return on investment arrived within a year, and references confirm it."
+    scores = scores_by_name(analyzer.analyze(text, None, [validation, exploration], {}))
+    assert scores["Validation"] > 5.0 > scores["Solution Exploration"]
+
+
+def test_a_short_video_and_a_long_page_about_the_same_persona_score_alike(analyzer: LocalContentAnalyzer) -> None:
+    video = "Loan origination explained\nHow underwriting and credit decisioning cut the time to decision."
+    page = "\n".join([LENDING_PAGE] + ["Lenders review their portfolio every quarter with the board."] * 30)
+    video_score = scores_by_name(analyzer.analyze(video, "Loan origination explained", [LENDING], {}, "video"))
+    page_score = scores_by_name(analyzer.analyze(page, "Faster loan origination", [LENDING], {}, "html"))
+    assert video_score["Head of Lending"] > 6.0 and page_score["Head of Lending"] > 6.0
+    assert abs(video_score["Head of Lending"] - page_score["Head of Lending"]) < 2.5
+
+
+def test_a_persona_the_page_only_brushes_against_scores_low(analyzer: LocalContentAnalyzer) -> None:
+    text = LENDING_PAGE + "\nCard payments are out of scope here."
+    scores = scores_by_name(analyzer.analyze(text, None, [LENDING, PAYMENTS], {}))
+    assert scores["Head of Lending"] > 8.0 and scores["Head of Payments"] < 1.0
+
+
+def test_an_unknown_content_type_is_refused(analyzer: LocalContentAnalyzer) -> None:
+    with pytest.raises(ValueError) as error:
+        analyzer.analyze("text", None, DIMENSIONS, {}, "docx")
+    assert str(error.value) == "content_type must be one of ('html', 'pdf', 'video') or None, got 'docx'"

@@ -200,3 +200,15 @@ def test_unknown_or_non_text_charset_falls_back_to_utf8(content_type: str) -> No
 def test_utf16_html_with_byte_order_mark() -> None:
     page = extract_page(ARTICLE_HTML.encode("utf-16"), "text/html", "https://ledger-line.example/")
     assert ARTICLE_PARAGRAPHS[0] in page.text
+
+
+def test_the_site_name_a_page_declares() -> None:
+    declared = ARTICLE_HTML.replace(
+        '<meta charset="utf-8">', '<meta charset="utf-8"><meta property="og:site_name" content=" Ledger  Line ">'
+    )
+    page = extract_page(declared.encode(), "text/html", "https://ledger-line.example/blog/x")
+    assert page.site_name == "Ledger Line"
+    app = ARTICLE_HTML.replace('<meta charset="utf-8">', '<meta charset="utf-8"><meta name="Application-Name" content="LL">')
+    assert extract_page(app.encode(), "text/html", "https://ledger-line.example/").site_name == "LL"
+    # Not guessed from the title: a page that declares nothing has no site name.
+    assert extract_page(ARTICLE_HTML.encode(), "text/html", "https://ledger-line.example/").site_name is None

@@ -84,3 +84,21 @@ def test_never_touches_the_network_or_writes_a_cache(monkeypatch: pytest.MonkeyP
 )
 def test_company_name_from_domain(domain: str, expected: str) -> None:
     assert company_name_from_domain(domain) == expected
+
+
+@pytest.mark.parametrize(
+    ("site_names", "titles", "expected"),
+    [
+        # The declared site name wins; the commonest one, alphabetical on ties.
+        (["Banking Gazette", None, "Banking Gazette", "BG"], ["x | Other"], "Banking Gazette"),
+        (["Zeta Daily", "Alpha Daily"], [], "Alpha Daily"),
+        # Else a title segment several titles share, after a separator.
+        ([None, "  "], ["Why cores fail | Banking Gazette", "Payments in 2026 – Banking Gazette", "Home"], "Banking Gazette"),
+        # One title alone does not say which part is the site; a long tail is a subtitle, not a name.
+        ([], ["Why cores fail | Banking Gazette"], None),
+        ([], ["A | one two three four five six", "B | one two three four five six"], None),
+        ([], [], None),
+    ],
+)
+def test_site_name_from_pages(site_names, titles, expected) -> None:
+    assert identity.site_name_from_pages(site_names, titles) == expected

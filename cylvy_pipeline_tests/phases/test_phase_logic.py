@@ -14,6 +14,7 @@ import pytest
 from cylvy_pipeline.phases.company_enrichment import check_serp_companies, enrich_serp_companies
 from cylvy_pipeline.phases.company_enrichment_youtube import check_channel_companies, resolve_channel
 from cylvy_pipeline.phases.content_scraping import reusable_fetches, scrape_serp_pages, serp_page_urls
+from cylvy_pipeline.phases.dsi_calculation import name_unrecorded_companies
 from cylvy_pipeline.phases.keyword_metrics import check_keyword_metrics, collect_keyword_metrics
 from cylvy_pipeline.phases.serp_collection import check_serps_fetched, collect_serps
 from cylvy_pipeline.phases.youtube_enrichment import enrich_videos
@@ -325,3 +326,25 @@ def test_the_channel_guard_fails_when_one_company_collects_channels_not_named_af
     ))
     assert fine.passed and fine.metrics["channels_not_named_after_their_company"] == 1
     assert check_channel_companies(channels()).passed  # no videos (a YouTube outage): nothing to guard
+
+
+def test_companies_without_a_record_take_the_name_their_pages_declare():
+    companies = pd.DataFrame(
+        {
+            "host": ["www.bankinggazette.example", "ledgerline.example", "quietsite.example"],
+            "company_domain": ["bankinggazette.example", "ledgerline.example", "quietsite.example"],
+            "company_name": ["Bankinggazette", "Ledgerline", "Quietsite"],
+            "enriched": [False, True, False],
+        }
+    )
+    pages = pd.DataFrame(
+        {
+            "url": ["https://www.bankinggazette.example/a", "https://ledgerline.example/b", "https://quietsite.example/c"],
+            "title": ["A", "B", "C"],
+            "site_name": ["Banking Gazette", "Ledger Line Marketing", None],
+        }
+    )
+    renamed = name_unrecorded_companies(companies, pages)
+    # Known companies keep their record's name; an unrecorded one without a declared name keeps its own.
+    assert renamed["company_name"].tolist() == ["Banking Gazette", "Ledgerline", "Quietsite"]
+    assert name_unrecorded_companies(companies, pages.iloc[0:0]).equals(companies)

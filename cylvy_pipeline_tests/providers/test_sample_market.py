@@ -17,6 +17,7 @@ import pandas as pd
 import pypdf
 import pytest
 
+from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.providers.base import (
     CHANNEL_COLUMNS,
     KEYWORD_METRIC_COLUMNS,
@@ -456,7 +457,7 @@ def test_page_html_has_boilerplate_and_main_text_about_the_topic(market, project
         assert f'<meta name="description" content="{html.escape(page.description)}">' in document
         _, paragraphs = market.page_text(page)
         text = " ".join(paragraphs)
-        assert 3 <= len(paragraphs) <= 8
+        assert 4 <= len(paragraphs) <= 24
         assert page.topic.casefold() in text.casefold()
         mentions_persona += any(term in text.casefold() for term in persona_terms)
         mentions_brand += any(name in text for name in competitor_names if name != market.companies[page.company].name)
@@ -535,3 +536,35 @@ def test_a_thousand_keyword_project_works():
     assert len(frame) == 1000
     sizes = Counter(len(market.serp(k.keyword, "US", "organic", 10)) for k in keywords[:200])
     assert sizes == Counter({10: 200})
+
+
+def test_pages_are_laid_out_like_their_form_and_never_name_their_labels():
+    """Each page is written as a page type for a buying stage and an audience, which the world records
+    (in the project's terms) but the page itself never states."""
+    project = load_project(None)  # the sample project names page types and JTBD phases
+    market = get_market(project, 7)
+    pages = [p for p in market.pages if p.status == 200 and not p.thin and p.section != "home"]
+    label_names = [t.name.casefold() for t in (*project.page_types, *project.jtbd_phases)]
+    forms = Counter()
+    for page in pages:
+        labels = market.page_labels(page)
+        if page.form is not None:
+            assert labels.page_type in {t.name for t in project.page_types}
+        assert labels.jtbd_phase in {p.name for p in project.jtbd_phases}
+        assert set(labels.personas) <= {p.name for p in project.personas}
+        _, blocks = market.page_blocks(page)
+        kinds = Counter(block.kind for block in blocks)
+        headings = {block.text for block in blocks if block.kind == "h2"}
+        forms[page.form] += 1
+        if page.form == "product":
+            assert kinds["li"] >= 4 and kinds["cta"] >= 1
+        elif page.form == "case_study":
+            assert {"The challenge", "The solution", "The results"} <= headings and kinds["quote"] == 1
+        elif page.form == "whitepaper":
+            assert {"Executive summary", "Key findings", "Methodology"} <= headings
+        elif page.form == "article" and page.published_at is not None:
+            assert kinds["byline"] == 1 or blocks[0].text[:2].isdigit()  # byline, or a press release's dateline
+        # (the keyword a page is about may itself say "case study": that is the searcher's words)
+        text = " ".join(block.text for block in blocks).casefold().replace(page.topic.casefold(), "")
+        assert not any(name in text for name in label_names), page.url
+    assert set(forms) == {"product", "article", "case_study", "whitepaper", None}

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -246,9 +247,11 @@ class SimPage:
     status: int  # 200, 404 or 500
     thin: bool  # served with < 100 characters of text
     published_at: int | None  # epoch seconds
-    personas: tuple[int, ...]  # indices into project.personas mentioned in the text
+    personas: tuple[int, ...]  # indices into project.personas: the audience the page is written for
     mentions: tuple[str, ...]  # client / competitor names mentioned in the text
     text_seed: int
+    form: str | None = None  # what the page is written as (templates.FORMS); None for homepages, events
+    stage: str | None = None  # the buying stage it is written for (templates.STAGES)
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,7 @@ class SimVideo:
     like_count: int | None
     comment_count: int | None
     duration_seconds: int
+    personas: tuple[int, ...] = ()  # indices into project.personas: the audience the video is made for
 
     @property
     def url(self) -> str:
@@ -363,6 +367,33 @@ class _World:
     video_index: _TopicIndex
 
 
+#: How the project may name each page form and buying stage (case-insensitive substrings of its page
+#: type and JTBD phase names); the first of the project's names that matches is the page's label.
+FORM_NAME_HINTS: dict[str, tuple[str, ...]] = {
+    "product": ("product", "solution"),
+    "article": ("blog", "article", "news", "post", "editorial"),
+    "case_study": ("case stud", "customer stor", "success stor", "testimonial"),
+    "whitepaper": ("whitepaper", "white paper", "report", "research", "ebook", "e-book"),
+}
+STAGE_NAME_HINTS: dict[str, tuple[str, ...]] = {
+    "problem": ("problem", "awareness"),
+    "exploration": ("explor",),
+    "requirements": ("requirement",),
+    "selection": ("selection", "supplier", "vendor"),
+    "validation": ("validation", "proof"),
+}
+
+
+class PageLabels(NamedTuple):
+    page_type: str | None
+    jtbd_phase: str | None
+    personas: tuple[str, ...]
+
+
+def _project_term(names: Sequence[str], hints: Sequence[str]) -> str | None:
+    return next((name for name in names if any(hint in name.casefold() for hint in hints)), None)
+
+
 # --------------------------------------------------------------------------------------------------------
 # the market
 # --------------------------------------------------------------------------------------------------------
@@ -426,6 +457,20 @@ class SimulatedMarket:
         """The page served at ``url`` (query, fragment, trailing slash and www/bare host ignored)."""
         page, _ = self._lookup(url)
         return page
+
+    def page_labels(self, page: SimPage) -> PageLabels:
+        """What ``page`` was written as, in the project's own terms: the page type of its form, the JTBD
+        phase of its buying stage and the personas of its audience (the truth content analysis is
+        measured against; ``None`` where the project names no such type or phase)."""
+        project = self.project
+        return PageLabels(
+            page_type=_project_term([t.name for t in project.page_types], FORM_NAME_HINTS.get(page.form or "", ())),
+            jtbd_phase=_project_term([p.name for p in project.jtbd_phases], STAGE_NAME_HINTS.get(page.stage or "", ())),
+            personas=tuple(project.personas[i].name for i in page.personas),
+        )
+
+    def video_for_id(self, video_id: str) -> SimVideo | None:
+        return self._w().video_by_id.get(video_id)
 
     def channel_for_video(self, video_id: str) -> SimChannel | None:
         w = self._w()
@@ -619,24 +664,33 @@ class SimulatedMarket:
             name = self._w().companies[page.company].name
             return FetchedPage(url, final_url, page.status, _HTML, _error_html(page.status, name))
         if page.is_pdf:
-            heading, paragraphs = self.page_text(page)
+            heading, paragraphs = self.page_text(page)  # headings and list items become lines of their own
             body = make_pdf(heading, paragraphs, author=self._w().companies[page.company].name)
             return FetchedPage(url, final_url, 200, _PDF, body)
         return FetchedPage(url, final_url, 200, _HTML, self.render_html(page).encode("utf-8"))
 
     def page_text(self, page: SimPage) -> tuple[str, list[str]]:
-        """The heading and main-text paragraphs of ``page`` (what an extractor should find)."""
+        """The heading and main-text blocks of ``page`` as plain lines (what an extractor should find)."""
+        heading, blocks = self.page_blocks(page)
+        return heading, [block.text for block in blocks]
+
+    def page_blocks(self, page: SimPage) -> tuple[str, list[Block]]:
+        """The heading and main-text blocks of ``page``, laid out the way a page of its form is: an
+        article has a byline and section headings, a product page capability bullets and a call to
+        action, a case study challenge / solution / results and a customer quote, a whitepaper an
+        executive summary, findings and methodology. Sentences speak to the page's buying stage and
+        audience; the labels themselves never appear."""
         w = self._w()
         company = w.companies[page.company]
         rng = random.Random(page.text_seed)
         if page.thin:
-            return page.title, [rng.choice(templates.THIN_BODIES)]
+            return page.title, [Block("p", rng.choice(templates.THIN_BODIES))]
         if page.section == "home":
             pages = w.company_pages[company.index][:6]
             return company.name, [
-                company.description,
-                f"Explore our latest work on {', '.join(w.pages[i].topic for i in pages[:3]) or 'banking'}.",
-                " ".join(f"{w.pages[i].title}." for i in pages),
+                Block("p", company.description),
+                Block("p", f"Explore our latest work on {', '.join(w.pages[i].topic for i in pages[:3]) or 'banking'}."),
+                Block("p", " ".join(f"{w.pages[i].title}." for i in pages)),
             ]
         category = page.category or "banking"
         ctx = {
@@ -646,48 +700,18 @@ class SimulatedMarket:
             "category": category.lower(),
             "Category": category,
             "year": _YEAR,
+            "bank": rng.choice(catalog.BANKS),
         }
-        personas = self.project.personas
-        own = company.kind in _VENDOR_KINDS
-        decks: dict[str, list[str]] = {}
-
-        def draw(name: str, pool: Sequence[str]) -> str:
-            # Templates are dealt from a shuffled deck so a page does not repeat a sentence.
-            deck = decks.get(name)
-            if not deck:
-                deck = decks[name] = rng.sample(list(pool), len(pool))
-            return deck.pop()
-
-        n_paragraphs = rng.randint(3, 8)
-        mention_at = rng.randrange(n_paragraphs) if page.mentions else -1
-        paragraphs = []
-        for i in range(n_paragraphs):
-            sentences = []
-            for j in range(rng.randint(2, 4)):
-                ctx["bank"] = rng.choice(catalog.BANKS)
-                r = rng.random()
-                if i == 0 and j == 0:
-                    template = draw("opening", templates.GENERIC_SENTENCES[:4])
-                    generic = templates.GENERIC_SENTENCES
-                    decks["generic"] = [t for t in rng.sample(generic, len(generic)) if t != template]
-                elif page.personas and r < 0.4:
-                    persona = personas[rng.choice(page.personas)]
-                    ctx["persona"] = persona.name
-                    ctx["term"] = _mid_sentence(rng.choice(persona.keywords or (persona.name,)))
-                    ctx["goal"] = _mid_sentence(rng.choice(persona.goals or ("improve results",)))
-                    ctx["pain"] = _mid_sentence(rng.choice(persona.pain_points or ("manual work",)))
-                    template = draw("persona", templates.PERSONA_SENTENCES)
-                elif own and r < 0.6:
-                    template = draw("company", templates.COMPANY_SENTENCES)
-                else:
-                    template = draw("generic", templates.GENERIC_SENTENCES)
-                sentences.append(template.format(**ctx))
-            if i == mention_at:
-                for name in page.mentions:
-                    sentences.append(draw("mention", templates.MENTION_SENTENCES).format(mention=name, **ctx))
-            paragraphs.append(" ".join(sentences))
+        if page.form == "case_study":  # the customer its title names
+            ctx["bank"] = next((bank for bank in catalog.BANKS if bank in page.title), ctx["bank"])
+        writer = _PageWriter(rng, ctx, page, self.project.personas, own=company.kind in _VENDOR_KINDS)
         heading = page.title.split(" | ")[0]
-        return heading, paragraphs
+        layout = {
+            "product": writer.product_page,
+            "case_study": writer.case_study,
+            "whitepaper": writer.whitepaper,
+        }.get(page.form or "", writer.article)
+        return heading, layout()
 
     def render_html(self, page: SimPage) -> str:
         """The full HTML document of ``page``: boilerplate (nav, cookie banner, footer) around the text."""
@@ -695,29 +719,22 @@ class SimulatedMarket:
         company = w.companies[page.company]
         esc = html.escape
         if page.thin:
-            _, (body,) = self.page_text(page)
+            _, (body,) = self.page_blocks(page)
             return (
                 f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(company.name)}</title></head>'
-                f'<body><div id="app"></div><noscript>{esc(body)}</noscript></body></html>'
+                f'<body><div id="app"></div><noscript>{esc(body.text)}</noscript></body></html>'
             )
-        heading, paragraphs = self.page_text(page)
+        heading, blocks = self.page_blocks(page)
         nav = "".join(
             f'<a href="/{_slugify(link)}">{esc(link)}</a>' for link in templates.NAV_LINKS[company.kind]
         )
-        byline = ""
-        if page.published_at is not None:
-            when = datetime.fromtimestamp(page.published_at, UTC)
-            byline = (
-                f'<p class="byline">By the {esc(company.name)} team · '
-                f'<time datetime="{when.isoformat()}">{when:%d %B %Y}</time></p>'
-            )
         related = "".join(
             f'<li><a href="{esc(w.pages[i].canonical_url)}">{esc(w.pages[i].title)}</a></li>'
             for i in w.company_pages[company.index][:4]
             if i != page.index
         )
         lang = "de" if company.hq_country == "DE" else "en-GB" if company.hq_country == "GB" else "en"
-        body = "\n".join(f"<p>{esc(p)}</p>" for p in paragraphs)
+        body = _blocks_html(blocks)
         return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -735,7 +752,6 @@ class SimulatedMarket:
 <main>
 <article>
 <h1>{esc(heading)}</h1>
-{byline}
 {body}
 </article>
 </main>
@@ -825,6 +841,197 @@ class SimulatedMarket:
                 values.append(owner.authority + base + (_u(self.seed, "affinity", name, market) - 0.5) * 0.5)
             self._boost[cache_key] = values
         return values
+
+
+# --------------------------------------------------------------------------------------------------------
+# page writing
+# --------------------------------------------------------------------------------------------------------
+
+
+class Block(NamedTuple):
+    """One block of a page's main text: ``p`` paragraph, ``h2`` heading, ``li`` list item, ``quote``,
+    ``byline`` or ``cta`` (a call-to-action link)."""
+
+    kind: str
+    text: str
+
+
+def _blocks_html(blocks: Sequence[Block]) -> str:
+    esc = html.escape
+    parts: list[str] = []
+    in_list = False
+    for block in blocks:
+        if block.kind == "li" and not in_list:
+            parts.append("<ul>")
+        elif block.kind != "li" and in_list:
+            parts.append("</ul>")
+        in_list = block.kind == "li"
+        parts.append(
+            {
+                "p": "<p>{}</p>",
+                "h2": "<h2>{}</h2>",
+                "li": "<li>{}</li>",
+                "quote": "<blockquote><p>{}</p></blockquote>",
+                "byline": "<p>{}</p>",
+                "cta": '<p><a class="button" href="/contact">{}</a></p>',
+            }[block.kind].format(esc(block.text))
+        )
+    if in_list:
+        parts.append("</ul>")
+    return "\n".join(parts)
+
+
+class _PageWriter:
+    """Writes the main text of one page of a given form, stage and audience from the templates.
+
+    Templates are dealt from shuffled decks so a page does not repeat a sentence; every draw comes from
+    the page's own random generator, so the text is a pure function of the page.
+    """
+
+    def __init__(self, rng: random.Random, ctx: dict[str, object], page: SimPage, personas, *, own: bool):
+        self.rng = rng
+        self.ctx = ctx
+        self.page = page
+        self.personas = personas
+        self.own = own
+        self.decks: dict[str, list[str]] = {}
+        self.mention_pending = bool(page.mentions)
+        self.persona_turn = 0
+
+    def draw(self, name: str, pool: Sequence[str]) -> str:
+        deck = self.decks.get(name)
+        if not deck:
+            deck = self.decks[name] = self.rng.sample(list(pool), len(pool))
+        return deck.pop()
+
+    def fill(self, template: str, **extra: object) -> str:
+        if self.page.form != "case_study":  # a case study is about one bank throughout
+            self.ctx["bank"] = self.rng.choice(catalog.BANKS)
+        return template.format(**self.ctx, **extra)
+
+    def sentence(self, *, editorial: bool = False) -> str:
+        """One body sentence: the page's stage, its audience, its company, an opinion, or background."""
+        r = self.rng.random()
+        stage = self.page.stage or "exploration"
+        if r < 0.35:
+            return self.fill(self.draw(f"stage:{stage}", templates.STAGE_SENTENCES[stage]))
+        if self.page.personas and r < 0.65:
+            # The audience takes turns, so every persona the page is written for is spoken to.
+            persona = self.personas[self.page.personas[self.persona_turn % len(self.page.personas)]]
+            self.persona_turn += 1
+            self.ctx["persona"] = persona.name
+            self.ctx["term"] = _mid_sentence(self.rng.choice(persona.keywords or (persona.name,)))
+            self.ctx["goal"] = _mid_sentence(self.rng.choice(persona.goals or ("improve results",)))
+            self.ctx["pain"] = _mid_sentence(self.rng.choice(persona.pain_points or ("manual work",)))
+            return self.fill(self.draw("persona", templates.PERSONA_SENTENCES))
+        if editorial and r < 0.75:
+            return self.fill(self.draw("editorial", templates.EDITORIAL_SENTENCES))
+        if self.own and r < 0.8:
+            return self.fill(self.draw("company", templates.COMPANY_SENTENCES))
+        return self.fill(self.draw("generic", templates.GENERIC_SENTENCES))
+
+    def paragraph(self, *, first: bool = False, editorial: bool = False) -> Block:
+        sentences = []
+        if first:
+            sentences.append(self.fill(self.draw("opening", templates.GENERIC_SENTENCES[:4])))
+        sentences += [self.sentence(editorial=editorial) for _ in range(self.rng.randint(2, 3))]
+        if self.mention_pending and self.rng.random() < 0.5:
+            self.mention_pending = False
+            sentences += [
+                self.fill(self.draw("mention", templates.MENTION_SENTENCES), mention=name) for name in self.page.mentions
+            ]
+        return Block("p", " ".join(sentences))
+
+    def stage_heading(self) -> Block:
+        stage = self.page.stage or "exploration"
+        return Block("h2", self.draw(f"heading:{stage}", templates.STAGE_HEADINGS[stage]))
+
+    def closing(self, blocks: list[Block]) -> list[Block]:
+        if self.mention_pending:  # every mention the world records is in the text
+            self.mention_pending = False
+            blocks.append(Block("p", " ".join(
+                self.fill(self.draw("mention", templates.MENTION_SENTENCES), mention=name) for name in self.page.mentions
+            )))
+        return blocks
+
+    def article(self) -> list[Block]:
+        page, rng = self.page, self.rng
+        blocks: list[Block] = []
+        when = datetime.fromtimestamp(page.published_at, UTC) if page.published_at is not None else None
+        author, role = rng.choice(templates.ARTICLE_AUTHORS)
+        if page.section == "post":
+            handle = re.sub(r"[^a-z0-9]", "", author.casefold())[:10]
+            blocks.append(Block("byline", f"Posted by {handle}" + (f" · {when:%d %B %Y}" if when else "")))
+        elif page.section != "press" and page.form is not None:
+            blocks.append(Block("byline", f"By {author}, {role}" + (f" · {when:%d %B %Y}" if when else "")
+                                + f" · {rng.randint(3, 12)} min read"))
+        first = self.paragraph(first=True, editorial=True)
+        if page.section == "press" and when is not None:
+            first = Block("p", f"{when:%d %B %Y} \u2014 {first.text}")
+        blocks.append(first)
+        for index in range(rng.randint(2, 4)):
+            if index % 2 == 0:
+                blocks.append(self.stage_heading())
+            blocks.append(self.paragraph(editorial=True))
+        if page.form is None:  # an event page
+            blocks.append(Block("cta", "Register now"))
+        if page.section == "press":
+            blocks.append(Block("h2", f"About {self.ctx['company']}"))
+            blocks.append(Block("p", self.fill(self.draw("company", templates.COMPANY_SENTENCES))))
+        return self.closing(blocks)
+
+    def product_page(self) -> list[Block]:
+        rng = self.rng
+        blocks = [self.paragraph(first=True)]
+        blocks.append(Block("h2", rng.choice(templates.PRODUCT_HEADINGS)))
+        capabilities = rng.sample(templates.PRODUCT_CAPABILITIES, rng.randint(4, 6))
+        blocks += [Block("li", self.fill(capability)) for capability in capabilities]
+        blocks.append(self.stage_heading())
+        blocks += [self.paragraph() for _ in range(rng.randint(1, 2))]
+        blocks += [Block("cta", text) for text in rng.sample(templates.PRODUCT_CALLS_TO_ACTION, rng.randint(1, 2))]
+        return self.closing(blocks)
+
+    def case_study(self) -> list[Block]:
+        rng = self.rng
+        months = rng.randint(4, 14)
+        numbers = {"months": months, "region": rng.choice(("North America", "Europe", "United Kingdom", "DACH"))}
+        blocks = [Block("h2", "At a glance")]
+        blocks += [Block("li", self.fill(fact, **numbers)) for fact in templates.CASE_STUDY_FACTS]
+        blocks.append(Block("h2", "The challenge"))
+        blocks.append(Block("p", " ".join([self.fill(t) for t in rng.sample(templates.CASE_STUDY_CHALLENGES, 2)]
+                                          + [self.sentence()])))
+        blocks.append(Block("h2", "The solution"))
+        blocks.append(Block("p", " ".join([self.fill(t, **numbers) for t in rng.sample(templates.CASE_STUDY_SOLUTIONS, 2)]
+                                          + [self.sentence()])))
+        blocks.append(Block("h2", "The results"))
+        blocks += [
+            Block("li", self.fill(result, pct=rng.randint(18, 65), points=rng.randint(8, 30), **numbers))
+            for result in rng.sample(templates.CASE_STUDY_RESULTS, 3)
+        ]
+        quote = self.fill(rng.choice(templates.CASE_STUDY_QUOTES))
+        blocks.append(Block("quote", f"{quote} \u2014 {rng.choice(templates.CUSTOMER_NAMES)}, "
+                                     f"{rng.choice(templates.CUSTOMER_ROLES)}, {self.ctx['bank']}"))
+        blocks.append(self.paragraph())
+        return self.closing(blocks)
+
+    def whitepaper(self) -> list[Block]:
+        rng = self.rng
+        summary, findings, method, recommendations = templates.WHITEPAPER_SECTIONS
+        blocks = [Block("h2", summary), self.paragraph(first=True)]
+        blocks.append(Block("h2", findings))
+        blocks += [
+            Block("li", self.fill(finding, pct=rng.randint(35, 85), small=rng.randint(8, 25)))
+            for finding in rng.sample(templates.WHITEPAPER_FINDINGS, 3)
+        ]
+        blocks.append(self.stage_heading())
+        blocks += [self.paragraph() for _ in range(rng.randint(1, 2))]
+        blocks.append(Block("h2", recommendations))
+        blocks.append(self.paragraph())
+        blocks.append(Block("h2", method))
+        blocks.append(Block("p", self.fill(rng.choice(templates.WHITEPAPER_METHODS), n=rng.randint(3, 9))))
+        if not self.page.is_pdf:
+            blocks.append(Block("cta", rng.choice(templates.WHITEPAPER_CALLS_TO_ACTION)))
+        return self.closing(blocks)
 
 
 @lru_cache(maxsize=8)
@@ -1019,11 +1226,7 @@ def _build_pages(w: _World, project: Project, seed: int, vocabulary) -> None:
     w.page_by_key = {}
     w.company_pages = []
     project_names = [c.name for c in w.companies if c.kind in ("client", "competitor")]
-    n_personas = len(project.personas)
-    persona_tokens = [
-        set(_tokens(" ".join((persona.name, *persona.keywords)))) - _GENERIC_PERSONA_WORDS
-        for persona in project.personas
-    ]
+    persona_tokens = _persona_vocabulary(project)
     for company in w.companies:
         rng = _rng(seed, "pages", company.domain)
         domain = company.domain
@@ -1121,17 +1324,10 @@ def _build_pages(w: _World, project: Project, seed: int, vocabulary) -> None:
                     if rng.random() < rate:
                         mentions = (rng.choice(mention_names),)
             personas: tuple[int, ...] = ()
-            if n_personas:
+            if persona_tokens:
                 r = rng.random()
-                count = min(n_personas, 0 if r < 0.25 else 1 if r < 0.75 else 2)
-                # Personas whose vocabulary overlaps the topic are the likelier audience of the page.
-                topic_tokens = set(_tokens(f"{topic} {category or ''}"))
-                weights = [1.0 + 3.0 * len(topic_tokens & tokens) for tokens in persona_tokens]
-                chosen: list[int] = []
-                while len(chosen) < count:
-                    candidates = [i for i in range(n_personas) if i not in chosen]
-                    chosen.append(rng.choices(candidates, [weights[i] for i in candidates])[0])
-                personas = tuple(sorted(chosen))
+                picks = [rng.random() for _ in range(min(len(persona_tokens), 0 if r < 0.25 else 1 if r < 0.75 else 2))]
+                personas = _audience(persona_tokens, f"{topic} {category or ''}", picks)
             ctx = {
                 "topic": topic,
                 "Topic": _title_case(topic),
@@ -1145,7 +1341,8 @@ def _build_pages(w: _World, project: Project, seed: int, vocabulary) -> None:
             }
             title_options = [t for t in section.titles if mentions or "{mention}" not in t]
             description_options = [d for d in section.descriptions if mentions or "{mention}" not in d]
-            title = rng.choice(title_options).format(**ctx)
+            title_template = rng.choice(title_options)
+            title = title_template.format(**ctx)
             description = rng.choice(description_options).format(**ctx)
 
             canonical = f"https://{host}{path}"
@@ -1164,7 +1361,9 @@ def _build_pages(w: _World, project: Project, seed: int, vocabulary) -> None:
                 path=path, section=section.name, topic=topic, category=category, title=title,
                 description=description, is_pdf=section.pdf, is_news=section.news, status=status, thin=thin,
                 published_at=published, personas=personas, mentions=mentions,
-                text_seed=_h(seed, "text", canonical),
+                text_seed=_h(seed, "text", canonical), form=section.form,
+                stage=templates.TITLE_STAGES.get(title_template)
+                or section.stages[_h(seed, "stage", canonical) % len(section.stages)],
             )
             own_pages.append(page.index)
             add(page)
@@ -1172,10 +1371,42 @@ def _build_pages(w: _World, project: Project, seed: int, vocabulary) -> None:
         w.companies[company.index] = replace(company, hosts=tuple(hosts))
 
 
+def _persona_vocabulary(project: Project) -> list[set[str]]:
+    """Per persona, the words of its name and keywords that say who it is (not "bank" or "head")."""
+    return [
+        set(_tokens(" ".join((persona.name, *persona.keywords)))) - _GENERIC_PERSONA_WORDS
+        for persona in project.personas
+    ]
+
+
+def _topic_owners(persona_tokens: Sequence[set[str]], topic: str) -> set[int]:
+    """The personas whose vocabulary ``topic`` shares most (none when it shares nothing)."""
+    topic_tokens = set(_tokens(topic))
+    overlaps = [len(topic_tokens & tokens) for tokens in persona_tokens]
+    best = max(overlaps, default=0)
+    return {index for index, overlap in enumerate(overlaps) if best and overlap == best}
+
+
+def _audience(persona_tokens: Sequence[set[str]], topic: str, picks: Sequence[float]) -> tuple[int, ...]:
+    """The personas a page about ``topic`` is written for: the persona whose vocabulary the topic shares
+    most (a page about payment hubs is for payments people), and one more when two ``picks`` (uniform
+    draws) are given; a page on a topic no persona owns is for as many random personas as there are
+    picks — none, one or two."""
+    chosen = _topic_owners(persona_tokens, topic)
+    if chosen:
+        picks = picks[1:] if len(picks) == 2 else []
+    for pick in picks:
+        others = [index for index in range(len(persona_tokens)) if index not in chosen]
+        if others:
+            chosen.add(others[int(pick * len(others))])
+    return tuple(sorted(chosen))
+
+
 def _build_channels_and_videos(w: _World, project: Project, seed: int, vocabulary) -> None:
     w.channels = []
     w.videos = []
     project_names = [c.name for c in w.companies if c.kind in ("client", "competitor")]
+    persona_tokens = _persona_vocabulary(project)
     owners: list[tuple[SimCompany | None, str, str]] = []
     for company in w.companies:
         if _u(seed, "has-channel", company.domain) < _CHANNEL_RATE[company.kind]:
@@ -1261,8 +1492,10 @@ def _build_channels_and_videos(w: _World, project: Project, seed: int, vocabular
             }
             video_title = rng.choice(options).format(**ctx)
             sentences = [f"In this video we look at {topic} and what it means for banks and credit unions."]
+            audience = _topic_owners(persona_tokens, f"{topic} {category or ''}")
             if project.personas and rng.random() < 0.6:
                 persona = rng.choice(project.personas)
+                audience.add(project.personas.index(persona))
                 term = _mid_sentence(rng.choice(persona.keywords or (persona.name,)))
                 sentences.append(f"Aimed at the {persona.name}: how {topic} improves {term}.")
             if company is not None and rng.random() < 0.45:
@@ -1281,6 +1514,7 @@ def _build_channels_and_videos(w: _World, project: Project, seed: int, vocabular
                     index=len(w.videos), video_id=video_id, channel=channel.index, title=video_title,
                     description=" ".join(sentences), topic=topic, category=category, published_at=published,
                     view_count=views, like_count=likes, comment_count=comments, duration_seconds=duration,
+                    personas=tuple(sorted(audience)),
                 )
             )
     w.video_owner = [v.channel for v in w.videos]
