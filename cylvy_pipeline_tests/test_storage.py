@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from cylvy_pipeline.storage.migrations import apply_migrations
+from cylvy_pipeline.storage.migrations import apply_migrations, available_migrations
 from cylvy_pipeline.storage.tables import (
     MissingUpstreamOutput,
     pinned_output_execution,
@@ -29,7 +29,9 @@ def test_migrations_apply_once_and_rerun_changes_nothing(database_urls, product_
     assert apply_migrations(database_urls.product) == []
     assert apply_migrations(database_urls.product) == []
     assert _schema(product_db) == before
-    assert product_db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == [("0001",), ("0002",), ("0003",), ("0004",)]
+    applied = [version for (version,) in product_db.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert applied == [migration.version for migration in available_migrations()]
+    assert applied[:5] == ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_phase_status_table_matches_the_seed_contract(product_db):

@@ -41,8 +41,15 @@ def collect_serps(
             base_delay_s=retry_delay_s,
         )
 
-    with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
-        pages = list(pool.map(fetch, requests))
+    if getattr(provider, "batches_searches", False):  # a queue: post every SERP, collect each when ready
+        pages = call_with_retries(
+            lambda: provider.search_many(requests, market, depth),
+            describe=f"{len(requests)} queued SERPs in {market}",
+            base_delay_s=retry_delay_s,
+        )
+    else:
+        with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
+            pages = list(pool.map(fetch, requests))
 
     fetches = pd.DataFrame(
         {

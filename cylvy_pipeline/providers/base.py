@@ -101,6 +101,10 @@ class KeywordMetricsProvider(Protocol):
 
 
 class SerpProvider(Protocol):
+    """A SERP source. One that works through a task queue also has ``batches_searches = True`` and
+    ``search_many(queries, market, depth)`` (``queries``: (keyword, serp_type) pairs, frames in that
+    order), and the phase hands it every SERP at once."""
+
     def search(self, keyword: str, market: str, serp_type: str, depth: int) -> pd.DataFrame:
         """Top ``depth`` results (columns SERP_ITEM_COLUMNS); an empty frame when there are none."""
 

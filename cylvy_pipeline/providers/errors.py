@@ -17,3 +17,11 @@ class QuotaExhausted(ProviderError):
 
     def __init__(self, message: str):
         super().__init__(message, transient=False)
+
+
+class ProviderAuthError(ProviderError):
+    """The provider refused our credentials (HTTP 401/403): no retry will help; the message names the
+    environment variable to check."""
+
+    def __init__(self, message: str):
+        super().__init__(message, transient=False)

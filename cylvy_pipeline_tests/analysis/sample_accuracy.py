@@ -16,12 +16,10 @@ import pandas as pd
 
 from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
 from cylvy_pipeline.analysis.extraction import extract_page, is_scraped
-from cylvy_pipeline.phases import content_analysis, keyword_metrics, serp_collection, youtube_enrichment
-from cylvy_pipeline.project.loader import load_project
-from cylvy_pipeline.project.queries import keywords_frame
-from cylvy_pipeline.providers.sample.clients import SampleKeywordMetrics, SampleSerp, SampleYouTube
-from cylvy_pipeline.providers.sample.faults import FaultInjector
+from cylvy_pipeline.phases import content_analysis, youtube_enrichment
+from cylvy_pipeline.providers.sample.clients import SampleYouTube
 from cylvy_pipeline.providers.sample.market import SimulatedMarket
+from cylvy_pipeline_tests.sample_world import NO_FAULTS, sample_serps
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
@@ -77,16 +75,8 @@ def _ratio(a: float, b: float) -> float:
 def _sample_content(market_code: str) -> tuple[SimulatedMarket, pd.DataFrame]:
     """The market's distinct scraped pages and its videos as the pipeline would analyse them, with the
     world's labels alongside."""
-    project = load_project(None)
-    world = SimulatedMarket(project, seed=7)
-    quiet = FaultInjector("content_analysis", 0.0)
-    metrics = keyword_metrics.collect_keyword_metrics(
-        keywords_frame(project), market_code, SampleKeywordMetrics(world, faults=quiet), retry_delay_s=0
-    ).tables["keyword_metrics"]
-    serps = serp_collection.collect_serps(
-        metrics, market_code, project.serp_types, project.results_per_search, SampleSerp(world, faults=quiet),
-        default_search_volume=10, retry_delay_s=0,
-    ).tables["serp_results"]
+    world, serps = sample_serps(market_code)
+    project = world.project
     rows = []
     seen: set[int] = set()
     for url in serps.loc[serps["serp_type"] != "video", "url"].unique():
@@ -105,7 +95,7 @@ def _sample_content(market_code: str) -> tuple[SimulatedMarket, pd.DataFrame]:
             "kind": "page", "text": extracted.text, "title": extracted.title, "content_type": extracted.content_type,
             "page_type": labels.page_type, "jtbd_phase": labels.jtbd_phase, "personas": labels.personas,
         })
-    videos = youtube_enrichment.enrich_videos(serps, SampleYouTube(world, faults=quiet), retry_delay_s=0)
+    videos = youtube_enrichment.enrich_videos(serps, SampleYouTube(world, faults=NO_FAULTS), retry_delay_s=0)
     items = content_analysis.content_items(
         pd.DataFrame(columns=["url", "normalized_url", "status"]),
         pd.DataFrame(columns=["normalized_url", "title", "text", "content_type"]),

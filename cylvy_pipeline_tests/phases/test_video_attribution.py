@@ -8,18 +8,15 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from cylvy_pipeline.phases import company_enrichment, keyword_metrics, serp_collection, youtube_enrichment
+from cylvy_pipeline.phases import company_enrichment, youtube_enrichment
 from cylvy_pipeline.phases.company_enrichment import PROFILE_COLUMNS
 from cylvy_pipeline.phases.company_enrichment_youtube import (
     RESOLUTION_COLUMNS,
     check_channel_companies,
     resolve_channel_companies,
 )
-from cylvy_pipeline.project.loader import load_project
-from cylvy_pipeline.project.queries import keywords_frame
-from cylvy_pipeline.providers.sample.clients import SampleCompanyData, SampleKeywordMetrics, SampleSerp, SampleYouTube
-from cylvy_pipeline.providers.sample.faults import FaultInjector
-from cylvy_pipeline.providers.sample.market import SimulatedMarket
+from cylvy_pipeline.providers.sample.clients import SampleCompanyData, SampleYouTube
+from cylvy_pipeline_tests.sample_world import NO_FAULTS, sample_serps
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 MAX_MISATTRIBUTED_SHARE = 0.02
@@ -28,20 +25,12 @@ MAX_MISATTRIBUTED_SHARE = 0.02
 def attribution(market_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The video SERP rows of one sample market with the company each is credited to and its true owner,
     and the phase's channel table."""
-    project = load_project(None)
-    world = SimulatedMarket(project, seed=7)
-    quiet = FaultInjector("company_enrichment_youtube", 0.0)
-    metrics = keyword_metrics.collect_keyword_metrics(
-        keywords_frame(project), market_code, SampleKeywordMetrics(world, faults=quiet), retry_delay_s=0
-    ).tables["keyword_metrics"]
-    serps = serp_collection.collect_serps(
-        metrics, market_code, project.serp_types, project.results_per_search, SampleSerp(world, faults=quiet),
-        default_search_volume=10, retry_delay_s=0,
-    ).tables["serp_results"]
-    companies = SampleCompanyData(world, faults=quiet)
+    world, serps = sample_serps(market_code)
+    project = world.project
+    companies = SampleCompanyData(world, faults=NO_FAULTS)
     no_profiles = pd.DataFrame(columns=list(PROFILE_COLUMNS))
     enriched = company_enrichment.enrich_serp_companies(serps, project, no_profiles, companies, now=NOW, retry_delay_s=0)
-    youtube = SampleYouTube(world, faults=quiet)
+    youtube = SampleYouTube(world, faults=NO_FAULTS)
     videos = youtube_enrichment.enrich_videos(serps, youtube, retry_delay_s=0).tables["youtube_videos"]
     channels = resolve_channel_companies(
         videos, enriched.tables["serp_domain_companies"], project, pd.DataFrame(columns=list(RESOLUTION_COLUMNS)),

@@ -1,0 +1,364 @@
+"""The one HTTP layer every real provider adapter uses (SPEC 7, provider hygiene).
+
+Every request has a timeout. Transient failures — timeouts, connection errors, 429 and 5xx — are
+retried with exponential backoff and full jitter, honouring ``Retry-After``; any other 4xx is final at
+once, and 401/403 raise :class:`ProviderAuthError`, whose message names the provider and the environment
+variable that holds its credentials. TLS certificates are always verified (there is no switch). Bodies
+are read as a stream and refused beyond a size bound, counted after gzip/deflate decoding so a small
+compressed body cannot expand without limit. Calls per minute are limited per client, and every attempt
+is reported to a usage callback (one ``api_usage`` row per call).
+
+The web fetcher adds an :class:`AddressGuard`: it resolves each target host, refuses private, loopback,
+link-local, multicast and other non-public addresses unless an allow-list permits them, and checks every
+redirect hop the same way (redirects are followed here, not by httpx, for that reason).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
+
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """How one provider's calls behave: timeouts, retries, size bound and rate limit."""
+
+    timeout_s: float = 30.0
+    attempts: int = 4  # tries per request, the first included
+    base_delay_s: float = 0.5  # backoff before try n is uniform in [0, base × 2^(n-2)], capped
+    max_delay_s: float = 30.0  # longest wait between tries, Retry-After included
+    max_body_bytes: int = 20 * 1024 * 1024
+    calls_per_minute: float | None = None  # None: no limit beyond the provider's own answers
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """One HTTP request to a provider, as recorded in ``api_usage``."""
+
+    provider: str
+    endpoint: str
+    status: str  # "ok", "http_<code>", "timeout", "connection_error", "too_large", "refused"
+    http_status: int | None
+    units: float
+    cost_usd: float
+    duration_s: float
+    at: datetime
+
+
+UsageCallback = Callable[[ProviderCall], None]
+
+
+@dataclass
+class HttpResponse:
+    """A provider's answer: final URL (after redirects), status, headers and the bounded body."""
+
+    url: str
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def json(self, *, provider: str) -> Any:
+        """The body as JSON; malformed JSON is a :class:`ProviderError` (not retried: the same request
+        would get the same answer)."""
+        try:
+            return json.loads(self.body)
+        except ValueError as error:
+            raise ProviderError(
+                f"{provider} answered {self.url} with malformed JSON ({error})", transient=False
+            ) from error
+
+
+class RateLimiter:
+    """At most ``calls_per_minute`` calls, evenly spaced, shared by every thread of one client."""
+
+    def __init__(self, calls_per_minute: float | None, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self._interval = 60.0 / calls_per_minute if calls_per_minute else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+
+    def acquire(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            self._sleep(start - now)
+
+
+# --- address guard -------------------------------------------------------------------------------------
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally routable unicast: not private, loopback, link-local, shared (CGNAT), documentation,
+    reserved or multicast (an IPv4-mapped IPv6 address is judged as the IPv4 address it carries)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _describe(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for name, flag in (
+        ("an unspecified", address.is_unspecified),
+        ("a loopback", address.is_loopback),
+        ("a link-local", address.is_link_local),
+        ("a multicast", address.is_multicast),
+        ("a private", address.is_private),
+    ):
+        if flag:
+            return f"{name} address"
+    return "a non-public address"
+
+
+@dataclass(frozen=True)
+class AddressGuard:
+    """Refuses requests to non-public addresses (after DNS resolution) unless allowed.
+
+    ``allowed`` holds IP networks (``127.0.0.1/32``, ``10.0.0.0/8``) that may be fetched anyway — the
+    tests allow the loopback address of their local servers; production leaves it empty.
+    """
+
+    allowed: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    resolve: Callable[[str, int], Sequence[str]] | None = None  # host, port -> addresses (default: DNS)
+
+    @classmethod
+    def allowing(cls, networks: Iterable[str] = ()) -> AddressGuard:
+        return cls(allowed=tuple(ipaddress.ip_network(network, strict=False) for network in networks))
+
+    def check(self, url: str) -> None:
+        """Raise a non-transient :class:`ProviderError` if ``url`` may not be fetched."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ProviderError(f"refused to fetch {url}: only http and https URLs with a host", transient=False)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        resolve = self.resolve or _resolve
+        try:
+            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolve(parts.hostname, port)]
+        except OSError as error:
+            raise ProviderError(f"could not resolve {parts.hostname}: {error}", transient=True) from error
+        for address in addresses:
+            if not _is_public(address) and not any(address in network for network in self.allowed):
+                raise ProviderError(
+                    f"refused to fetch {url}: {parts.hostname} resolves to {address}, {_describe(address)}",
+                    transient=False,
+                )
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+# --- the client ----------------------------------------------------------------------------------------
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date; ``None`` when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class ProviderHttp:
+    """HTTP calls of one provider with the hygiene described in the module docstring.
+
+    ``credential_env`` names the environment variable(s) holding the credentials, for the 401/403
+    message (never their values). ``usage`` receives one :class:`ProviderCall` per attempt.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        *,
+        policy: HttpPolicy = HttpPolicy(),
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        credential_env: str | None = None,
+        usage: UsageCallback | None = None,
+        guard: AddressGuard | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.provider = provider
+        self.policy = policy
+        self.credential_env = credential_env
+        self._usage = usage
+        self._guard = guard
+        self._sleep = sleep
+        self._rate = RateLimiter(policy.calls_per_minute, sleep=sleep)
+        self._client = httpx.Client(
+            headers=dict(headers or {}),
+            auth=auth,
+            timeout=policy.timeout_s,
+            follow_redirects=False,  # followed in _send, so the guard sees every hop
+            verify=True,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ProviderHttp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        endpoint: str,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        units: float = 1.0,
+        cost: Callable[[HttpResponse], float] | None = None,
+        raise_for_status: bool = True,
+    ) -> HttpResponse:
+        """Send a request with retries; return the response, or raise :class:`ProviderError`.
+
+        With ``raise_for_status=False`` an error status is returned rather than raised once retries
+        are spent (the web fetcher records a page's 404 or 500 as that page's answer); 401/403 of an API
+        still raise. ``cost`` reads the call's price from a successful response (DataForSEO states it).
+        """
+        policy = self.policy
+        for attempt in range(1, policy.attempts + 1):
+            last = attempt == policy.attempts
+            self._rate.acquire()
+            started = time.monotonic()
+            try:
+                response = self._send(method, url, json_body=json_body, params=params)
+            except httpx.TimeoutException as error:
+                self._record(endpoint, "timeout", None, 0.0, 0.0, started)
+                failure = ProviderError(
+                    f"{self.provider} did not answer {endpoint} within {policy.timeout_s:g} s", transient=True
+                )
+                if last:
+                    raise self._final(failure, attempt) from error
+                self._sleep(self._backoff(attempt, None))
+                continue
+            except httpx.TransportError as error:
+                self._record(endpoint, "connection_error", None, 0.0, 0.0, started)
+                failure = ProviderError(f"{self.provider} connection failed for {endpoint}: {error}", transient=True)
+                if last:
+                    raise self._final(failure, attempt) from error
+                self._sleep(self._backoff(attempt, None))
+                continue
+            except ProviderError as error:  # refused by the guard, or a body over the bound
+                self._record(endpoint, "refused" if "refused" in str(error) else "too_large", None, 0.0, 0.0, started)
+                raise
+
+            status = response.status_code
+            if status < 400:
+                price = cost(response) if cost else 0.0
+                self._record(endpoint, "ok", status, units, price, started)
+                return response
+            self._record(endpoint, f"http_{status}", status, 0.0, 0.0, started)
+            if status in (401, 403) and raise_for_status:
+                variable = f" (check {self.credential_env})" if self.credential_env else ""
+                raise ProviderAuthError(f"{self.provider} refused the credentials: HTTP {status}{variable}")
+            if status not in RETRYABLE_STATUSES:
+                if raise_for_status:
+                    raise ProviderError(
+                        f"{self.provider} answered {endpoint} with HTTP {status}: {_excerpt(response.body)}",
+                        transient=False,
+                    )
+                return response
+            if last:
+                if raise_for_status:
+                    raise self._final(
+                        ProviderError(f"{self.provider} answered {endpoint} with HTTP {status}", transient=True),
+                        attempt,
+                    )
+                return response
+            self._sleep(self._backoff(attempt, retry_after_seconds(response.headers.get("retry-after"))))
+        raise AssertionError("unreachable")
+
+    def _send(self, method: str, url: str, *, json_body: Any, params: Mapping[str, Any] | None) -> HttpResponse:
+        for _ in range(MAX_REDIRECTS + 1):
+            if self._guard is not None:
+                self._guard.check(url)
+            with self._client.stream(method, url, json=json_body, params=params) as response:
+                if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                    url = urljoin(str(response.url), response.headers["location"])
+                    if response.status_code == 303 or method == "POST" and response.status_code in (301, 302):
+                        method, json_body = "GET", None
+                    params = None  # the Location carries its own query
+                    continue
+                return HttpResponse(str(response.url), response.status_code, response.headers, self._read(response))
+        raise ProviderError(f"{self.provider}: more than {MAX_REDIRECTS} redirects from {url}", transient=False)
+
+    def _read(self, response: httpx.Response) -> bytes:
+        limit = self.policy.max_body_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+            raise ProviderError(
+                f"{self.provider}: response of {int(declared)} bytes from {response.url} exceeds the {limit}-byte bound",
+                transient=False,
+            )
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():  # decoded (gzip, deflate, br) as it streams
+            size += len(chunk)
+            if size > limit:
+                raise ProviderError(
+                    f"{self.provider}: response from {response.url} exceeds the {limit}-byte bound", transient=False
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.policy.max_delay_s)
+        return random.uniform(0, min(self.policy.max_delay_s, self.policy.base_delay_s * 2 ** (attempt - 1)))
+
+    def _final(self, error: ProviderError, attempt: int) -> ProviderError:
+        tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+        return ProviderError(f"{error}{tries}", transient=error.transient)
+
+    def _record(self, endpoint: str, status: str, http_status: int | None, units: float, cost: float,
+                started: float) -> None:
+        if self._usage is not None:
+            self._usage(ProviderCall(self.provider, endpoint, status, http_status, units, cost,
+                                     time.monotonic() - started, datetime.now(UTC)))
+
+
+def _excerpt(body: bytes, limit: int = 200) -> str:
+    text = body[:limit].decode("utf-8", "replace").replace("\n", " ").strip()
+    return text + ("…" if len(body) > limit else "")

@@ -1,0 +1,280 @@
+"""DataForSEO: keyword metrics (Google Ads search volume) and SERPs (Google organic and news, YouTube).
+
+Wire format (v3): every POST body is a JSON array of task objects; every answer is an envelope
+``{"status_code": 20000, "cost": …, "tasks": [{"id", "status_code", "status_message", "cost",
+"data", "result": […]}]}``. Status codes 20000–20100 are success; the rest are errors whose class decides
+what happens (bad credentials, no funds, rate limit, bad request, server error). The envelope's ``cost``
+(USD) is what the call was charged and is recorded with the call.
+
+SERPs come two ways, a project setting: **live** (one POST per SERP, the answer inline, ~3× the price) and
+the **standard queue** (``task_post`` with up to 100 tasks per POST, then ``tasks_ready`` and
+``task_get/advanced/{id}``), the cheap way to collect thousands of SERPs per hour.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from cylvy_pipeline.providers.base import KEYWORD_METRIC_COLUMNS, SERP_ITEM_COLUMNS
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
+from cylvy_pipeline.providers.http import HttpResponse, ProviderHttp
+
+PROVIDER = "DataForSEO"
+DEFAULT_BASE_URL = "https://api.dataforseo.com"
+CREDENTIAL_ENV = "DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD"
+MAX_KEYWORDS_PER_CALL = 1000  # Google Ads search volume: keywords per task
+MAX_TASKS_PER_POST = 100  # standard queue: tasks per task_post
+
+# serp_type -> (API path prefix, item type that is a result of that type)
+SERP_ENDPOINTS: dict[str, tuple[str, str]] = {
+    "organic": ("/v3/serp/google/organic", "organic"),
+    "news": ("/v3/serp/google/news", "news_search"),
+    "video": ("/v3/serp/youtube/organic", "youtube_video"),
+}
+
+
+@dataclass(frozen=True)
+class MarketLocation:
+    """Where DataForSEO searches for one market: its location code and language code."""
+
+    location_code: int
+    language_code: str
+
+
+#: The markets the product knows; a project adds others in ``providers.dataforseo.locations``.
+DEFAULT_LOCATIONS: dict[str, MarketLocation] = {
+    "US": MarketLocation(2840, "en"),
+    "UK": MarketLocation(2826, "en"),
+    "DE": MarketLocation(2276, "de"),
+}
+
+
+def _check_envelope(payload: Any, endpoint: str) -> list[dict]:
+    """The tasks of a DataForSEO answer, or the error its status codes mean."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("tasks"), list):
+        raise ProviderError(f"{PROVIDER} answered {endpoint} without a tasks list", transient=False)
+    _raise_for_code(payload.get("status_code"), payload.get("status_message"), endpoint)
+    return payload["tasks"]
+
+
+def _raise_for_code(code: Any, message: Any, endpoint: str) -> None:
+    if not isinstance(code, int) or 20000 <= code <= 20100:
+        return
+    text = f"{PROVIDER} {endpoint}: {message or 'error'} (status {code})"
+    if code in (40100, 40101, 40103, 40104):
+        raise ProviderAuthError(f"{text}; check {CREDENTIAL_ENV}")
+    if code in (40200, 40210):
+        raise QuotaExhausted(f"{text}: the account has no funds left")
+    if code in (40202, 40209) or code >= 50000:  # rate limit, too many requests, server side
+        raise ProviderError(text, transient=True)
+    raise ProviderError(text, transient=False)
+
+
+def _task_result(task: dict, endpoint: str) -> list[dict]:
+    _raise_for_code(task.get("status_code"), task.get("status_message"), endpoint)
+    return [item for item in task.get("result") or [] if isinstance(item, dict)]
+
+
+def _envelope_cost(response: HttpResponse) -> float:
+    try:
+        return float(response.json(provider=PROVIDER).get("cost") or 0.0)
+    except (ProviderError, AttributeError, TypeError, ValueError):
+        return 0.0
+
+
+class DataForSeoClient:
+    """The calls this product makes to DataForSEO, over one :class:`ProviderHttp`."""
+
+    def __init__(self, http: ProviderHttp, *, base_url: str = DEFAULT_BASE_URL,
+                 locations: Mapping[str, MarketLocation] | None = None):
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.locations = {**DEFAULT_LOCATIONS, **(locations or {})}
+
+    def location(self, market: str) -> MarketLocation:
+        try:
+            return self.locations[market]
+        except KeyError:
+            raise ProviderError(
+                f"{PROVIDER} has no location for market {market!r}: add it under providers.dataforseo.locations "
+                f"in project.yaml (location_code and language_code)",
+                transient=False,
+            ) from None
+
+    def post(self, path: str, tasks: list[dict], *, units: float) -> list[dict]:
+        response = self.http.request("POST", self.base_url + path, endpoint=path, json_body=tasks, units=units,
+                                     cost=_envelope_cost)
+        return _check_envelope(response.json(provider=PROVIDER), path)
+
+    def get(self, path: str, *, endpoint: str) -> list[dict]:
+        response = self.http.request("GET", self.base_url + path, endpoint=endpoint, units=0, cost=_envelope_cost)
+        return _check_envelope(response.json(provider=PROVIDER), endpoint)
+
+
+# --- keyword metrics -----------------------------------------------------------------------------------
+
+
+class DataForSeoKeywordMetrics:
+    """Google Ads search volume, competition and top-of-page bids per market (one call per ≤1000 keywords)."""
+
+    max_keywords_per_call = MAX_KEYWORDS_PER_CALL
+    path = "/v3/keywords_data/google_ads/search_volume/live"
+
+    def __init__(self, client: DataForSeoClient):
+        self.client = client
+
+    def keyword_metrics(self, keywords: Sequence[str], market: str) -> pd.DataFrame:
+        if len(keywords) > MAX_KEYWORDS_PER_CALL:
+            raise ValueError(f"at most {MAX_KEYWORDS_PER_CALL} keywords per call, got {len(keywords)}")
+        location = self.client.location(market)
+        task = {"keywords": list(keywords), "location_code": location.location_code,
+                "language_code": location.language_code}
+        (answer,) = self.client.post(self.path, [task], units=len(keywords))
+        found = {str(item.get("keyword", "")).casefold(): item for item in _task_result(answer, self.path)}
+        rows = [found.get(keyword.casefold(), {}) for keyword in keywords]
+        return pd.DataFrame(
+            {
+                "keyword": list(keywords),
+                "search_volume": pd.array([row.get("search_volume") for row in rows], dtype="Int64"),
+                "competition": pd.array([row.get("competition") for row in rows], dtype="string"),
+                "competition_index": pd.array([row.get("competition_index") for row in rows], dtype="Int64"),
+                "low_top_of_page_bid": [_float(row.get("low_top_of_page_bid")) for row in rows],
+                "high_top_of_page_bid": [_float(row.get("high_top_of_page_bid")) for row in rows],
+            },
+            columns=list(KEYWORD_METRIC_COLUMNS),
+        )
+
+
+def _float(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
+
+
+# --- SERPs ---------------------------------------------------------------------------------------------
+
+
+def _timestamp(value: Any) -> pd.Timestamp:
+    """DataForSEO writes times as ``2026-10-01 08:00:00 +00:00``."""
+    if not value:
+        return pd.NaT
+    try:
+        return pd.Timestamp(datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S %z"))
+    except ValueError:
+        return pd.NaT
+
+
+def serp_frame(items: Sequence[dict], serp_type: str, depth: int) -> pd.DataFrame:
+    """The results of one SERP of ``serp_type`` (columns SERP_ITEM_COLUMNS), in rank order."""
+    item_type = SERP_ENDPOINTS[serp_type][1]
+    results = [item for item in items if item.get("type") == item_type and item.get("url")]
+    results.sort(key=lambda item: item.get("rank_group") or 0)
+    results = results[:depth]
+    source_field = {"news": "source", "video": "channel_name"}.get(serp_type)
+    return pd.DataFrame(
+        {
+            "position": list(range(1, len(results) + 1)),
+            "url": [item["url"] for item in results],
+            "title": [item.get("title") for item in results],
+            "snippet": [item.get("description") or item.get("snippet") for item in results],
+            "domain": [item.get("domain") or _host(item["url"]) for item in results],
+            "source": pd.array([item.get(source_field) if source_field else None for item in results], dtype="string"),
+            "published_at": pd.to_datetime([_timestamp(item.get("timestamp")) for item in results], utc=True),
+            "video_length_seconds": pd.array([item.get("duration_time_seconds") for item in results], dtype="Int64"),
+        },
+        columns=list(SERP_ITEM_COLUMNS),
+    )
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def _serp_task(keyword: str, location: MarketLocation, depth: int, tag: str | None = None) -> dict:
+    task: dict[str, Any] = {"keyword": keyword, "location_code": location.location_code,
+                            "language_code": location.language_code, "depth": depth}
+    if tag is not None:
+        task["tag"] = tag
+    return task
+
+
+class DataForSeoSerp:
+    """SERPs in live mode (one POST per SERP) or through the standard queue (:meth:`search_many`)."""
+
+    def __init__(self, client: DataForSeoClient, *, mode: str = "live", poll_interval_s: float = 5.0,
+                 max_wait_s: float = 1800.0, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
+        if mode not in ("live", "queue"):
+            raise ValueError(f"DataForSEO SERP mode must be 'live' or 'queue', got {mode!r}")
+        self.client = client
+        self.mode = mode
+        #: In queue mode the phase hands every SERP over at once (:meth:`search_many`).
+        self.batches_searches = mode == "queue"
+        self.poll_interval_s = poll_interval_s
+        self.max_wait_s = max_wait_s
+        self._sleep = sleep
+        self._clock = clock
+
+    def search(self, keyword: str, market: str, serp_type: str, depth: int) -> pd.DataFrame:
+        if self.mode == "queue":
+            return self.search_many([(keyword, serp_type)], market, depth)[0]
+        path = f"{SERP_ENDPOINTS[serp_type][0]}/live/advanced"
+        (answer,) = self.client.post(path, [_serp_task(keyword, self.client.location(market), depth)], units=1)
+        return serp_frame(_items(_task_result(answer, path)), serp_type, depth)
+
+    def search_many(self, queries: Sequence[tuple[str, str]], market: str, depth: int) -> list[pd.DataFrame]:
+        """Every (keyword, serp_type) SERP; in queue mode posted in batches of 100 and collected as each
+        becomes ready. A task not ready within ``max_wait_s`` fails the collection with its keyword."""
+        if self.mode == "live":
+            return [self.search(keyword, market, serp_type, depth) for keyword, serp_type in queries]
+        location = self.client.location(market)
+        pending: dict[str, int] = {}  # task id -> index in queries
+        for serp_type in dict.fromkeys(serp_type for _, serp_type in queries):
+            path = f"{SERP_ENDPOINTS[serp_type][0]}/task_post"
+            indexes = [i for i, (_, t) in enumerate(queries) if t == serp_type]
+            for start in range(0, len(indexes), MAX_TASKS_PER_POST):
+                batch = indexes[start:start + MAX_TASKS_PER_POST]
+                tasks = [_serp_task(queries[i][0], location, depth, tag=str(i)) for i in batch]
+                answers = self.client.post(path, tasks, units=len(tasks))
+                for index, answer in zip(batch, answers, strict=True):
+                    _raise_for_code(answer.get("status_code"), answer.get("status_message"), path)
+                    pending[answer["id"]] = index
+        frames: list[pd.DataFrame | None] = [None] * len(queries)
+        deadline = self._clock() + self.max_wait_s
+        while pending:
+            ready = self._ready_tasks({queries[i][1] for i in pending.values()})
+            for task_id in [task_id for task_id in ready if task_id in pending]:
+                index = pending.pop(task_id)
+                keyword, serp_type = queries[index]
+                path = f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced/{task_id}"
+                (answer,) = self.client.get(path, endpoint=f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced")
+                frames[index] = serp_frame(_items(_task_result(answer, path)), serp_type, depth)
+            if not pending:
+                break
+            if self._clock() >= deadline:
+                waiting = [f"{queries[i][1]} SERP for {queries[i][0]!r}" for i in pending.values()]
+                raise ProviderError(
+                    f"{PROVIDER}: {len(pending)} queued task(s) not ready after {self.max_wait_s:g} s: "
+                    + ", ".join(waiting[:3]) + (" …" if len(waiting) > 3 else ""),
+                    transient=True,
+                )
+            self._sleep(self.poll_interval_s)
+        return [frame for frame in frames if frame is not None]
+
+    def _ready_tasks(self, serp_types: set[str]) -> set[str]:
+        ready: set[str] = set()
+        for serp_type in sorted(serp_types):
+            path = f"{SERP_ENDPOINTS[serp_type][0]}/tasks_ready"
+            for task in self.client.get(path, endpoint=path):
+                ready.update(str(item.get("id")) for item in _task_result(task, path))
+        return ready
+
+
+def _items(results: list[dict]) -> list[dict]:
+    return [item for result in results for item in result.get("items") or [] if isinstance(item, dict)]

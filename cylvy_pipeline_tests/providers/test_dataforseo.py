@@ -1,0 +1,239 @@
+"""The DataForSEO adapter against a local server speaking its v3 wire format."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cylvy_pipeline.phases.serp_collection import collect_serps
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
+from cylvy_pipeline.providers.http import HttpPolicy, ProviderCall, ProviderHttp
+from cylvy_pipeline.providers.real.dataforseo import (
+    DataForSeoClient,
+    DataForSeoKeywordMetrics,
+    DataForSeoSerp,
+    MarketLocation,
+)
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+
+POLICY = HttpPolicy(timeout_s=2.0, attempts=3, base_delay_s=0.0)
+VOLUME = "/v3/keywords_data/google_ads/search_volume/live"
+
+
+def envelope(tasks: list[dict], *, cost: float = 0.0, status_code: int = 20000, message: str = "Ok.") -> dict:
+    return {"version": "0.1.20261101", "status_code": status_code, "status_message": message, "time": "0.1 sec.",
+            "cost": cost, "tasks_count": len(tasks), "tasks_error": 0, "tasks": tasks}
+
+
+def task(result: list[dict] | None, *, task_id: str = "11291200-1535-0066-0000-c2d1e8b1d7a1",
+         status_code: int = 20000, message: str = "Ok.", cost: float = 0.0, data: dict | None = None) -> dict:
+    return {"id": task_id, "status_code": status_code, "status_message": message, "time": "0.05 sec.",
+            "cost": cost, "result_count": len(result or []), "path": [], "data": data or {}, "result": result}
+
+
+@pytest.fixture
+def server():
+    with local_server() as running:
+        yield running
+
+
+@pytest.fixture
+def calls() -> list[ProviderCall]:
+    return []
+
+
+@pytest.fixture
+def client(server: LocalServer, calls: list[ProviderCall]):
+    http = ProviderHttp("DataForSEO", policy=POLICY, auth=("login", "password"), usage=calls.append,
+                        credential_env="DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD", sleep=lambda s: None)
+    with http:
+        yield DataForSeoClient(http, base_url=server.url, locations={"FR": MarketLocation(2250, "fr")})
+
+
+# ---- keyword metrics ----------------------------------------------------------------------------------
+
+
+def test_keyword_metrics_for_a_market(server: LocalServer, client: DataForSeoClient, calls) -> None:
+    server.route("POST", VOLUME, Reply(200, envelope([task([
+        {"keyword": "core banking software", "location_code": 2826, "language_code": "en", "search_volume": 880,
+         "competition": "HIGH", "competition_index": 87, "low_top_of_page_bid": 4.1, "high_top_of_page_bid": 19.5},
+        {"keyword": "payment hub", "search_volume": None, "competition": None, "competition_index": None,
+         "low_top_of_page_bid": None, "high_top_of_page_bid": None},
+    ], cost=0.075)], cost=0.075)))
+    frame = DataForSeoKeywordMetrics(client).keyword_metrics(
+        ["Core Banking Software", "payment hub", "loan servicing"], "UK"
+    )
+    (request,) = server.requests
+    assert request.json() == [{"keywords": ["Core Banking Software", "payment hub", "loan servicing"],
+                               "location_code": 2826, "language_code": "en"}]
+    assert request.headers["Authorization"].startswith("Basic ")
+    assert frame["keyword"].tolist() == ["Core Banking Software", "payment hub", "loan servicing"]
+    assert frame["search_volume"].tolist() == [880, pd.NA, pd.NA]  # missing is missing, never zero
+    assert frame["competition"].tolist() == ["HIGH", pd.NA, pd.NA]
+    assert frame.loc[0, "high_top_of_page_bid"] == 19.5 and pd.isna(frame.loc[2, "low_top_of_page_bid"])
+    assert [(c.endpoint, c.units, c.cost_usd, c.status) for c in calls] == [(VOLUME, 3, 0.075, "ok")]
+
+
+def test_a_market_without_a_location_is_a_configuration_error(server: LocalServer, client: DataForSeoClient) -> None:
+    with pytest.raises(ProviderError) as error:
+        DataForSeoKeywordMetrics(client).keyword_metrics(["x"], "JP")
+    assert str(error.value) == (
+        "DataForSEO has no location for market 'JP': add it under providers.dataforseo.locations in project.yaml "
+        "(location_code and language_code)"
+    )
+    assert server.requests == []  # never a silent US fallback
+    server.route("POST", VOLUME, Reply(200, envelope([task([])])))
+    DataForSeoKeywordMetrics(client).keyword_metrics(["x"], "FR")
+    assert server.requests[0].json()[0]["location_code"] == 2250
+
+
+@pytest.mark.parametrize(
+    ("status_code", "message", "error_type", "transient"),
+    [
+        (40100, "You are not authorized to access this resource.", ProviderAuthError, False),
+        (40200, "Payment Required.", QuotaExhausted, False),
+        (40202, "Rate limit per minute exceeded.", ProviderError, True),
+        (50000, "Internal Error.", ProviderError, True),
+        (40501, "Invalid Field: 'location_code'.", ProviderError, False),
+    ],
+)
+def test_envelope_errors_mean_what_their_codes_say(server, client, status_code, message, error_type, transient) -> None:
+    server.route("POST", VOLUME, Reply(200, envelope([], status_code=status_code, message=message)))
+    with pytest.raises(ProviderError) as error:
+        DataForSeoKeywordMetrics(client).keyword_metrics(["x"], "US")
+    assert type(error.value) is error_type and error.value.transient is transient
+    assert str(error.value).startswith(f"DataForSEO {VOLUME}: {message} (status {status_code})")
+
+
+def test_http_401_names_the_credential_variables(server: LocalServer, client: DataForSeoClient) -> None:
+    server.route("POST", VOLUME, Reply(401, {"status_code": 40100}))
+    with pytest.raises(ProviderAuthError) as error:
+        DataForSeoKeywordMetrics(client).keyword_metrics(["x"], "US")
+    assert str(error.value) == "DataForSEO refused the credentials: HTTP 401 (check DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD)"
+
+
+# ---- SERPs --------------------------------------------------------------------------------------------
+
+ORGANIC_ITEMS = [
+    {"type": "featured_snippet", "rank_group": 1, "rank_absolute": 1, "url": "https://snippet.example/a"},
+    {"type": "organic", "rank_group": 2, "rank_absolute": 3, "domain": "www.quorvane.example",
+     "title": "Core banking | Quorvane", "url": "https://www.quorvane.example/core", "description": "Cloud core."},
+    {"type": "organic", "rank_group": 1, "rank_absolute": 2, "domain": "ledgerline.example",
+     "title": "Ledgerline Core", "url": "https://ledgerline.example/core", "description": "Our core."},
+    {"type": "people_also_ask", "rank_group": 1, "rank_absolute": 4, "items": []},
+]
+
+
+def serp_answer(items: list[dict], *, task_id: str = "t-1", cost: float = 0.002) -> dict:
+    return task([{"keyword": "k", "type": "organic", "se_domain": "google.com", "items_count": len(items),
+                  "items": items}], task_id=task_id, cost=cost)
+
+
+def test_live_organic_serp_keeps_organic_results_in_rank_order(server, client, calls) -> None:
+    server.route("POST", "/v3/serp/google/organic/live/advanced", Reply(200, envelope([serp_answer(ORGANIC_ITEMS)], cost=0.002)))
+    frame = DataForSeoSerp(client).search("core banking", "DE", "organic", 10)
+    assert server.requests[0].json() == [{"keyword": "core banking", "location_code": 2276, "language_code": "de",
+                                          "depth": 10}]
+    assert frame["url"].tolist() == ["https://ledgerline.example/core", "https://www.quorvane.example/core"]
+    assert frame["position"].tolist() == [1, 2]
+    assert frame["domain"].tolist() == ["ledgerline.example", "www.quorvane.example"]
+    assert frame["snippet"].tolist() == ["Our core.", "Cloud core."]
+    assert [c.cost_usd for c in calls] == [0.002]
+
+
+def test_news_and_video_serps_carry_source_date_and_length(server, client) -> None:
+    server.route("POST", "/v3/serp/google/news/live/advanced", Reply(200, envelope([serp_answer([
+        {"type": "news_search", "rank_group": 1, "domain": "bankingtechreview.example", "title": "Banks invest",
+         "url": "https://bankingtechreview.example/2026/10/banks", "snippet": "Banks are investing.",
+         "source": "Banking Tech Review", "timestamp": "2026-10-01 08:30:00 +00:00"},
+    ])])))
+    server.route("POST", "/v3/serp/youtube/organic/live/advanced", Reply(200, envelope([serp_answer([
+        {"type": "youtube_video", "rank_group": 1, "video_id": "abcdefghijk", "title": "Core banking explained",
+         "url": "https://www.youtube.com/watch?v=abcdefghijk", "description": "Explainer.",
+         "channel_name": "Ledgerline", "timestamp": "2026-09-12 15:00:00 +00:00", "duration_time_seconds": 312},
+        {"type": "youtube_channel", "rank_group": 1, "url": "https://www.youtube.com/@ledgerline"},
+    ])])))
+    serp = DataForSeoSerp(client)
+    news = serp.search("core banking", "US", "news", 10)
+    assert news.loc[0, "source"] == "Banking Tech Review"
+    assert news.loc[0, "published_at"] == pd.Timestamp("2026-10-01 08:30:00+00:00")
+    video = serp.search("core banking", "US", "video", 10)
+    assert video["url"].tolist() == ["https://www.youtube.com/watch?v=abcdefghijk"]
+    assert (video.loc[0, "source"], video.loc[0, "video_length_seconds"], video.loc[0, "domain"]) == (
+        "Ledgerline", 312, "www.youtube.com")
+
+
+# ---- the standard queue -------------------------------------------------------------------------------
+
+
+class Queue:
+    """A DataForSEO-like task queue: tasks are ready after ``polls_until_ready`` tasks_ready calls."""
+
+    def __init__(self, server: LocalServer, polls_until_ready: int = 1, never_ready: set[str] = frozenset()):
+        self.posted: dict[str, dict] = {}
+        self.polls = 0
+        self.polls_until_ready = polls_until_ready
+        self.never_ready = never_ready
+        prefix = "/v3/serp/google/organic"
+        server.route("POST", f"{prefix}/task_post", self.task_post)
+        server.route("GET", f"{prefix}/tasks_ready", self.tasks_ready)
+        self.prefix = prefix
+        self.server = server
+
+    def task_post(self, request: Request) -> Reply:
+        answers = []
+        for body in request.json():
+            task_id = f"task-{len(self.posted):04d}"
+            self.posted[task_id] = body
+            self.server.route("GET", f"{self.prefix}/task_get/advanced/{task_id}", Reply(200, envelope([serp_answer([
+                {"type": "organic", "rank_group": 1, "domain": "ledgerline.example", "title": body["keyword"],
+                 "url": f"https://ledgerline.example/{body['keyword'].replace(' ', '-')}"},
+            ], task_id=task_id)])))
+            answers.append(task(None, task_id=task_id, status_code=20100, message="Task Created.", cost=0.0006,
+                                data=body))
+        return Reply(200, envelope(answers, cost=0.0006 * len(answers)))
+
+    def tasks_ready(self, request: Request) -> Reply:
+        self.polls += 1
+        ready = [] if self.polls < self.polls_until_ready else [
+            {"id": task_id, "se": "google", "se_type": "organic", "tag": body.get("tag"),
+             "endpoint_advanced": f"{self.prefix}/task_get/advanced/{task_id}"}
+            for task_id, body in self.posted.items() if body["keyword"] not in self.never_ready
+        ]
+        return Reply(200, envelope([task(ready, task_id="ready")]))
+
+
+def test_the_queue_posts_a_hundred_tasks_per_call_and_collects_each_when_ready(server, client, calls) -> None:
+    queue = Queue(server, polls_until_ready=2)
+    sleeps: list[float] = []
+    serp = DataForSeoSerp(client, mode="queue", poll_interval_s=0.5, sleep=sleeps.append)
+    queries = [(f"keyword {i}", "organic") for i in range(250)]
+    frames = serp.search_many(queries, "US", 10)
+    assert [len(r.json()) for r in server.requests_to("/v3/serp/google/organic/task_post")] == [100, 100, 50]
+    assert [frame.loc[0, "title"] for frame in frames] == [keyword for keyword, _ in queries]  # in query order
+    assert queue.polls == 2 and sleeps == [0.5]
+    posts = [c for c in calls if c.endpoint.endswith("task_post")]
+    assert sum(c.units for c in posts) == 250 and round(sum(c.cost_usd for c in posts), 6) == 0.15
+    assert sum(1 for c in calls if c.endpoint.endswith("task_get/advanced")) == 250
+
+
+def test_a_task_that_never_becomes_ready_fails_the_collection_naming_it(server, client) -> None:
+    Queue(server, never_ready={"keyword 1"})
+    clock = iter(range(0, 10_000, 100))
+    serp = DataForSeoSerp(client, mode="queue", poll_interval_s=100, max_wait_s=300, sleep=lambda s: None,
+                          clock=lambda: float(next(clock)))
+    with pytest.raises(ProviderError) as error:
+        serp.search_many([("keyword 0", "organic"), ("keyword 1", "organic")], "US", 10)
+    assert str(error.value) == "DataForSEO: 1 queued task(s) not ready after 300 s: organic SERP for 'keyword 1'"
+    assert error.value.transient
+
+
+def test_serp_collection_hands_a_queue_every_serp_at_once(server, client) -> None:
+    Queue(server)
+    metrics = pd.DataFrame({"keyword": ["core banking", "payment hub"], "search_volume": pd.array([100, None], dtype="Int64")})
+    output = collect_serps(metrics, "US", ["organic"], 10, DataForSeoSerp(client, mode="queue", poll_interval_s=0),
+                           default_search_volume=10, retry_delay_s=0)
+    assert len(server.requests_to("/v3/serp/google/organic/task_post")) == 1
+    results = output.tables["serp_results"]
+    assert results["keyword"].tolist() == ["core banking", "payment hub"]
+    assert results["estimated_traffic"].gt(0).all()
