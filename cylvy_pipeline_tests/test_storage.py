@@ -97,3 +97,36 @@ def test_a_phase_must_write_exactly_its_tables(product_db):
     with pytest.raises(ValueError, match=r"keyword_metrics writes exactly \['keyword_metrics'\]"):
         write_phase_output(product_db, phase="keyword_metrics", execution_id=str(uuid.uuid4()), market="ZZ",
                            dagster_run_id="run", frames={})
+
+
+def test_every_provider_call_is_a_row_of_api_usage_even_when_the_phase_fails(database_urls, product_db):
+    import psycopg
+
+    from cylvy_pipeline.providers.base import ProviderCall
+    from cylvy_pipeline.storage.usage import UsageLog, execution_cost
+
+    execution = str(uuid.uuid4())
+    at = datetime(2026, 11, 29, 12, tzinfo=UTC)
+
+    def call(endpoint: str, cost: float, status: str = "ok") -> ProviderCall:
+        return ProviderCall("DataForSEO", endpoint, status, 200 if status == "ok" else 503, 1.0, cost, 0.25, at)
+
+    connect = lambda: psycopg.connect(database_urls.product)  # noqa: E731
+    with pytest.raises(RuntimeError):
+        with UsageLog(connect, execution_id=execution, market="US", phase="serp_collection", flush_every=2) as log:
+            log(call("/v3/serp/google/organic/live/advanced", 0.002))
+            log(call("/v3/serp/google/organic/live/advanced", 0.0, "http_503"))
+            assert product_db.execute("SELECT count(*) FROM api_usage WHERE pipeline_execution_id = %s",
+                                      (execution,)).fetchone() == (2,)  # flushed at two calls
+            log(call("/v3/serp/google/organic/live/advanced", 0.002))
+            raise RuntimeError("the phase failed after its calls")
+    assert (log.calls, round(log.cost_usd, 6)) == (3, 0.004)
+    rows = product_db.execute(
+        "SELECT phase_name, provider, status, http_status, duration_ms FROM api_usage "
+        "WHERE pipeline_execution_id = %s ORDER BY id", (execution,)
+    ).fetchall()
+    assert rows == [("serp_collection", "DataForSEO", "ok", 200, 250), ("serp_collection", "DataForSEO", "http_503", 503, 250),
+                    ("serp_collection", "DataForSEO", "ok", 200, 250)]
+    totals = execution_cost(product_db, execution)
+    assert totals[["market", "phase_name", "provider", "calls"]].values.tolist() == [["US", "serp_collection", "DataForSEO", 3]]
+    assert totals.loc[0, "cost_usd"] == pytest.approx(0.004)

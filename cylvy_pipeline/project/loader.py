@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import ipaddress
 import os
 import re
 import unicodedata
@@ -33,6 +34,7 @@ from cylvy_pipeline.project.model import (
     Landscape,
     Persona,
     Project,
+    Providers,
 )
 
 __all__ = [
@@ -372,6 +374,9 @@ def _translate_validation_error(path: Path, exc: ValidationError) -> ProjectConf
         return ProjectConfigError(
             path, location, f"expected a mapping, got {got}", "write 'field: value' lines indented under it"
         )
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        return ProjectConfigError(path, location, f"must be {expected}, got {got}", f"use {expected}")
     if kind in {"greater_than_equal", "greater_than"}:
         bound = _num(ctx.get("ge", ctx.get("gt")))
         word = "at least" if kind == "greater_than_equal" else "greater than"
@@ -384,6 +389,29 @@ def _translate_validation_error(path: Path, exc: ValidationError) -> ProjectConf
             fix += " (shares are fractions: 0.8 means 80%)"
         return ProjectConfigError(path, location, f"must be {word} {bound}, got {got}", fix)
     return ProjectConfigError(path, location, f"{err['msg']} (got {got})", "correct the value")
+
+
+def _check_providers(path: Path, providers: Providers, markets: Sequence[str]) -> None:
+    """Every market has a DataForSEO location when DataForSEO is used; allowed networks parse."""
+    if "dataforseo" in (providers.keyword_data, providers.serp):
+        known = providers.dataforseo.market_locations()
+        for market in markets:
+            if market not in known:
+                raise ProjectConfigError(
+                    path,
+                    "providers.dataforseo.locations",
+                    f"no DataForSEO location for market {market}",
+                    f"add '{market}: {{location_code: …, language_code: …}}' (DataForSEO's codes for "
+                    f"{KNOWN_MARKETS[market]})",
+                )
+    for i, network in enumerate(providers.http.allow_networks):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ProjectConfigError(
+                path, f"providers.http.allow_networks[{i}]", f"'{network}' is not an IP network",
+                "write an address or network, e.g. 127.0.0.1/32 or 10.0.0.0/8",
+            ) from None
 
 
 def _check_name(path: Path, location: str, name: str) -> str:
@@ -882,6 +910,8 @@ def load_project(project_dir: str | os.PathLike[str] | None = None, *, keyword_c
         data.pop("thresholds", None)
     if data.get("serp_types") is None:
         data.pop("serp_types", None)
+    if data.get("providers") is None:
+        data.pop("providers", None)
     data["keywords"] = ()
     try:
         draft = Project.model_validate(data)
@@ -926,6 +956,7 @@ def load_project(project_dir: str | os.PathLike[str] | None = None, *, keyword_c
         empty_fix=f"list at least one of {', '.join(SERP_TYPES)}, or remove the field for all three",
     )
     _check_thresholds(yaml_path, draft)
+    _check_providers(yaml_path, draft.providers, markets)
 
     # keywords.csv, then what depends on both files.
     keywords = _read_keywords(csv_path, JTBD_PHASE_NAMES, draft.thresholds.max_keywords)
@@ -955,5 +986,6 @@ def load_project(project_dir: str | os.PathLike[str] | None = None, *, keyword_c
         thresholds=draft.thresholds,
         serp_types=serp_types,
         results_per_search=draft.results_per_search,
+        providers=draft.providers,
         keywords=keywords,
     )

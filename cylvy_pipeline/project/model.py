@@ -6,6 +6,8 @@ frozen: a loaded project is a value that phases read, never mutate.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 #: Market codes the product knows. UK is the market code; providers that say GB map it explicitly.
@@ -94,6 +96,66 @@ class Thresholds(_Frozen):
     max_keywords: int = Field(10_000, ge=1, le=20_000)
 
 
+class DataForSeoLocation(_Frozen):
+    """Where DataForSEO searches for one market (its location and language codes)."""
+
+    location_code: int = Field(ge=1)
+    language_code: str
+
+
+#: DataForSEO's location and language codes for the markets the sample project uses; a project adds
+#: others (or overrides these) under ``providers.dataforseo.locations``.
+DATAFORSEO_DEFAULT_LOCATIONS: dict[str, DataForSeoLocation] = {
+    "US": DataForSeoLocation(location_code=2840, language_code="en"),
+    "UK": DataForSeoLocation(location_code=2826, language_code="en"),
+    "DE": DataForSeoLocation(location_code=2276, language_code="de"),
+}
+
+
+class DataForSeoSettings(_Frozen):
+    """DataForSEO (keyword metrics and SERPs). Credentials: DATAFORSEO_LOGIN, DATAFORSEO_PASSWORD."""
+
+    base_url: str = "https://api.dataforseo.com"
+    serp_mode: Literal["live", "queue"] = "live"  # queue: ~3x cheaper, results within minutes
+    #: Markets beyond the built-in US, UK and DE (or overriding them).
+    locations: dict[str, DataForSeoLocation] = {}
+    calls_per_minute: float = Field(600, gt=0)
+    concurrency: int = Field(8, ge=1, le=64)  # SERPs fetched at once in live mode
+    timeout_s: float = Field(60, gt=0)
+
+    def market_locations(self) -> dict[str, DataForSeoLocation]:
+        return {**DATAFORSEO_DEFAULT_LOCATIONS, **self.locations}
+
+    def __hash__(self) -> int:  # a Project is a cache key; the locations mapping hashes as its items
+        return hash((*(getattr(self, name) for name in type(self).model_fields if name != "locations"),
+                     tuple(sorted(self.locations.items()))))
+
+
+class HttpWebSettings(_Frozen):
+    """Direct page fetching for content scraping."""
+
+    #: Networks that may be fetched although they are not public (tests allow 127.0.0.1/32). Empty in
+    #: production: a SERP can point anywhere, and the scraper must not reach internal services.
+    allow_networks: tuple[str, ...] = ()
+    max_per_host: int = Field(2, ge=1, le=32)
+    concurrency: int = Field(16, ge=1, le=128)
+    timeout_s: float = Field(20, gt=0)
+    max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+
+
+class Providers(_Frozen):
+    """Which service each kind of provider calls (``sample``: the simulated market) and their settings.
+
+    Secrets never go in project.yaml: each real provider reads them from environment variables.
+    """
+
+    keyword_data: Literal["sample", "dataforseo"] = "sample"
+    serp: Literal["sample", "dataforseo"] = "sample"
+    web: Literal["sample", "http"] = "sample"
+    dataforseo: DataForSeoSettings = DataForSeoSettings()
+    http: HttpWebSettings = HttpWebSettings()
+
+
 class Keyword(_Frozen):
     keyword: str
     category: str
@@ -116,4 +178,5 @@ class Project(_Frozen):
     thresholds: Thresholds = Thresholds()
     serp_types: tuple[str, ...] = SERP_TYPES
     results_per_search: int = Field(10, ge=1, le=100)
+    providers: Providers = Providers()
     keywords: tuple[Keyword, ...]

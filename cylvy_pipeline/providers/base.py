@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import pandas as pd
@@ -82,6 +83,20 @@ SOURCE_TYPES = (
     "SOCIAL_MEDIA",
     "OTHER",
 )
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """One HTTP request to a provider, as recorded in ``api_usage``."""
+
+    provider: str
+    endpoint: str
+    status: str  # "ok", "http_<code>", "timeout", "connection_error", "too_large", "refused"
+    http_status: int | None
+    units: float
+    cost_usd: float
+    duration_s: float
+    at: datetime
 
 
 @dataclass(frozen=True)

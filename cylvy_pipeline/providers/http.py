@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from cylvy_pipeline.providers.base import ProviderCall
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -47,20 +48,6 @@ class HttpPolicy:
     max_delay_s: float = 30.0  # longest wait between tries, Retry-After included
     max_body_bytes: int = 20 * 1024 * 1024
     calls_per_minute: float | None = None  # None: no limit beyond the provider's own answers
-
-
-@dataclass(frozen=True)
-class ProviderCall:
-    """One HTTP request to a provider, as recorded in ``api_usage``."""
-
-    provider: str
-    endpoint: str
-    status: str  # "ok", "http_<code>", "timeout", "connection_error", "too_large", "refused"
-    http_status: int | None
-    units: float
-    cost_usd: float
-    duration_s: float
-    at: datetime
 
 
 UsageCallback = Callable[[ProviderCall], None]

@@ -338,7 +338,7 @@ def test_yaml_empty(tmp_path: Path) -> None:
         folder,
         "project.yaml: the file is empty — write the project's fields (name, client, competitors, personas, "
         "jtbd_phases, page_types, custom_dimensions, markets, landscapes, enabled_phases, thresholds, serp_types, "
-        f"results_per_search); see {SAMPLE_PROJECT_DIR / 'project.yaml'}",
+        f"results_per_search, providers); see {SAMPLE_PROJECT_DIR / 'project.yaml'}",
     )
 
 
@@ -776,3 +776,72 @@ def test_a_www_domain_is_the_same_site_as_the_bare_domain(tmp_path: Path) -> Non
         "project.yaml competitors[0].domains[0]: domain 'acme.example' (same site as 'www.acme.example') is already "
         "listed for client (Acme Banking) — list each site under one company only",
     )
+
+
+# ---- providers -----------------------------------------------------------------------------------------
+
+
+def _with_providers(tmp_path, providers_yaml: str):
+    folder = tmp_path / "project"
+    shutil.copytree(SAMPLE_PROJECT_DIR, folder)
+    with (folder / "project.yaml").open("a") as handle:
+        handle.write("\nproviders:\n" + textwrap.indent(textwrap.dedent(providers_yaml), "  "))
+    return folder
+
+
+def test_providers_default_to_the_sample_market():
+    providers = load_project(None).providers
+    assert (providers.keyword_data, providers.serp, providers.web) == ("sample", "sample", "sample")
+
+
+def test_real_providers_and_their_settings(tmp_path):
+    folder = _with_providers(tmp_path, """\
+        keyword_data: dataforseo
+        serp: dataforseo
+        web: http
+        dataforseo:
+          serp_mode: queue
+        http:
+          allow_networks: [127.0.0.1/32]
+        """)
+    providers = load_project(folder).providers
+    assert (providers.keyword_data, providers.serp, providers.web) == ("dataforseo", "dataforseo", "http")
+    assert providers.dataforseo.serp_mode == "queue"
+    assert providers.dataforseo.market_locations()["UK"].location_code == 2826
+
+
+@pytest.mark.parametrize(
+    ("providers_yaml", "message"),
+    [
+        ("serp: serpwow\n", "providers.serp: must be 'sample' or 'dataforseo', got 'serpwow' — use 'sample' or 'dataforseo'"),
+        ("dataforseo:\n  serp_mode: fast\n",
+         "providers.dataforseo.serp_mode: must be 'live' or 'queue', got 'fast' — use 'live' or 'queue'"),
+        ("dataforseo:\n  login: me\n", "providers.dataforseo: unknown field 'login' — remove it (allowed: base_url, "
+         "serp_mode, locations, calls_per_minute, concurrency, timeout_s)"),
+        ("http:\n  allow_networks: [intranet]\n",
+         "providers.http.allow_networks[0]: 'intranet' is not an IP network — write an address or network, "
+         "e.g. 127.0.0.1/32 or 10.0.0.0/8"),
+    ],
+)
+def test_bad_provider_settings_are_one_line_errors(tmp_path, providers_yaml, message):
+    folder = _with_providers(tmp_path, providers_yaml)
+    with pytest.raises(ProjectConfigError) as error:
+        load_project(folder)
+    assert str(error.value) == f"project.yaml {message}"
+
+
+def test_a_market_dataforseo_cannot_place_is_refused_before_any_call(tmp_path):
+    folder = _with_providers(tmp_path, "serp: dataforseo\n")
+    text = (folder / "project.yaml").read_text().replace("markets: [US, UK, DE]", "markets: [US, FR]")
+    (folder / "project.yaml").write_text(text)
+    with pytest.raises(ProjectConfigError) as error:
+        load_project(folder)
+    assert str(error.value) == (
+        "project.yaml providers.dataforseo.locations: no DataForSEO location for market FR — "
+        "add 'FR: {location_code: …, language_code: …}' (DataForSEO's codes for France)"
+    )
+    with (folder / "project.yaml").open("a") as handle:
+        handle.write("  dataforseo:\n    locations:\n      FR: {location_code: 2250, language_code: fr}\n")
+    project = load_project(folder)
+    assert project.providers.dataforseo.market_locations()["FR"].location_code == 2250
+    assert hash(project) == hash(load_project(folder))  # a project is a cache key (the simulated market's)

@@ -47,7 +47,9 @@ def client(server: LocalServer, calls: list[ProviderCall]):
     http = ProviderHttp("DataForSEO", policy=POLICY, auth=("login", "password"), usage=calls.append,
                         credential_env="DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD", sleep=lambda s: None)
     with http:
-        yield DataForSeoClient(http, base_url=server.url, locations={"FR": MarketLocation(2250, "fr")})
+        locations = {"US": MarketLocation(2840, "en"), "UK": MarketLocation(2826, "en"),
+                     "DE": MarketLocation(2276, "de"), "FR": MarketLocation(2250, "fr")}
+        yield DataForSeoClient(http, base_url=server.url, locations=locations)
 
 
 # ---- keyword metrics ----------------------------------------------------------------------------------

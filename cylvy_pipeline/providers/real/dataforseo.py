@@ -49,14 +49,6 @@ class MarketLocation:
     language_code: str
 
 
-#: The markets the product knows; a project adds others in ``providers.dataforseo.locations``.
-DEFAULT_LOCATIONS: dict[str, MarketLocation] = {
-    "US": MarketLocation(2840, "en"),
-    "UK": MarketLocation(2826, "en"),
-    "DE": MarketLocation(2276, "de"),
-}
-
-
 def _check_envelope(payload: Any, endpoint: str) -> list[dict]:
     """The tasks of a DataForSEO answer, or the error its status codes mean."""
     if not isinstance(payload, dict) or not isinstance(payload.get("tasks"), list):
@@ -93,11 +85,11 @@ def _envelope_cost(response: HttpResponse) -> float:
 class DataForSeoClient:
     """The calls this product makes to DataForSEO, over one :class:`ProviderHttp`."""
 
-    def __init__(self, http: ProviderHttp, *, base_url: str = DEFAULT_BASE_URL,
-                 locations: Mapping[str, MarketLocation] | None = None):
+    def __init__(self, http: ProviderHttp, *, locations: Mapping[str, MarketLocation],
+                 base_url: str = DEFAULT_BASE_URL):
         self.http = http
         self.base_url = base_url.rstrip("/")
-        self.locations = {**DEFAULT_LOCATIONS, **(locations or {})}
+        self.locations = dict(locations)
 
     def location(self, market: str) -> MarketLocation:
         try:

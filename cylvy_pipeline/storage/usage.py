@@ -1,0 +1,88 @@
+"""The ``api_usage`` table: every provider call of a phase, recorded as it happens.
+
+A :class:`UsageLog` belongs to one phase of one execution and market. Provider clients hand it each call
+(it is the ``usage`` callback of the HTTP layer and of the sample providers); it writes them in
+batches on its own connection, so calls are recorded even when the phase then fails, and a crash loses at
+most the last unflushed batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+import pandas as pd
+import psycopg
+
+from cylvy_pipeline.providers.base import ProviderCall
+from cylvy_pipeline.storage.tables import copy_frame, query_frame
+
+FLUSH_EVERY_CALLS = 200
+
+USAGE_COLUMNS = (
+    "pipeline_execution_id", "market", "phase_name", "dagster_run_id", "provider", "endpoint", "calls", "units",
+    "cost_usd", "status", "http_status", "duration_ms", "at",
+)
+
+
+class UsageLog:
+    """Collects one phase's provider calls and writes them to ``api_usage`` (thread-safe)."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection], *, execution_id: str, market: str, phase: str,
+                 dagster_run_id: str | None = None, flush_every: int = FLUSH_EVERY_CALLS):
+        self._connect = connect
+        self._key = {"pipeline_execution_id": str(execution_id), "market": market, "phase_name": phase,
+                     "dagster_run_id": dagster_run_id}
+        self._pending: list[ProviderCall] = []
+        self._lock = threading.Lock()
+        self._flush_every = flush_every
+        self.calls = 0
+        self.cost_usd = 0.0
+
+    def record(self, call: ProviderCall) -> None:
+        with self._lock:
+            self._pending.append(call)
+            self.calls += 1
+            self.cost_usd += call.cost_usd
+            full = len(self._pending) >= self._flush_every
+        if full:
+            self.flush()
+
+    __call__ = record
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return
+        frame = pd.DataFrame(
+            [
+                {**self._key, "provider": c.provider, "endpoint": c.endpoint, "calls": 1, "units": c.units,
+                 "cost_usd": c.cost_usd, "status": c.status, "http_status": c.http_status,
+                 "duration_ms": round(c.duration_s * 1000), "at": c.at}
+                for c in pending
+            ],
+            columns=list(USAGE_COLUMNS),
+        )
+        with self._connect() as conn:
+            copy_frame(conn, "api_usage", frame)
+
+    def __enter__(self) -> UsageLog:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.flush()
+
+
+def execution_cost(conn: psycopg.Connection, execution_id: str, market: str | None = None) -> pd.DataFrame:
+    """Calls, units and cost of one execution per phase and provider (one market, or all)."""
+    return query_frame(
+        conn,
+        """SELECT market, phase_name, provider, sum(calls)::int AS calls, sum(units) AS units,
+                  sum(cost_usd) AS cost_usd
+           FROM api_usage
+           WHERE pipeline_execution_id = %s AND (%s::text IS NULL OR market = %s)
+           GROUP BY market, phase_name, provider ORDER BY market, phase_name, provider""",
+        (str(execution_id), market, market),
+    )
