@@ -148,7 +148,7 @@ def command_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def report_file_name(market: str) -> str:
+def _report_file_name(market: str) -> str:
     return f"dsi-report-{market}.html"
 
 
@@ -157,16 +157,16 @@ def _report_paths(output: str | None, markets: Sequence[str]) -> dict[str, Path]
     with --output, that file for one market (or that name inside it, if it is a folder), and the folder
     holding every market's ``dsi-report-<MARKET>.html`` for several."""
     if output is None:
-        return {market: Path(report_file_name(market)) for market in markets}
+        return {market: Path(_report_file_name(market)) for market in markets}
     target = Path(output)
     if len(markets) == 1:
-        return {markets[0]: target / report_file_name(markets[0]) if target.is_dir() else target}
+        return {markets[0]: target / _report_file_name(markets[0]) if target.is_dir() else target}
     if target.exists() and not target.is_dir():
         raise UsageError(
             f"--output: {output} is a file, and {', '.join(markets)} make one report each — give a folder, "
             "or one --market"
         )
-    return {market: target / report_file_name(market) for market in markets}
+    return {market: target / _report_file_name(market) for market in markets}
 
 
 def command_report(args: argparse.Namespace) -> int:
