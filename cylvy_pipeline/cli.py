@@ -15,9 +15,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
+from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
 from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, parse_fault_spec, parse_latency_ms
 from cylvy_pipeline.storage.database import database_outage, describe_database, state_dir
@@ -38,6 +40,17 @@ def _phase_selection(raw: str | None, enabled: Sequence[str]) -> list[str]:
     return [p for p in PHASES if p in chosen]
 
 
+def _project_markets(requested: Sequence[str], project: Project) -> list[str]:
+    """The markets named by --market (GB means UK), or every market of the project when none is named."""
+    markets = [MARKET_ALIASES.get(m.upper(), m.upper()) for m in requested] or list(project.markets)
+    unknown = [m for m in markets if m not in project.markets]
+    if unknown:
+        raise UsageError(
+            f"--market: {unknown[0]!r} is not a market of project {project.name!r} — use one of {', '.join(project.markets)}"
+        )
+    return markets
+
+
 def command_run(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
@@ -45,12 +58,7 @@ def command_run(args: argparse.Namespace) -> int:
         args.project or configured_project_dir(),
         args.keywords if args.keywords is not None else configured_keyword_count(),
     )
-    markets = [MARKET_ALIASES.get(m.upper(), m.upper()) for m in args.market] or list(project.markets)
-    unknown = [m for m in markets if m not in project.markets]
-    if unknown:
-        raise UsageError(
-            f"--market: {unknown[0]!r} is not a market of project {project.name!r} — use one of {', '.join(project.markets)}"
-        )
+    markets = _project_markets(args.market, project)
     phases = _phase_selection(args.select, project.enabled_phases)
     try:  # a typo in the sample knobs fails now, not mid-run
         parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", ""))
@@ -137,6 +145,57 @@ def command_status(args: argparse.Namespace) -> int:
             print(report.execution_report(conn, str(execution_id), with_top_companies=False))
         except LookupError as error:
             raise UsageError(f"status: {error}") from None
+    return 0
+
+
+def _report_file_name(market: str) -> str:
+    return f"dsi-report-{market}.html"
+
+
+def _report_paths(output: str | None, markets: Sequence[str]) -> dict[str, Path]:
+    """Where each market's report goes: ``dsi-report-<MARKET>.html`` in the current folder by default;
+    with --output, that file for one market (or that name inside it, if it is a folder), and the folder
+    holding every market's ``dsi-report-<MARKET>.html`` for several."""
+    if output is None:
+        return {market: Path(_report_file_name(market)) for market in markets}
+    target = Path(output)
+    if len(markets) == 1:
+        return {markets[0]: target / _report_file_name(markets[0]) if target.is_dir() else target}
+    if target.exists() and not target.is_dir():
+        raise UsageError(
+            f"--output: {output} is a file, and {', '.join(markets)} make one report each — give a folder, "
+            "or one --market"
+        )
+    return {market: target / _report_file_name(market) for market in markets}
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from cylvy_pipeline.project.loader import load_project
+    from cylvy_pipeline.reporting.dsi_report import stored_report
+
+    project = load_project(args.project or configured_project_dir(), keyword_count=configured_keyword_count())
+    markets = list(dict.fromkeys(_project_markets(args.market, project)))
+    paths = _report_paths(args.output, markets)
+    _reconcile_in_flight_runs()  # an execution that just ended counts as completed
+    with _product_connection() as conn:
+        pages = {market: stored_report(conn, project, market) for market in markets}
+    missing = [market for market, page in pages.items() if page is None]
+    if missing and (args.market or len(missing) == len(markets)):
+        which = f"market {missing[0]}" if args.market else f"any market of project {project.name!r}"
+        command = f"cylvy-pipeline run --market {missing[0]}" if args.market else "cylvy-pipeline run"
+        raise UsageError(f"report: no completed DSI calculation for {which} yet — run `{command}` first")
+    for market, page in pages.items():
+        if page is None:
+            print(f"cylvy-pipeline: report: no completed DSI calculation for {market} yet; no report for it",
+                  file=sys.stderr)
+            continue
+        path = paths[market]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(page, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"--output: cannot write {path}: {error.strerror or error}") from None
+        print(f"{market}: {path}")
     return 0
 
 
@@ -273,6 +332,21 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="reconcile pipeline_phase_status from Dagster's records")
     sync.add_argument("--follow", action="store_true", help="keep syncing in-flight runs until interrupted")
     sync.set_defaults(handler=command_sync)
+
+    report = commands.add_parser(
+        "report",
+        help="write the DSI charts of each market's latest completed calculation as one HTML file per market",
+        description="Write one self-contained HTML file per market (charts embedded, nothing loaded from the "
+        "network) from the market's latest completed DSI calculation: the top companies per landscape and SERP "
+        "type, the client against its competitors, and the client's DSI over the market's calculations.",
+    )
+    report.add_argument("--market", action="append", default=[], metavar="M",
+                        help="market code (repeatable; default: every market of the project that has a DSI)")
+    report.add_argument("--output", metavar="FILE",
+                        help="the report file when one market is chosen; with several, a folder that gets "
+                        "dsi-report-<MARKET>.html for each (default: those files in the current folder)")
+    report.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
+    report.set_defaults(handler=command_report)
 
     db = commands.add_parser("db", help="the product database")
     db.add_argument("db_command", choices=["migrate", "url", "stop"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import itertools
+import json
 import os
 import signal
 import socket
@@ -13,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from websockets.sync.client import connect
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -90,3 +94,65 @@ def chromium(*args: str, user_data_dir: Path) -> str:
         capture_output=True, text=True, timeout=120,
     )
     return result.stdout
+
+
+class BrowserPage:
+    """One headless Chromium tab driven over the DevTools protocol: for pages that need a click."""
+
+    def __init__(self, websocket) -> None:
+        self._websocket = websocket
+        self._ids = itertools.count(1)
+
+    def send(self, method: str, **params) -> dict:
+        message_id = next(self._ids)
+        self._websocket.send(json.dumps({"id": message_id, "method": method, "params": params}))
+        while True:  # events arrive between the answers; only our answer matters here
+            message = json.loads(self._websocket.recv(timeout=60))
+            if message.get("id") == message_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message["result"]
+
+    def evaluate(self, expression: str):
+        result = self.send("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression[:80]}…: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, *, timeout_s: float = 60, what: str):
+        return wait_for(lambda: self.evaluate(expression), timeout_s=timeout_s, what=what)
+
+    def screenshot(self, path: Path) -> None:
+        path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+
+
+@contextmanager
+def browser_page(url: str, *, user_data_dir: Path) -> Iterator[BrowserPage]:
+    """Open ``url`` in headless Chromium with a DevTools port; stop that Chromium (by PID) afterwards."""
+    # A virtual time budget would end the browser while the test still drives it.
+    flags = [f for f in CHROMIUM_FLAGS if not f.startswith("--virtual-time-budget")]
+    process = subprocess.Popen(
+        ["chromium", *flags, f"--user-data-dir={user_data_dir}", "--remote-debugging-port=0", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Chromium writes the port it chose into its profile folder once it listens.
+        port_file = user_data_dir / "DevToolsActivePort"
+        port = wait_for(
+            lambda: process.poll() is None and port_file.exists() and port_file.read_text().split("\n", 1)[0].strip(),
+            timeout_s=30, interval_s=0.1, what="headless Chromium's DevTools port",
+        )
+        targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
+        target = next(t for t in targets if t["type"] == "page")
+        with connect(target["webSocketDebuggerUrl"], max_size=None) as websocket:
+            page = BrowserPage(websocket)
+            page.send("Page.enable")
+            page.send("Page.navigate", url=url)
+            yield page
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

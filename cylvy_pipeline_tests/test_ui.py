@@ -15,7 +15,7 @@ from dagster_graphql import DagsterGraphQLClient
 
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.run_launcher import run_worker_pid
-from cylvy_pipeline_tests.dagster_ui import chromium, dagster_dev, graphql, wait_for
+from cylvy_pipeline_tests.dagster_ui import browser_page, chromium, dagster_dev, graphql, wait_for
 from cylvy_pipeline_tests.test_definitions import SEED_EDGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -138,6 +138,45 @@ def test_the_lineage_page_renders_all_eight_assets(ui, tmp_path):
     screenshot = ARTIFACTS / "asset-lineage.png"
     chromium(f"--screenshot={screenshot}", url, user_data_dir=tmp_path / "profile-shot")
     assert screenshot.exists() and screenshot.stat().st_size > 10_000
+
+
+# The text-only element whose text is exactly ``text``, under ``root``.
+_LEAF = """(root, text) => Array.from(root.querySelectorAll('*')).find(
+    e => e.childElementCount === 0 && e.textContent.trim() === text)"""
+
+
+def test_the_dsi_calculation_page_shows_the_charts(ui, dagster_instance, tmp_path):
+    # What an analyst does: open the asset's latest materialization and "Show Markdown" on each chart.
+    record = dagster_instance.fetch_materializations(dg.AssetKey("dsi_calculation"), limit=1).records[0]
+    materialization = record.asset_materialization
+    charts = [key for key, value in materialization.metadata.items() if "data:image/png;base64," in str(value.value)]
+    assert {"chart_top_companies_organic", "chart_client_vs_competitors"} <= set(charts), list(materialization.metadata)
+    url = f"{ui}/assets/dsi_calculation?view=events&partition={materialization.partition}"
+    with browser_page(url, user_data_dir=tmp_path / "profile") as page:
+        for key in charts:
+            page.wait_for(f"!!({_LEAF})(document, {key!r})", what=f"{key} in the materialization's metadata")
+            opened = page.evaluate(f"""(() => {{
+                const leaf = {_LEAF};
+                let row = leaf(document, {key!r});
+                while (row && !leaf(row, '[Show Markdown]')) row = row.parentElement;
+                if (!row) return false;
+                leaf(row, '[Show Markdown]').click();
+                return true;
+            }})()""")
+            assert opened, f"no [Show Markdown] next to {key}"
+            widths = page.wait_for(
+                """(() => { const images = Array.from(document.querySelectorAll('[role=dialog] img'));
+                            const widths = images.map(i => i.complete ? i.naturalWidth : 0);
+                            return widths.length && widths.every(w => w > 0) && widths; })()""",
+                timeout_s=30, what=f"the {key} chart decoded in its dialog",
+            )
+            assert len(widths) == 1 and widths[0] >= 400
+            if key == "chart_top_companies_organic":
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.wait_for("document.getAnimations().length === 0", timeout_s=10, what="the dialog to open fully")
+                page.screenshot(ARTIFACTS / "dsi-calculation-chart.png")
+            page.evaluate(f"({_LEAF})(document.querySelector('[role=dialog]'), 'Close').click()")
+            page.wait_for("!document.querySelector('[role=dialog] img')", timeout_s=10, what="the dialog to close")
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -10,6 +10,7 @@ import functools
 from datetime import UTC, datetime
 
 import dagster as dg
+import pandas as pd
 import psycopg
 from dagster._core.errors import DagsterExecutionInterruptedError
 
@@ -30,9 +31,12 @@ from cylvy_pipeline.phases import (
     youtube_enrichment,
 )
 from cylvy_pipeline.phases.results import PhaseOutput
+from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.project.queries import keywords_frame, landscape_keywords
+from cylvy_pipeline.reporting import dsi_report
 from cylvy_pipeline.storage import caches
 from cylvy_pipeline.storage.claims import SharedCacheClaims
+from cylvy_pipeline.storage.dsi_results import client_dsi_history
 from cylvy_pipeline.storage.tables import write_phase_output
 
 GROUP = "market_analysis"
@@ -335,6 +339,11 @@ def dsi_calculation_asset(
     DSI = coverage × share × relevance: coverage is the share of the landscape's keywords where the
     company ranks, share its share of estimated traffic (news and video: of appearances), relevance the
     mean persona score of its content / 10. All are fractions in [0, 1], shown as an index 0–100.
+
+    Charts in the metadata ("Show Markdown"): the top companies per landscape for each SERP type, the
+    client against its competitors, and the client's DSI over the market's calculations. The client's
+    DSI index and coverage per landscape and SERP type are plotted over time
+    (``client_dsi_index_<landscape>_<serp type>``, ``client_coverage_<landscape>_<serp type>``).
     """
     loaded = project.load()
     thresholds = loaded.thresholds
@@ -361,7 +370,23 @@ def dsi_calculation_asset(
                 leader=thresholds.leader_dsi, challenger=thresholds.challenger_dsi, competitor=thresholds.competitor_dsi
             ),
         )
-        return store_output(context, conn, "dsi_calculation", output, upstream)
+        stored = store_output(context, conn, "dsi_calculation", output, upstream)
+        # The trend includes this calculation: its rows are written (in this connection's transaction).
+        history = client_dsi_history(conn, context.partition_key, including_execution=execution_of(context))
+        report = _dsi_report_metadata(output.tables["dsi_company"], history, loaded, context.partition_key)
+        return dg.MaterializeResult(metadata={**stored.metadata, **report})
+
+
+def _dsi_report_metadata(
+    companies: pd.DataFrame, history: pd.DataFrame, project: Project, market: str
+) -> dict[str, dg.MetadataValue]:
+    """The report's charts as Markdown and the client's numbers as floats Dagster plots over time."""
+    subject = dsi_report.report_subject(project)
+    rendered = dsi_report.render_charts(companies, history, subject, market)
+    return {
+        **{key: dg.MetadataValue.md(text) for key, text in dsi_report.chart_markdown(rendered, subject, market).items()},
+        **{key: dg.MetadataValue.float(value) for key, value in dsi_report.client_metrics(companies, subject).items()},
+    }
 
 
 PHASE_ASSETS = [
