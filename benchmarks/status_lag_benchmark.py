@@ -38,6 +38,7 @@ import dagster as dg  # noqa: E402
 import psycopg  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cylvy_pipeline.defs.providers import sample_latency_run_config  # noqa: E402
 from cylvy_pipeline.environment import prepare_environment  # noqa: E402
 from cylvy_pipeline.phase_graph import PHASES  # noqa: E402
 from cylvy_pipeline.status.records import phase_of_step  # noqa: E402
@@ -127,7 +128,7 @@ def main() -> None:
                     run_id = client.submit_job_execution(
                         "market_pipeline", repository_location_name="cylvy_pipeline", repository_name="__repository__",
                         tags={"dagster/partition": market},
-                        run_config={"resources": {"market_data": {"config": {"latency_ms": args.latency_ms}}}},
+                        run_config=sample_latency_run_config(args.latency_ms),
                     )
                     wait_for(lambda run_id=run_id: all((run_id, p, "end") in watcher.seen for p in PHASES),
                              timeout_s=300, interval_s=0.2, what=f"run {run_id} to be synced")

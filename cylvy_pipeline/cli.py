@@ -51,6 +51,14 @@ def _project_markets(requested: Sequence[str], project: Project) -> list[str]:
     return markets
 
 
+def _require_provider_secrets(project: Project) -> None:
+    """A real provider without its secret fails here, before anything runs or is paid for."""
+    from cylvy_pipeline.defs.providers import missing_provider_secrets
+
+    if missing := missing_provider_secrets(project.providers):
+        raise UsageError(f"{missing[0]} — export it, or set that provider to sample in project.yaml")
+
+
 def command_run(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
@@ -65,6 +73,7 @@ def command_run(args: argparse.Namespace) -> int:
         parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))
     except ValueError as error:
         raise UsageError(str(error)) from None
+    _require_provider_secrets(project)
     instance = execution.open_instance()
     failures = 0
     with _interrupts_cancel(), execution.following_statuses():

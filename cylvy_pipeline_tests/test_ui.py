@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 from dagster_graphql import DagsterGraphQLClient
 
+from cylvy_pipeline.defs.providers import sample_latency_run_config
 from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.run_launcher import run_worker_pid
 from cylvy_pipeline_tests.dagster_ui import browser_page, chromium, dagster_dev, graphql, wait_for
@@ -21,7 +22,7 @@ from cylvy_pipeline_tests.test_definitions import SEED_EDGES
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
 # 36 SERP calls at 1.5 s each, 8 at a time: serp_collection runs for about 7 s.
-SLOW_PROVIDERS = {"resources": {"market_data": {"config": {"latency_ms": 1500}}}}
+SLOW_PROVIDERS = sample_latency_run_config(1500)
 
 
 @pytest.fixture(scope="module")

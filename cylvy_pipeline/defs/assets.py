@@ -14,10 +14,19 @@ import pandas as pd
 import psycopg
 from dagster._core.errors import DagsterExecutionInterruptedError
 
-from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION, LocalContentAnalyzer
+from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
 from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION, PositionCutoffs
 from cylvy_pipeline.defs.partitions import market_partitions
-from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource, SampleMarketResource
+from cylvy_pipeline.defs.providers import (
+    CompanyDataResource,
+    ContentAnalyzerResource,
+    KeywordDataResource,
+    SerpResource,
+    VideoDataResource,
+    WebResource,
+    provider_scope,
+)
+from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.defs.upstream import UpstreamRows, execution_of, run_started_at
 from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES
 from cylvy_pipeline.phases import (
@@ -126,7 +135,7 @@ def keyword_metrics_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
     database: PostgresResource,
-    market_data: SampleMarketResource,
+    keyword_data: KeywordDataResource,
 ) -> dg.MaterializeResult:
     """Monthly search volume, competition and top-of-page bids for every keyword in the market.
 
@@ -134,10 +143,11 @@ def keyword_metrics_asset(
     for is recorded as missing, never as zero.
     """
     loaded = project.load()
-    providers = market_data.for_phase(loaded, "keyword_metrics")
-    output = keyword_metrics.collect_keyword_metrics(
-        keywords_frame(loaded), context.partition_key, providers.keyword_metrics, retry_delay_s=market_data.retry_delay_s
-    )
+    with provider_scope(context, database.connect, loaded, "keyword_metrics") as scope:
+        output = keyword_metrics.collect_keyword_metrics(
+            keywords_frame(loaded), context.partition_key, keyword_data.client(scope),
+            retry_delay_s=keyword_data.retry_delay_s,
+        )
     with database.connection() as conn:
         return store_output(context, conn, "keyword_metrics", output)
 
@@ -147,7 +157,7 @@ def serp_collection_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
     database: PostgresResource,
-    market_data: SampleMarketResource,
+    serp: SerpResource,
 ) -> dg.MaterializeResult:
     """The ranked organic, news and video results for every keyword, with estimated traffic.
 
@@ -159,15 +169,17 @@ def serp_collection_asset(
     with database.connection() as conn:
         upstream = UpstreamRows(context, conn)
         metrics = upstream.read("keyword_metrics", "keyword_metrics")
-        output = serp_collection.collect_serps(
-            metrics,
-            market,
-            loaded.serp_types,
-            loaded.results_per_search,
-            market_data.for_phase(loaded, "serp_collection").serp,
-            default_search_volume=loaded.thresholds.default_search_volume,
-            retry_delay_s=market_data.retry_delay_s,
-        )
+        with provider_scope(context, database.connect, loaded, "serp_collection") as scope:
+            output = serp_collection.collect_serps(
+                metrics,
+                market,
+                loaded.serp_types,
+                loaded.results_per_search,
+                serp.client(scope),
+                default_search_volume=loaded.thresholds.default_search_volume,
+                max_concurrency=serp.concurrency(scope),
+                retry_delay_s=serp.retry_delay_s,
+            )
         return store_output(context, conn, "serp_collection", output, upstream)
 
 
@@ -176,7 +188,7 @@ def company_enrichment_serp_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
     database: PostgresResource,
-    market_data: SampleMarketResource,
+    company_data: CompanyDataResource,
 ) -> dg.MaterializeResult:
     """The company behind every ranking page: one company per registrable domain.
 
@@ -186,8 +198,11 @@ def company_enrichment_serp_asset(
     """
     loaded = project.load()
     market = context.partition_key
-    providers = market_data.for_phase(loaded, "company_enrichment_serp")
-    with database.connection() as conn, conn.transaction():
+    with (
+        provider_scope(context, database.connect, loaded, "company_enrichment_serp") as scope,
+        database.connection() as conn,
+        conn.transaction(),
+    ):
         upstream = UpstreamRows(context, conn)
         serp = upstream.read("serp_collection", "serp_results", columns=["serp_type", "domain"])
         if serp.empty:
@@ -197,9 +212,9 @@ def company_enrichment_serp_asset(
             serp,
             loaded,
             caches.fresh_company_profiles(conn, loaded.thresholds.profile_freshness_days),
-            providers.company_data,
+            company_data.client(scope),
             now=_now(),
-            retry_delay_s=market_data.retry_delay_s,
+            retry_delay_s=company_data.retry_delay_s,
         )
         return store_output(context, conn, "company_enrichment_serp", output, upstream)
 
@@ -209,7 +224,7 @@ def youtube_enrichment_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
     database: PostgresResource,
-    market_data: SampleMarketResource,
+    video_data: VideoDataResource,
 ) -> dg.MaterializeResult:
     """Views, likes, comments, duration and engagement rate of every ranking video.
 
@@ -220,9 +235,10 @@ def youtube_enrichment_asset(
     with database.connection() as conn:
         upstream = UpstreamRows(context, conn)
         serp = upstream.read("serp_collection", "serp_results", columns=["serp_type", "url"])
-        output = youtube_enrichment.enrich_videos(
-            serp, market_data.for_phase(loaded, "youtube_enrichment").youtube, retry_delay_s=market_data.retry_delay_s
-        )
+        with provider_scope(context, database.connect, loaded, "youtube_enrichment") as scope:
+            output = youtube_enrichment.enrich_videos(
+                serp, video_data.client(scope), retry_delay_s=video_data.retry_delay_s
+            )
         if output.result["degraded"]:
             context.log.warning(f"youtube_enrichment degraded: {output.result['degraded_reason']}")
         return store_output(context, conn, "youtube_enrichment", output, upstream)
@@ -233,7 +249,7 @@ def content_scraping_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
     database: PostgresResource,
-    market_data: SampleMarketResource,
+    web: WebResource,
 ) -> dg.MaterializeResult:
     """The main text of every ranking organic and news page (videos are not scraped).
 
@@ -249,14 +265,18 @@ def content_scraping_asset(
         # A page a concurrent execution recorded since this run started is taken, not fetched again
         # (a re-execution from failure fetches its execution's failed pages again).
         since = run_started_at(context)
-        with SharedCacheClaims(database.connect, "page_cache", "normalized_url", since=since) as claims:
+        with (
+            provider_scope(context, database.connect, loaded, "content_scraping") as scope,
+            SharedCacheClaims(database.connect, "page_cache", "normalized_url", since=since) as claims,
+        ):
             output = content_scraping.scrape_serp_pages(
                 urls,
                 caches.fresh_page_fetches(conn, urls["normalized_url"], loaded.thresholds.scrape_freshness_days),
-                market_data.for_phase(loaded, "content_scraping").web,
+                web.client(scope),
                 claims.produce_once,
                 now=_now(),
-                retry_delay_s=market_data.retry_delay_s,
+                max_concurrency=web.concurrency(scope),
+                retry_delay_s=web.retry_delay_s,
             )
         return store_output(context, conn, "content_scraping", output, upstream)
 
@@ -266,7 +286,8 @@ def company_enrichment_youtube_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
     database: PostgresResource,
-    market_data: SampleMarketResource,
+    video_data: VideoDataResource,
+    company_data: CompanyDataResource,
 ) -> dg.MaterializeResult:
     """The company behind every video channel, enriched through the same profile cache as the SERPs.
 
@@ -274,9 +295,12 @@ def company_enrichment_youtube_asset(
     are recorded as unresolved once.
     """
     loaded = project.load()
-    providers = market_data.for_phase(loaded, "company_enrichment_youtube")
     freshness = loaded.thresholds.profile_freshness_days
-    with database.connection() as conn, conn.transaction():
+    with (
+        provider_scope(context, database.connect, loaded, "company_enrichment_youtube") as scope,
+        database.connection() as conn,
+        conn.transaction(),
+    ):
         upstream = UpstreamRows(context, conn)
         videos = upstream.read("youtube_enrichment", "youtube_videos")
         domain_companies = upstream.read("company_enrichment_serp", "serp_domain_companies")
@@ -287,10 +311,10 @@ def company_enrichment_youtube_asset(
             loaded,
             caches.fresh_channel_resolutions(conn, freshness),
             caches.fresh_company_profiles(conn, freshness),
-            providers.youtube,
-            providers.company_data,
+            video_data.client(scope),
+            company_data.client(scope),
             now=_now(),
-            retry_delay_s=market_data.retry_delay_s,
+            retry_delay_s=company_data.retry_delay_s,
         )
         return store_output(context, conn, "company_enrichment_youtube", output, upstream)
 
@@ -298,7 +322,10 @@ def company_enrichment_youtube_asset(
 # The analyzer and formula versions are the code versions: the UI marks the assets out of date when they change.
 @phase_asset("content_analysis", retries=False, code_version=ANALYZER_VERSION)
 def content_analysis_asset(
-    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
+    context: dg.AssetExecutionContext,
+    project: ProjectResource,
+    database: PostgresResource,
+    content_analyzer: ContentAnalyzerResource,
 ) -> dg.MaterializeResult:
     """Relevance of every scraped page and ranking video to each persona, JTBD phase, page type and
     custom dimension (score and confidence 0–10, evidence), plus sentiment, key topics and mentions.
@@ -307,7 +334,7 @@ def content_analysis_asset(
     version; a failed analysis is recorded as failed, never stored as a result.
     """
     loaded = project.load()
-    analyzer = LocalContentAnalyzer()
+    analyzer = content_analyzer.analyzer()
     with database.connection() as conn:
         upstream = UpstreamRows(context, conn)
         pages = upstream.read("content_scraping", "scraped_pages")
@@ -349,12 +376,14 @@ def dsi_calculation_asset(
     thresholds = loaded.thresholds
     with database.connection() as conn:
         upstream = UpstreamRows(context, conn)
+        serp_results = upstream.read("serp_collection", "serp_results")
         domain_companies = dsi_calculation.name_unrecorded_companies(
             upstream.read("company_enrichment_serp", "serp_domain_companies"),
             upstream.read("content_scraping", "scraped_pages", columns=["url", "title", "site_name"]),
+            serp_results,
         )
         attributed = dsi_calculation.attribute_results(
-            upstream.read("serp_collection", "serp_results"),
+            serp_results,
             domain_companies,
             upstream.read("youtube_enrichment", "youtube_videos"),
             upstream.read("company_enrichment_youtube", "youtube_channel_companies"),

@@ -19,19 +19,25 @@ from cylvy_pipeline.analysis.dsi import (
     calculate_dsi,
     validate_dsi,
 )
-from cylvy_pipeline.analysis.identity import registrable_domain, site_name_from_pages
+from cylvy_pipeline.analysis.identity import site_name_from_pages
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput
 from cylvy_pipeline.phases.youtube_enrichment import video_id_from_url
 
 
-def name_unrecorded_companies(domain_companies: pd.DataFrame, scraped_pages: pd.DataFrame) -> pd.DataFrame:
+def name_unrecorded_companies(
+    domain_companies: pd.DataFrame, scraped_pages: pd.DataFrame, serp_results: pd.DataFrame
+) -> pd.DataFrame:
     """``domain_companies`` with the companies the company-data source had no record of (named from
     their domain) renamed to what their own scraped pages call them (see
-    :func:`~cylvy_pipeline.analysis.identity.site_name_from_pages`); everything else unchanged."""
+    :func:`~cylvy_pipeline.analysis.identity.site_name_from_pages`); everything else unchanged. A page
+    belongs to the company of the SERP host it ranked under."""
     unrecorded = ~domain_companies["enriched"].astype(bool)
     if not unrecorded.any() or scraped_pages.empty:
         return domain_companies
-    pages = scraped_pages.assign(company_domain=scraped_pages["url"].map(registrable_domain))
+    pages = (
+        scraped_pages.merge(serp_results[["url", "domain"]].drop_duplicates("url"), on="url")
+        .merge(domain_companies[["host", "company_domain"]], left_on="domain", right_on="host")
+    )
     names = {
         company: site_name_from_pages(group["site_name"], group["title"])
         for company, group in pages.groupby("company_domain", sort=False)

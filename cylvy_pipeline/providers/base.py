@@ -7,7 +7,7 @@ otherwise, and raises :class:`~cylvy_pipeline.providers.errors.ProviderError` on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -97,6 +97,10 @@ class ProviderCall:
     cost_usd: float
     duration_s: float
     at: datetime
+
+
+#: Receives every provider call (the ``api_usage`` recorder, see storage/usage.py).
+UsageCallback = Callable[[ProviderCall], None]
 
 
 @dataclass(frozen=True)

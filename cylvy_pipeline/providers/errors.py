@@ -6,10 +6,13 @@ from __future__ import annotations
 class ProviderError(Exception):
     """A provider call failed. ``transient`` errors (429, 5xx, timeouts) are worth retrying."""
 
-    def __init__(self, message: str, *, transient: bool, retry_after_s: float | None = None):
+    def __init__(self, message: str, *, transient: bool, retry_after_s: float | None = None, retried: bool = False):
         super().__init__(message)
         self.transient = transient
         self.retry_after_s = retry_after_s
+        #: The client already spent its retries on this request (the HTTP layer): retrying it again
+        #: would multiply the attempts.
+        self.retried = retried
 
 
 class QuotaExhausted(ProviderError):

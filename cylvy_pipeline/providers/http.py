@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from cylvy_pipeline.providers.base import ProviderCall
+from cylvy_pipeline.providers.base import ProviderCall, UsageCallback
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -48,9 +48,6 @@ class HttpPolicy:
     max_delay_s: float = 30.0  # longest wait between tries, Retry-After included
     max_body_bytes: int = 20 * 1024 * 1024
     calls_per_minute: float | None = None  # None: no limit beyond the provider's own answers
-
-
-UsageCallback = Callable[[ProviderCall], None]
 
 
 @dataclass
@@ -337,7 +334,7 @@ class ProviderHttp:
 
     def _final(self, error: ProviderError, attempt: int) -> ProviderError:
         tries = f" (after {attempt} attempts)" if attempt > 1 else ""
-        return ProviderError(f"{error}{tries}", transient=error.transient)
+        return ProviderError(f"{error}{tries}", transient=error.transient, retried=True)
 
     def _record(self, endpoint: str, status: str, http_status: int | None, units: float, cost: float,
                 started: float) -> None:

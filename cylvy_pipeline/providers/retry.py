@@ -23,14 +23,14 @@ def call_with_retries(
 ) -> T:
     """Run ``call``; retry transient :class:`ProviderError`s with exponential backoff and full jitter.
 
-    ``Retry-After`` from the provider wins over the computed delay. A non-transient error, or the last
-    transient one, is re-raised as a ProviderError whose message names ``describe`` and the attempt count.
+    ``Retry-After`` from the provider wins over the computed delay. A non-transient error, one the client
+    already retried (``retried``), or the last transient one, is re-raised as a ProviderError whose message names ``describe`` and the attempt count.
     """
     for attempt in range(1, attempts + 1):
         try:
             return call()
         except ProviderError as error:
-            if not error.transient or attempt == attempts:
+            if not error.transient or error.retried or attempt == attempts:
                 if type(error) is not ProviderError:
                     raise  # a specific failure (e.g. QuotaExhausted) keeps its type for the caller
                 tries = f" after {attempt} attempts" if attempt > 1 else ""

@@ -344,7 +344,8 @@ def test_companies_without_a_record_take_the_name_their_pages_declare():
             "site_name": ["Banking Gazette", "Ledger Line Marketing", None],
         }
     )
-    renamed = name_unrecorded_companies(companies, pages)
+    serps = pd.DataFrame({"url": pages["url"], "domain": companies["host"]})
+    renamed = name_unrecorded_companies(companies, pages, serps)
     # Known companies keep their record's name; an unrecorded one without a declared name keeps its own.
     assert renamed["company_name"].tolist() == ["Banking Gazette", "Ledgerline", "Quietsite"]
-    assert name_unrecorded_companies(companies, pages.iloc[0:0]).equals(companies)
+    assert name_unrecorded_companies(companies, pages.iloc[0:0], serps).equals(companies)

@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from cylvy_pipeline.defs.providers import sample_latency_run_config
 from cylvy_pipeline.execution import run_market
 from cylvy_pipeline.storage.tables import pinned_output_execution, query_frame, write_phase_output
 from cylvy_pipeline_tests.dagster_ui import wait_for
@@ -52,8 +53,9 @@ def assert_built_from_its_own_rows(conn, execution_id: str) -> None:
 
 
 def _scaled(keyword_count: int, latency_ms: float) -> dict:
-    return {"resources": {"project": {"config": {"keyword_count": keyword_count}},
-                          "market_data": {"config": {"latency_ms": latency_ms}}}}
+    config = sample_latency_run_config(latency_ms)
+    config["resources"]["project"] = {"config": {"keyword_count": keyword_count}}
+    return config
 
 
 def _phase_succeeded(instance: dg.DagsterInstance, phase: str) -> bool:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pandas as pd
 
-from cylvy_pipeline.providers.base import CompanyProfile, FetchedPage
+from cylvy_pipeline.providers.base import CompanyProfile, FetchedPage, ProviderCall, UsageCallback
 from cylvy_pipeline.providers.errors import ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.sample.faults import FaultInjector
 from cylvy_pipeline.providers.sample.market import SimulatedMarket, canonical_market
@@ -24,12 +25,14 @@ class _SampleClient:
     #: Provider name used in fault messages ("simulated outage of the <what> provider ...").
     what = "sample"
 
-    def __init__(self, market: SimulatedMarket, *, faults: FaultInjector, latency_s: float = 0.0):
+    def __init__(self, market: SimulatedMarket, *, faults: FaultInjector, latency_s: float = 0.0,
+                 usage: UsageCallback | None = None):
         if latency_s < 0:
             raise ValueError(f"latency_s must be >= 0, got {latency_s}")
         self.market = market
         self.faults = faults
         self.latency_s = float(latency_s)
+        self.usage = usage
         self._calls = 0
         self._calls_lock = threading.Lock()
 
@@ -38,12 +41,23 @@ class _SampleClient:
         """Provider calls made through this client (including failed ones)."""
         return self._calls
 
-    def _call(self) -> None:
+    def _call(self, endpoint: str, units: float = 1.0) -> None:
         with self._calls_lock:
             self._calls += 1
+        started = time.monotonic()
         if self.latency_s:
             time.sleep(self.latency_s)
-        self.faults.maybe_fail(self.what)
+        try:
+            self.faults.maybe_fail(self.what)
+        except ProviderError:
+            self._record(endpoint, "error", 0.0, started)
+            raise
+        self._record(endpoint, "ok", units, started)
+
+    def _record(self, endpoint: str, status: str, units: float, started: float) -> None:
+        if self.usage is not None:  # the simulated market charges nothing
+            self.usage(ProviderCall(f"sample {self.what}", endpoint, status, None, units, 0.0,
+                                    time.monotonic() - started, datetime.now(UTC)))
 
     def _market(self, market: str) -> str:
         try:
@@ -64,7 +78,7 @@ class SampleKeywordMetrics(_SampleClient):
                 f"at most {self.max_keywords_per_call} keywords per call, got {len(keywords)} — batch them"
             )
         m = self._market(market)
-        self._call()
+        self._call("keyword_metrics", units=len(keywords))
         return self.market.keyword_metrics(keywords, m)
 
 
@@ -75,7 +89,7 @@ class SampleSerp(_SampleClient):
 
     def search(self, keyword: str, market: str, serp_type: str, depth: int) -> pd.DataFrame:
         m = self._market("UK" if str(market).strip().upper() == "GB" else market)
-        self._call()
+        self._call(f"serp/{serp_type}")
         return self.market.serp(keyword, m, serp_type, depth)
 
 
@@ -96,8 +110,9 @@ class SampleYouTube(_SampleClient):
         faults: FaultInjector,
         latency_s: float = 0.0,
         quota_limit: int | None = None,
+        usage: UsageCallback | None = None,
     ):
-        super().__init__(market, faults=faults, latency_s=latency_s)
+        super().__init__(market, faults=faults, latency_s=latency_s, usage=usage)
         self.quota_limit = quota_limit
         self._units = 0
 
@@ -116,7 +131,7 @@ class SampleYouTube(_SampleClient):
             if self.quota_limit is not None and self._units >= self.quota_limit:
                 raise QuotaExhausted(f"YouTube quota of {self.quota_limit} units is used up")
             self._units += 1  # a list call costs one unit, whether or not it then fails
-        self._call()
+        self._call(f"{endpoint}.list")
 
     def videos(self, video_ids: Sequence[str]) -> pd.DataFrame:
         self._spend(video_ids, "videos")
@@ -133,7 +148,7 @@ class SampleCompanyData(_SampleClient):
     what = "company data"
 
     def company_profile(self, domain: str) -> CompanyProfile:
-        self._call()
+        self._call("company_profile")
         return self.market.company_profile(domain)
 
 
@@ -143,5 +158,5 @@ class SampleWebFetcher(_SampleClient):
     what = "web"
 
     def fetch(self, url: str) -> FetchedPage:
-        self._call()
+        self._call("page")
         return self.market.fetch(url)

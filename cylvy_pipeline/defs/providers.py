@@ -1,0 +1,314 @@
+"""Provider resources: every kind of external service behind one abstract Dagster resource.
+
+Each kind — keyword data, SERPs, video data, company data, web pages, content analysis — is an abstract
+``dg.ConfigurableResource`` with a sample implementation (the simulated market) and, where built, a real
+one. Assets depend on the abstract types only; which implementation is bound is the project's choice
+(``providers:`` in project.yaml, default ``sample``), read when the definitions load. Real providers take
+their secrets through ``dg.EnvVar`` only, and their other settings from the project.
+
+A phase opens a :func:`provider_scope`: it records every call of that phase in ``api_usage`` and closes
+the HTTP clients when the phase ends.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import dagster as dg
+from pydantic import Field
+
+from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
+from cylvy_pipeline.defs.upstream import execution_of
+from cylvy_pipeline.project.model import Project, Providers
+from cylvy_pipeline.providers.base import (
+    CompanyDataProvider,
+    KeywordMetricsProvider,
+    SerpProvider,
+    UsageCallback,
+    WebFetcher,
+    YouTubeProvider,
+)
+from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderHttp
+from cylvy_pipeline.providers.real.dataforseo import (
+    CREDENTIAL_ENV,
+    DataForSeoClient,
+    DataForSeoKeywordMetrics,
+    DataForSeoSerp,
+    MarketLocation,
+)
+from cylvy_pipeline.providers.real.web import HttpWebFetcher
+from cylvy_pipeline.providers.sample.clients import (
+    SampleCompanyData,
+    SampleKeywordMetrics,
+    SampleSerp,
+    SampleWebFetcher,
+    SampleYouTube,
+)
+from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, FaultInjector, parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.providers.sample.market import SimulatedMarket, get_market
+from cylvy_pipeline.storage.usage import UsageLog
+
+#: Environment variables a real provider needs, by (kind, implementation).
+PROVIDER_SECRETS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("keyword_data", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
+    ("serp", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
+}
+DEFAULT_CONCURRENCY = 8  # in-phase concurrency of the sample providers
+#: The resource keys of the provider kinds that have a sample implementation.
+SAMPLE_PROVIDER_KEYS = ("keyword_data", "serp", "video_data", "company_data", "web")
+
+
+def sample_latency_run_config(latency_ms: float) -> dict:
+    """Run config giving every sample provider call ``latency_ms`` of simulated network time."""
+    return {"resources": {key: {"config": {"latency_ms": latency_ms}} for key in SAMPLE_PROVIDER_KEYS}}
+
+
+@dataclass
+class ProviderScope:
+    """One phase's use of its providers: the project, the phase, the usage log and what to close."""
+
+    project: Project
+    phase: str
+    usage: UsageCallback | None
+    resources: ExitStack
+
+    def closing(self, http: ProviderHttp) -> ProviderHttp:
+        self.resources.callback(http.close)
+        return http
+
+
+@contextmanager
+def provider_scope(
+    context: dg.AssetExecutionContext, connect, project: Project, phase: str
+) -> Iterator[ProviderScope]:
+    """Record the phase's provider calls in ``api_usage`` (flushed in batches and when the phase ends,
+    failed or not) and close its HTTP clients afterwards."""
+    with UsageLog(connect, execution_id=execution_of(context), market=context.partition_key, phase=phase,
+                  dagster_run_id=context.run_id) as usage, ExitStack() as resources:
+        yield ProviderScope(project, phase, usage, resources)
+
+
+def missing_provider_secrets(providers: Providers) -> list[str]:
+    """``"providers.<kind> is <name>, and <VAR> is not set"`` for every secret a chosen provider lacks."""
+    missing = []
+    for kind in ("keyword_data", "serp", "web"):
+        choice = getattr(providers, kind)
+        for variable in PROVIDER_SECRETS.get((kind, choice), ()):
+            if not os.environ.get(variable):
+                missing.append(f"providers.{kind} is {choice}, and {variable} is not set")
+    return missing
+
+
+# --- the sample market ---------------------------------------------------------------------------------
+
+
+class _SampleMarketSettings(dg.ConfigurableResource):
+    """Settings every sample provider shares. Fault injection comes from ``CYLVY_SAMPLE_FAULTS``
+    (``"phase=rate,…"``: rate 1.0 fails every call of that phase, lower rates fail calls transiently)."""
+
+    seed: int = Field(default=7, description="Seed of the simulated market")
+    latency_ms: float = Field(
+        default=0.0, ge=0, description="Simulated latency of every call (0: CYLVY_SAMPLE_LATENCY_MS, if set)"
+    )
+    retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
+
+    def _sample(self, scope: ProviderScope) -> tuple[SimulatedMarket, dict]:
+        faults = FaultInjector(
+            scope.phase, parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", "")).get(scope.phase, 0.0)
+        )
+        latency = (self.latency_ms or parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))) / 1000
+        return get_market(scope.project, self.seed), {"faults": faults, "latency_s": latency, "usage": scope.usage}
+
+    def concurrency(self, scope: ProviderScope) -> int:
+        return DEFAULT_CONCURRENCY
+
+
+# --- keyword data --------------------------------------------------------------------------------------
+
+
+class KeywordDataResource(dg.ConfigurableResource):
+    """Where keyword metrics (search volume, competition, bids per market) come from."""
+
+    retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
+
+    def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
+        raise NotImplementedError
+
+
+class SampleKeywordData(_SampleMarketSettings, KeywordDataResource):
+    """Keyword metrics of the simulated market."""
+
+    def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
+        market, options = self._sample(scope)
+        return SampleKeywordMetrics(market, **options)
+
+
+class _DataForSeoCredentials(dg.ConfigurableResource):
+    login: str = Field(description="DataForSEO API login (set DATAFORSEO_LOGIN)")
+    password: str = Field(description="DataForSEO API password (set DATAFORSEO_PASSWORD)")
+
+    def _client(self, scope: ProviderScope) -> DataForSeoClient:
+        settings = scope.project.providers.dataforseo
+        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
+        http = scope.closing(ProviderHttp("DataForSEO", policy=policy, auth=(self.login, self.password),
+                                          credential_env=CREDENTIAL_ENV, usage=scope.usage))
+        locations = {market: MarketLocation(location.location_code, location.language_code)
+                     for market, location in settings.market_locations().items()}
+        return DataForSeoClient(http, base_url=settings.base_url, locations=locations)
+
+
+class DataForSeoKeywordData(_DataForSeoCredentials, KeywordDataResource):
+    """Google Ads search volume through DataForSEO (``providers.keyword_data: dataforseo``)."""
+
+    def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
+        return DataForSeoKeywordMetrics(self._client(scope))
+
+
+# --- SERPs ---------------------------------------------------------------------------------------------
+
+
+class SerpResource(dg.ConfigurableResource):
+    """Where ranked organic, news and video results come from."""
+
+    retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
+
+    def client(self, scope: ProviderScope) -> SerpProvider:
+        raise NotImplementedError
+
+    def concurrency(self, scope: ProviderScope) -> int:
+        raise NotImplementedError
+
+
+class SampleSerpData(_SampleMarketSettings, SerpResource):
+    """SERPs of the simulated market."""
+
+    def client(self, scope: ProviderScope) -> SerpProvider:
+        market, options = self._sample(scope)
+        return SampleSerp(market, **options)
+
+
+class DataForSeoSerpData(_DataForSeoCredentials, SerpResource):
+    """Google organic and news and YouTube SERPs through DataForSEO, live or through the standard queue
+    (``providers.serp: dataforseo``, ``providers.dataforseo.serp_mode``)."""
+
+    def client(self, scope: ProviderScope) -> SerpProvider:
+        return DataForSeoSerp(self._client(scope), mode=scope.project.providers.dataforseo.serp_mode)
+
+    def concurrency(self, scope: ProviderScope) -> int:
+        return scope.project.providers.dataforseo.concurrency
+
+
+# --- video data, company data ----------------------------------------------------------------------------
+
+
+class VideoDataResource(dg.ConfigurableResource):
+    """Where video and channel details come from (the YouTube Data API's shape)."""
+
+    retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
+
+    def client(self, scope: ProviderScope) -> YouTubeProvider:
+        raise NotImplementedError
+
+
+class SampleVideoData(_SampleMarketSettings, VideoDataResource):
+    """Videos and channels of the simulated market."""
+
+    def client(self, scope: ProviderScope) -> YouTubeProvider:
+        market, options = self._sample(scope)
+        return SampleYouTube(market, **options)
+
+
+class CompanyDataResource(dg.ConfigurableResource):
+    """Where company profiles (name, industry, size, country, source type) come from."""
+
+    retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
+
+    def client(self, scope: ProviderScope) -> CompanyDataProvider:
+        raise NotImplementedError
+
+
+class SampleCompanyDataSource(_SampleMarketSettings, CompanyDataResource):
+    """Company profiles of the simulated market (about one domain in ten has no record)."""
+
+    def client(self, scope: ProviderScope) -> CompanyDataProvider:
+        market, options = self._sample(scope)
+        return SampleCompanyData(market, **options)
+
+
+# --- web pages -----------------------------------------------------------------------------------------
+
+
+class WebResource(dg.ConfigurableResource):
+    """How ranking pages are fetched for content scraping."""
+
+    retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
+
+    def client(self, scope: ProviderScope) -> WebFetcher:
+        raise NotImplementedError
+
+    def concurrency(self, scope: ProviderScope) -> int:
+        raise NotImplementedError
+
+
+class SampleWeb(_SampleMarketSettings, WebResource):
+    """The simulated web: HTML and PDF pages, with their 404s, 500s and thin pages."""
+
+    def client(self, scope: ProviderScope) -> WebFetcher:
+        market, options = self._sample(scope)
+        return SampleWebFetcher(market, **options)
+
+
+class HttpWeb(WebResource):
+    """Direct HTTP fetching with httpx (``providers.web: http``; settings under ``providers.http``).
+    Private, loopback and link-local addresses are refused unless ``allow_networks`` lists them."""
+
+    def client(self, scope: ProviderScope) -> WebFetcher:
+        settings = scope.project.providers.http
+        policy = HttpPolicy(timeout_s=settings.timeout_s, max_body_bytes=settings.max_page_bytes)
+        http = scope.closing(ProviderHttp("web", policy=policy, usage=scope.usage,
+                                          guard=AddressGuard.allowing(settings.allow_networks),
+                                          headers={"User-Agent": "cylvy-pipeline/0.1 (market research)"}))
+        return HttpWebFetcher(http, max_per_host=settings.max_per_host)
+
+    def concurrency(self, scope: ProviderScope) -> int:
+        return scope.project.providers.http.concurrency
+
+
+# --- content analysis ----------------------------------------------------------------------------------
+
+
+class ContentAnalyzerResource(dg.ConfigurableResource):
+    """What scores content against personas, JTBD phases, page types and custom dimensions."""
+
+    def analyzer(self) -> LocalContentAnalyzer:
+        raise NotImplementedError
+
+
+class LocalAnalyzer(ContentAnalyzerResource):
+    """The local, deterministic analyzer: free, reproducible, no network."""
+
+    def analyzer(self) -> LocalContentAnalyzer:
+        return LocalContentAnalyzer()
+
+
+# --- binding -------------------------------------------------------------------------------------------
+
+
+def provider_resources(providers: Providers) -> dict[str, dg.ConfigurableResource]:
+    """The resource of each provider kind the project chose, secrets as ``dg.EnvVar``."""
+
+    def dataforseo() -> dict:
+        return {"login": dg.EnvVar("DATAFORSEO_LOGIN"), "password": dg.EnvVar("DATAFORSEO_PASSWORD")}
+
+    return {
+        "keyword_data": DataForSeoKeywordData(**dataforseo()) if providers.keyword_data == "dataforseo"
+        else SampleKeywordData(),
+        "serp": DataForSeoSerpData(**dataforseo()) if providers.serp == "dataforseo" else SampleSerpData(),
+        "video_data": SampleVideoData(),
+        "company_data": SampleCompanyDataSource(),
+        "web": HttpWeb() if providers.web == "http" else SampleWeb(),
+        "content_analyzer": LocalAnalyzer(),
+    }

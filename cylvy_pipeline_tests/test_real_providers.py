@@ -1,0 +1,176 @@
+"""The pipeline switched to real providers by project.yaml, run as a user runs it (`cylvy-pipeline run`),
+against local servers speaking DataForSEO's wire format and serving the ranking pages.
+
+Keyword data and SERPs come from DataForSEO (the standard queue for SERPs), pages are fetched over
+HTTP; video data, company data and content analysis stay on their defaults (sample, local).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+
+KEYWORDS = ["core banking software", "payment hub", "loan origination software"]
+SITES = {  # registrable domain -> site name
+    "ledgerline.example": "Ledgerline",
+    "quorvane.example": "Quorvane Systems",
+    "bankinggazette.example": "Banking Gazette",
+}
+
+
+def envelope(tasks: list[dict], cost: float = 0.0) -> dict:
+    return {"version": "0.1", "status_code": 20000, "status_message": "Ok.", "cost": cost, "tasks": tasks}
+
+
+class FakeDataForSeo:
+    """Keyword volumes and a task queue of Google organic and news SERPs whose results are pages of
+    ``web``."""
+
+    def __init__(self, server: LocalServer, web: LocalServer):
+        self.web = web
+        self.tasks: dict[str, dict] = {}
+        server.route("POST", "/v3/keywords_data/google_ads/search_volume/live", self.volumes)
+        for serp_type in ("organic", "news"):
+            prefix = f"/v3/serp/google/{serp_type}"
+            server.route("POST", f"{prefix}/task_post", self.task_post)
+            server.route("GET", f"{prefix}/tasks_ready", lambda request, t=serp_type: self.tasks_ready(t))
+        self.server = server
+
+    def volumes(self, request: Request) -> Reply:
+        (task,) = request.json()
+        result = [{"keyword": k, "search_volume": 1000 - 100 * i, "competition": "HIGH", "competition_index": 80,
+                   "low_top_of_page_bid": 3.5, "high_top_of_page_bid": 12.0} for i, k in enumerate(task["keywords"])]
+        return Reply(200, envelope([{"id": "kw", "status_code": 20000, "cost": 0.05, "result": result}], cost=0.05))
+
+    def task_post(self, request: Request) -> Reply:
+        serp_type = request.path.split("/")[4]
+        answers = []
+        for body in request.json():
+            task_id = f"{serp_type}-{len(self.tasks)}"
+            self.tasks[task_id] = {"serp_type": serp_type, **body}
+            slug = body["keyword"].replace(" ", "-")
+            items = [
+                {"type": "organic" if serp_type == "organic" else "news_search", "rank_group": rank,
+                 "domain": f"www.{domain}", "title": f"{body['keyword'].title()} | {name}",
+                 "url": f"{self.web.url}/{domain}/{slug}", "description": f"{name} on {body['keyword']}.",
+                 "source": name, "timestamp": "2026-10-01 08:00:00 +00:00"}
+                for rank, (domain, name) in enumerate(SITES.items(), start=1)
+            ]
+            self.server.route("GET", f"/v3/serp/google/{serp_type}/task_get/advanced/{task_id}", Reply(200, envelope([
+                {"id": task_id, "status_code": 20000, "result": [{"keyword": body["keyword"], "items": items}]}
+            ])))
+            answers.append({"id": task_id, "status_code": 20100, "status_message": "Task Created.", "cost": 0.0006})
+        return Reply(200, envelope(answers, cost=0.0006 * len(answers)))
+
+    def tasks_ready(self, serp_type: str) -> Reply:
+        ready = [{"id": task_id} for task_id, task in self.tasks.items() if task["serp_type"] == serp_type]
+        return Reply(200, envelope([{"id": "ready", "status_code": 20000, "result": ready}]))
+
+
+def page(request: Request) -> Reply:
+    domain, slug = request.path.strip("/").split("/", 1)
+    topic = slug.replace("-", " ")
+    paragraphs = "".join(
+        f"<p>{SITES[domain]} explains how {topic} helps banks cut manual work, speed up payments and lending, "
+        f"and modernise the core banking platform with open APIs. Paragraph {i}.</p>"
+        for i in range(4)
+    )
+    return Reply(200, f"""<html><head><title>{topic.title()} | {SITES[domain]}</title>
+        <meta property="og:site_name" content="{SITES[domain]}"></head>
+        <body><main><article><h1>{topic.title()}</h1>{paragraphs}</article></main></body></html>""",
+                 {"Content-Type": "text/html; charset=utf-8"})
+
+
+def real_project(folder: Path, dataforseo_url: str) -> Path:
+    text = (SAMPLE_PROJECT_DIR / "project.yaml").read_text()
+    text = text.replace("markets: [US, UK, DE]", "markets: [US]").replace(
+        "serp_types: [organic, news, video]", "serp_types: [organic, news]").replace(
+        # one of the three sites is unknown to the (sample) company-data source
+        "company_enrichment_coverage: 0.8", "company_enrichment_coverage: 0.6")
+    text += textwrap.dedent(f"""
+        providers:
+          keyword_data: dataforseo
+          serp: dataforseo
+          web: http
+          dataforseo:
+            base_url: {dataforseo_url}
+            serp_mode: queue
+          http:
+            allow_networks: [127.0.0.1/32]
+        """)
+    folder.mkdir()
+    (folder / "project.yaml").write_text(text)
+    (folder / "keywords.csv").write_text("keyword,category\n" + "".join(
+        f"{k},{c}\n" for k, c in zip(KEYWORDS, ["Universal Banking", "Payments", "Lending"], strict=True)))
+    return folder
+
+
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=600)
+
+
+@pytest.fixture
+def servers():
+    with local_server() as api, local_server() as web:
+        yield api, web
+
+
+def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, servers, product_db):
+    api, web = servers
+    fake = FakeDataForSeo(api, web)
+    for domain in SITES:
+        for keyword in KEYWORDS:
+            web.route("GET", f"/{domain}/{keyword.replace(' ', '-')}", page)
+    project = real_project(tmp_path / "project", api.url)
+
+    done = cli("run", "--project", str(project), DATAFORSEO_LOGIN="login", DATAFORSEO_PASSWORD="secret",
+               CYLVY_SAMPLE_KEYWORDS="")  # the project's own three keywords
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "secret" not in done.stdout + done.stderr
+
+    execution = product_db.execute(
+        "SELECT id FROM pipeline_executions WHERE market = 'US' ORDER BY created_at DESC LIMIT 1").fetchone()[0]
+    statuses = dict(product_db.execute(
+        "SELECT phase_name, status FROM pipeline_phase_status WHERE pipeline_execution_id = %s", (execution,)))
+    assert set(statuses.values()) == {"completed"}
+    # One queue POST per SERP type for the three keywords, and every page fetched from the web server.
+    assert len(api.requests_to("/v3/serp/google/organic/task_post")) == 1
+    assert len(fake.tasks) == 2 * len(KEYWORDS)
+    assert len(web.requests) == len(SITES) * len(KEYWORDS)
+    assert api.requests[0].headers["Authorization"] == "Basic bG9naW46c2VjcmV0"  # login:secret
+
+    usage = product_db.execute(
+        """SELECT phase_name, provider, sum(calls), round(sum(cost_usd)::numeric, 4) FROM api_usage
+           WHERE pipeline_execution_id = %s GROUP BY 1, 2 ORDER BY 1, 2""", (execution,)).fetchall()
+    by_phase = {(phase, provider): (calls, float(cost)) for phase, provider, calls, cost in usage}
+    assert by_phase[("keyword_metrics", "DataForSEO")] == (1, 0.05)
+    assert by_phase[("serp_collection", "DataForSEO")][1] == round(0.0006 * 6, 4)
+    assert by_phase[("content_scraping", "web")] == (9, 0.0)
+    companies = dict(product_db.execute(
+        """SELECT company_domain, company_name FROM dsi_company WHERE pipeline_execution_id = %s
+           AND landscape = 'All' AND serp_type = 'organic'""", (execution,)))
+    assert set(companies) == set(SITES)
+    assert companies["bankinggazette.example"] == "Banking Gazette"  # no record: named by its pages
+
+
+def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(tmp_path, product_db):
+    project = real_project(tmp_path / "project", "http://127.0.0.1:9")
+    before = product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATAFORSEO_")} | {"CYLVY_SAMPLE_KEYWORDS": ""}
+    done = subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", "run", "--project", str(project)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "cylvy-pipeline: providers.keyword_data is dataforseo, and DATAFORSEO_LOGIN is not set — export it, "
+        "or set that provider to sample in project.yaml"
+    )
+    assert product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone() == before
