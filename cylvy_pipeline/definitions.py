@@ -8,10 +8,10 @@ from cylvy_pipeline.defs.assets import PHASE_ASSETS
 from cylvy_pipeline.defs.checks import PHASE_CHECKS
 from cylvy_pipeline.defs.jobs import market_pipeline_job
 from cylvy_pipeline.defs.providers import provider_resources
-from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource, load_configured_project
+from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.defs.schedules import PIPELINE_SCHEDULES
 from cylvy_pipeline.defs.sensors import PIPELINE_SENSORS
-from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
+from cylvy_pipeline.project.settings import configured_keyword_count, configured_project, configured_project_dir
 
 defs = dg.Definitions(
     assets=PHASE_ASSETS,
@@ -23,7 +23,7 @@ defs = dg.Definitions(
         "project": ProjectResource(project_dir=configured_project_dir(), keyword_count=configured_keyword_count()),
         "database": PostgresResource(),
         # Which service each provider kind calls is the project's choice (providers: in project.yaml).
-        **provider_resources(load_configured_project().providers),
+        **provider_resources(configured_project().providers),
     },
 )
 

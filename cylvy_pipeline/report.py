@@ -39,6 +39,7 @@ def execution_report(conn: psycopg.Connection, execution_id: str, *, with_top_co
         "Summary: " + ", ".join(
             f"{summary[s]} {s}" for s in ("completed", "failed", "blocked", "skipped", "running", "pending") if summary[s]
         ),
+        f"Provider calls: {summary['provider_calls']}, cost ${summary['cost_usd']:.4f}",
     ]
     if summary["failed_phases"]:
         lines.append(f"Failed phase(s) in {market}: {', '.join(summary['failed_phases'])}")

@@ -188,3 +188,20 @@ def test_a_youtube_outage_degrades_instead_of_failing(us_run, dagster_instance, 
         [dg.AssetCheckKey(dg.AssetKey("youtube_enrichment"), "video_coverage")]
     )
     assert check
+
+
+def test_every_provider_call_of_a_run_is_in_api_usage_and_in_the_metadata(us_run, dagster_instance, product_db):
+    usage = dict(product_db.execute(
+        "SELECT phase_name, sum(calls) FROM api_usage WHERE pipeline_execution_id = %s GROUP BY 1",
+        (us_run.execution_id,),
+    ).fetchall())
+    # 12 keywords in one call; 12 × 3 SERPs; the sample world's calls of the other phases.
+    assert usage["keyword_metrics"] == 1 and usage["serp_collection"] == 36
+    for phase, calls in usage.items():
+        record = dagster_instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(phase), asset_partitions=["US"]), limit=10
+        ).records
+        metadata = next(r.asset_materialization.metadata for r in record
+                        if r.asset_materialization.metadata["pipeline_execution_id"].value == us_run.execution_id)
+        assert metadata["provider_calls"].value == calls, phase
+        assert metadata["provider_cost_usd"].value == 0.0  # the simulated market charges nothing

@@ -91,7 +91,8 @@ def page(request: Request) -> Reply:
 
 def real_project(folder: Path, dataforseo_url: str) -> Path:
     text = (SAMPLE_PROJECT_DIR / "project.yaml").read_text()
-    text = text.replace("markets: [US, UK, DE]", "markets: [US]").replace(
+    # IE: a market no other test uses, so these runs are not the sample project's calculations.
+    text = text.replace("markets: [US, UK, DE]", "markets: [IE]").replace(
         "serp_types: [organic, news, video]", "serp_types: [organic, news]").replace(
         # one of the three sites is unknown to the (sample) company-data source
         "company_enrichment_coverage: 0.8", "company_enrichment_coverage: 0.6")
@@ -103,6 +104,8 @@ def real_project(folder: Path, dataforseo_url: str) -> Path:
           dataforseo:
             base_url: {dataforseo_url}
             serp_mode: queue
+            locations:
+              IE: {{location_code: 2372, language_code: en}}
           http:
             allow_networks: [127.0.0.1/32]
         """)
@@ -136,9 +139,10 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, se
                CYLVY_SAMPLE_KEYWORDS="")  # the project's own three keywords
     assert done.returncode == 0, done.stdout + done.stderr
     assert "secret" not in done.stdout + done.stderr
+    assert ", cost $0.0536" in done.stdout  # keyword volumes $0.05 + six queued SERPs at $0.0006
 
     execution = product_db.execute(
-        "SELECT id FROM pipeline_executions WHERE market = 'US' ORDER BY created_at DESC LIMIT 1").fetchone()[0]
+        "SELECT id FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1").fetchone()[0]
     statuses = dict(product_db.execute(
         "SELECT phase_name, status FROM pipeline_phase_status WHERE pipeline_execution_id = %s", (execution,)))
     assert set(statuses.values()) == {"completed"}

@@ -47,6 +47,7 @@ from cylvy_pipeline.storage import caches
 from cylvy_pipeline.storage.claims import SharedCacheClaims
 from cylvy_pipeline.storage.dsi_results import client_dsi_history
 from cylvy_pipeline.storage.tables import write_phase_output
+from cylvy_pipeline.storage.usage import UsageLog
 
 GROUP = "market_analysis"
 
@@ -98,9 +99,11 @@ def store_output(
     phase: str,
     output: PhaseOutput,
     upstream: UpstreamRows | None = None,
+    usage: UsageLog | None = None,
 ) -> dg.MaterializeResult:
     """Write the phase's rows and cache updates in one transaction; describe them in the metadata,
-    including which execution's output of each upstream phase was read."""
+    including which execution's output of each upstream phase was read and, for a phase that calls
+    providers, its calls and their cost (``provider_calls``, ``provider_cost_usd``: plotted over time)."""
     execution_id = execution_of(context)
     with conn.transaction():
         for table, frame in output.cache_updates.items():
@@ -119,6 +122,8 @@ def store_output(
         "standardized_result": dg.MetadataValue.json(dict(output.result)),
         **{f"rows_{table}": dg.MetadataValue.int(count) for table, count in counts.items()},
         **({"upstream_executions": dg.MetadataValue.json(upstream.sources)} if upstream else {}),
+        **({"provider_calls": dg.MetadataValue.int(usage.calls),
+            "provider_cost_usd": dg.MetadataValue.float(round(usage.cost_usd, 6))} if usage else {}),
         **{k: v for k, v in output.result.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)},
     }
     if output.preview is not None and len(output.preview):
@@ -149,7 +154,7 @@ def keyword_metrics_asset(
             retry_delay_s=keyword_data.retry_delay_s,
         )
     with database.connection() as conn:
-        return store_output(context, conn, "keyword_metrics", output)
+        return store_output(context, conn, "keyword_metrics", output, usage=scope.usage)
 
 
 @phase_asset("serp_collection", pool="serp_api")
@@ -180,7 +185,7 @@ def serp_collection_asset(
                 max_concurrency=serp.concurrency(scope),
                 retry_delay_s=serp.retry_delay_s,
             )
-        return store_output(context, conn, "serp_collection", output, upstream)
+        return store_output(context, conn, "serp_collection", output, upstream, scope.usage)
 
 
 @phase_asset("company_enrichment_serp", pool="company_data_api")
@@ -216,7 +221,7 @@ def company_enrichment_serp_asset(
             now=_now(),
             retry_delay_s=company_data.retry_delay_s,
         )
-        return store_output(context, conn, "company_enrichment_serp", output, upstream)
+        return store_output(context, conn, "company_enrichment_serp", output, upstream, scope.usage)
 
 
 @phase_asset("youtube_enrichment", pool="youtube_api")
@@ -241,7 +246,7 @@ def youtube_enrichment_asset(
             )
         if output.result["degraded"]:
             context.log.warning(f"youtube_enrichment degraded: {output.result['degraded_reason']}")
-        return store_output(context, conn, "youtube_enrichment", output, upstream)
+        return store_output(context, conn, "youtube_enrichment", output, upstream, scope.usage)
 
 
 @phase_asset("content_scraping", pool="web_scraping")
@@ -278,7 +283,7 @@ def content_scraping_asset(
                 max_concurrency=web.concurrency(scope),
                 retry_delay_s=web.retry_delay_s,
             )
-        return store_output(context, conn, "content_scraping", output, upstream)
+        return store_output(context, conn, "content_scraping", output, upstream, scope.usage)
 
 
 @phase_asset("company_enrichment_youtube", pool="company_data_api")
@@ -316,7 +321,7 @@ def company_enrichment_youtube_asset(
             now=_now(),
             retry_delay_s=company_data.retry_delay_s,
         )
-        return store_output(context, conn, "company_enrichment_youtube", output, upstream)
+        return store_output(context, conn, "company_enrichment_youtube", output, upstream, scope.usage)
 
 
 # The analyzer and formula versions are the code versions: the UI marks the assets out of date when they change.

@@ -11,7 +11,6 @@ from pydantic import Field
 
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
 from cylvy_pipeline.storage.database import product_database_url
 
 
@@ -30,12 +29,6 @@ class ProjectResource(dg.ConfigurableResource):
 @functools.lru_cache(maxsize=8)
 def _load_project_cached(project_dir: str | None, keyword_count: int | None) -> Project:
     return load_project(project_dir, keyword_count=keyword_count)
-
-
-def load_configured_project() -> Project:
-    """The project the environment points at (CYLVY_PROJECT_DIR, else the sample), as the definitions
-    bind it: its ``providers`` section decides which provider resources are bound."""
-    return _load_project_cached(configured_project_dir(), configured_keyword_count())
 
 
 class PostgresResource(dg.ConfigurableResource):

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
-from cylvy_pipeline.project.loader import ProjectConfigError
+from cylvy_pipeline.project.loader import ProjectConfigError, load_project
+from cylvy_pipeline.project.model import Project
 
 
 def configured_project_dir() -> str | None:
@@ -22,3 +24,10 @@ def configured_keyword_count() -> int | None:
             fix="set it to the number of keywords to generate, e.g. 1000, or unset it",
         )
     return int(raw)
+
+
+@functools.cache
+def configured_project() -> Project:
+    """The project this process serves, loaded once: its markets are the partitions, and its
+    ``providers`` section decides which provider resources the definitions bind."""
+    return load_project(configured_project_dir(), keyword_count=configured_keyword_count())

@@ -46,10 +46,16 @@ def get_execution_summary(conn: psycopg.Connection, execution_id: UUID | str) ->
     if row is None:
         raise LookupError(f"no pipeline execution {execution_id} in pipeline_phase_status")
     market, status, run_ids, summary = row
+    calls, cost = conn.execute(
+        "SELECT coalesce(sum(calls), 0)::int, coalesce(sum(cost_usd), 0) FROM api_usage WHERE pipeline_execution_id = %s",
+        (str(execution_id),),
+    ).fetchone()
     return {
         "pipeline_execution_id": str(execution_id),
         "market": market,
         "status": status,
         "dagster_run_ids": list(run_ids),
         **summary,
+        "provider_calls": calls,  # every attempt of every provider call (api_usage)
+        "cost_usd": round(float(cost), 6),
     }
