@@ -195,7 +195,8 @@ class DataForSeoSerpData(_DataForSeoCredentials, SerpResource):
     (``providers.serp: dataforseo``, ``providers.dataforseo.serp_mode``)."""
 
     def client(self, scope: ProviderScope) -> SerpProvider:
-        return DataForSeoSerp(self._client(scope), mode=scope.project.providers.dataforseo.serp_mode)
+        settings = scope.project.providers.dataforseo
+        return DataForSeoSerp(self._client(scope), mode=settings.serp_mode, concurrency=settings.concurrency)
 
     def concurrency(self, scope: ProviderScope) -> int:
         return scope.project.providers.dataforseo.concurrency

@@ -120,7 +120,7 @@ class DataForSeoSettings(_Frozen):
     #: Markets beyond the built-in US, UK and DE (or overriding them).
     locations: dict[str, DataForSeoLocation] = {}
     calls_per_minute: float = Field(600, gt=0)
-    concurrency: int = Field(8, ge=1, le=64)  # SERPs fetched at once in live mode
+    concurrency: int = Field(8, ge=1, le=64)  # SERPs (live) or ready results (queue) fetched at once
     timeout_s: float = Field(60, gt=0)
 
     def market_locations(self) -> dict[str, DataForSeoLocation]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -200,7 +201,7 @@ class DataForSeoSerp:
     """SERPs in live mode (one POST per SERP) or through the standard queue (:meth:`search_many`)."""
 
     def __init__(self, client: DataForSeoClient, *, mode: str = "live", poll_interval_s: float = 5.0,
-                 max_wait_s: float = 1800.0, sleep: Callable[[float], None] = time.sleep,
+                 max_wait_s: float = 1800.0, concurrency: int = 8, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic):
         if mode not in ("live", "queue"):
             raise ValueError(f"DataForSEO SERP mode must be 'live' or 'queue', got {mode!r}")
@@ -210,6 +211,7 @@ class DataForSeoSerp:
         self.batches_searches = mode == "queue"
         self.poll_interval_s = poll_interval_s
         self.max_wait_s = max_wait_s
+        self.concurrency = concurrency  # results of ready tasks fetched at once
         self._sleep = sleep
         self._clock = clock
 
@@ -239,14 +241,17 @@ class DataForSeoSerp:
                     pending[answer["id"]] = index
         frames: list[pd.DataFrame | None] = [None] * len(queries)
         deadline = self._clock() + self.max_wait_s
+        def collect(task_id: str, index: int) -> None:
+            serp_type = queries[index][1]
+            path = f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced/{task_id}"
+            (answer,) = self.client.get(path, endpoint=f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced")
+            frames[index] = serp_frame(_items(_task_result(answer, path)), serp_type, depth)
+
         while pending:
             ready = self._ready_tasks({queries[i][1] for i in pending.values()})
-            for task_id in [task_id for task_id in ready if task_id in pending]:
-                index = pending.pop(task_id)
-                keyword, serp_type = queries[index]
-                path = f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced/{task_id}"
-                (answer,) = self.client.get(path, endpoint=f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced")
-                frames[index] = serp_frame(_items(_task_result(answer, path)), serp_type, depth)
+            batch = [(task_id, pending.pop(task_id)) for task_id in ready if task_id in pending]
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                list(pool.map(lambda item: collect(*item), batch))
             if not pending:
                 break
             if self._clock() >= deadline:
