@@ -89,7 +89,7 @@ def page(request: Request) -> Reply:
                  {"Content-Type": "text/html; charset=utf-8"})
 
 
-def real_project(folder: Path, dataforseo_url: str) -> Path:
+def real_project(folder: Path, dataforseo_url: str, extra: str = "") -> Path:
     text = (SAMPLE_PROJECT_DIR / "project.yaml").read_text()
     # IE: a market no other test uses, so these runs are not the sample project's calculations.
     text = text.replace("markets: [US, UK, DE]", "markets: [IE]").replace(
@@ -106,11 +106,12 @@ def real_project(folder: Path, dataforseo_url: str) -> Path:
             serp_mode: queue
             locations:
               IE: {{location_code: 2372, language_code: en}}
+            price_keyword_call_usd: 0.01
           http:
             allow_networks: [127.0.0.1/32]
         """)
     folder.mkdir()
-    (folder / "project.yaml").write_text(text)
+    (folder / "project.yaml").write_text(text + textwrap.indent(extra, "  "))
     (folder / "keywords.csv").write_text("keyword,category\n" + "".join(
         f"{k},{c}\n" for k, c in zip(KEYWORDS, ["Universal Banking", "Payments", "Lending"], strict=True)))
     return folder
@@ -178,3 +179,38 @@ def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(
         "or set that provider to sample in project.yaml"
     )
     assert product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone() == before
+
+
+def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continues(tmp_path, servers, product_db):
+    api, web = servers
+    fake = FakeDataForSeo(api, web)
+    for domain in SITES:
+        for keyword in KEYWORDS:
+            web.route("GET", f"/{domain}/{keyword.replace(' ', '-')}", page)
+    # Keyword volumes cost $0.05 (list price $0.01); the SERPs' first queue post would add $0.0018.
+    project = real_project(tmp_path / "project", api.url, extra="max_cost_usd: 0.051\n")
+    secrets = {"DATAFORSEO_LOGIN": "login", "DATAFORSEO_PASSWORD": "secret", "CYLVY_SAMPLE_KEYWORDS": ""}
+
+    stopped = cli("run", "--project", str(project), **secrets)
+    assert stopped.returncode == 1
+    execution, run_id = product_db.execute(
+        "SELECT id, dagster_run_ids[1] FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1"
+    ).fetchone()
+    status, error = product_db.execute(
+        """SELECT status, result_data->>'error' FROM pipeline_phase_status
+           WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (execution,)).fetchone()
+    assert status == "failed"
+    assert error == (
+        "serp_collection stopped before a DataForSEO call that would take the execution past its budget: "
+        "$0.0500 spent of $0.05, the call costs about $0.0018 — raise providers.max_cost_usd in project.yaml "
+        "and re-execute from failure"
+    )
+    assert fake.tasks == {}  # no SERP was posted, and the phase was not retried
+    assert len(api.requests_to("/v3/serp/google/organic/task_post")) == 0
+
+    yaml = project / "project.yaml"
+    yaml.write_text(yaml.read_text().replace("max_cost_usd: 0.051", "max_cost_usd: 1.0"))
+    resumed = cli("reexecute", str(run_id), **secrets)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert len(api.requests_to("/v3/keywords_data/google_ads/search_volume/live")) == 1  # not paid twice
+    assert ", cost $0.0536" in resumed.stdout

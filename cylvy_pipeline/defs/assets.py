@@ -42,6 +42,7 @@ from cylvy_pipeline.phases import (
 from cylvy_pipeline.phases.results import PhaseOutput
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.project.queries import keywords_frame, landscape_keywords
+from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.reporting import dsi_report
 from cylvy_pipeline.storage import caches
 from cylvy_pipeline.storage.claims import SharedCacheClaims
@@ -67,17 +68,19 @@ def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **k
         kinds={"python", "postgres"},
         **kwargs,
     )
-    return lambda compute: asset(_cancel_is_final(compute))
+    return lambda compute: asset(_final_failures(compute))
 
 
-def _cancel_is_final(compute):
-    """An interrupted phase cancels its run.
+def _final_failures(compute):
+    """An interrupted phase cancels its run, and a provider error that retrying cannot fix fails it at once.
 
     Dagster applies a step's retry policy to every error, a termination request included, so a
     canceled run would retry its running phase and carry on: cancellation is not worth retrying. And an
     interrupt that reached the step without a termination request (Ctrl-C or SIGTERM on a run executed
     in the `cylvy-pipeline run` process) would fail only this step while its sibling phases went on:
     the run is marked canceling, so Dagster stops it and ends it canceled, as a UI termination does.
+    Refused credentials or a spent budget would fail every retry the same way: the phase fails without
+    retries, with the provider's message.
     """
 
     @functools.wraps(compute)
@@ -89,6 +92,11 @@ def _cancel_is_final(compute):
             if run is not None and run.status == dg.DagsterRunStatus.STARTED:
                 context.instance.report_run_canceling(run, "the run was interrupted (Ctrl-C or SIGTERM)")
             raise dg.Failure("the run was canceled while this phase was running", allow_retries=False) from None
+        except ProviderError as error:
+            if error.transient:
+                raise  # an outage: the phase's retry policy tries it again
+            # Refused credentials, a spent budget, a bad request: the same again would fail the same way.
+            raise dg.Failure(str(error), allow_retries=False) from error
 
     return run_phase
 

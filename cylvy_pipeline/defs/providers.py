@@ -27,7 +27,6 @@ from cylvy_pipeline.providers.base import (
     CompanyDataProvider,
     KeywordMetricsProvider,
     SerpProvider,
-    UsageCallback,
     WebFetcher,
     YouTubeProvider,
 )
@@ -36,6 +35,7 @@ from cylvy_pipeline.providers.real.dataforseo import (
     CREDENTIAL_ENV,
     DataForSeoClient,
     DataForSeoKeywordMetrics,
+    DataForSeoPrices,
     DataForSeoSerp,
     MarketLocation,
 )
@@ -72,12 +72,16 @@ class ProviderScope:
 
     project: Project
     phase: str
-    usage: UsageCallback | None
+    usage: UsageLog | None
     resources: ExitStack
 
     def closing(self, http: ProviderHttp) -> ProviderHttp:
         self.resources.callback(http.close)
         return http
+
+    def check_budget(self, expected_cost_usd: float, provider: str) -> None:
+        if self.usage is not None:
+            self.usage.check_budget(expected_cost_usd, provider)
 
 
 @contextmanager
@@ -87,7 +91,8 @@ def provider_scope(
     """Record the phase's provider calls in ``api_usage`` (flushed in batches and when the phase ends,
     failed or not) and close its HTTP clients afterwards."""
     with UsageLog(connect, execution_id=execution_of(context), market=context.partition_key, phase=phase,
-                  dagster_run_id=context.run_id) as usage, ExitStack() as resources:
+                  dagster_run_id=context.run_id, budget_usd=project.providers.max_cost_usd) as usage, \
+            ExitStack() as resources:
         yield ProviderScope(project, phase, usage, resources)
 
 
@@ -154,10 +159,13 @@ class _DataForSeoCredentials(dg.ConfigurableResource):
         settings = scope.project.providers.dataforseo
         policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
         http = scope.closing(ProviderHttp("DataForSEO", policy=policy, auth=(self.login, self.password),
-                                          credential_env=CREDENTIAL_ENV, usage=scope.usage))
+                                          credential_env=CREDENTIAL_ENV, usage=scope.usage,
+                                          budget=scope.check_budget))
         locations = {market: MarketLocation(location.location_code, location.language_code)
                      for market, location in settings.market_locations().items()}
-        return DataForSeoClient(http, base_url=settings.base_url, locations=locations)
+        prices = DataForSeoPrices(settings.price_keyword_call_usd, settings.price_serp_live_usd,
+                                  settings.price_serp_queue_usd)
+        return DataForSeoClient(http, base_url=settings.base_url, locations=locations, prices=prices)
 
 
 class DataForSeoKeywordData(_DataForSeoCredentials, KeywordDataResource):

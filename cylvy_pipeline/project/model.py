@@ -120,6 +120,11 @@ class DataForSeoSettings(_Frozen):
     #: Markets beyond the built-in US, UK and DE (or overriding them).
     locations: dict[str, DataForSeoLocation] = {}
     calls_per_minute: float = Field(600, gt=0)
+    #: List prices in USD the budget and `estimate` use (what a call is charged is what DataForSEO's
+    #: answer states, recorded in api_usage).
+    price_keyword_call_usd: float = Field(0.075, ge=0)  # a search-volume call, up to 1,000 keywords
+    price_serp_live_usd: float = Field(0.002, ge=0)  # a live SERP of 10 results
+    price_serp_queue_usd: float = Field(0.0006, ge=0)  # a SERP through the standard queue
     concurrency: int = Field(8, ge=1, le=64)  # SERPs (live) or ready results (queue) fetched at once
     timeout_s: float = Field(60, gt=0)
 
@@ -152,6 +157,9 @@ class Providers(_Frozen):
     keyword_data: Literal["sample", "dataforseo"] = "sample"
     serp: Literal["sample", "dataforseo"] = "sample"
     web: Literal["sample", "http"] = "sample"
+    #: The most an execution (one market) may spend on providers; a phase stops before a call that
+    #: would go past it. None: no limit.
+    max_cost_usd: float | None = Field(None, gt=0)
     dataforseo: DataForSeoSettings = DataForSeoSettings()
     http: HttpWebSettings = HttpWebSettings()
 

@@ -22,6 +22,13 @@ class QuotaExhausted(ProviderError):
         super().__init__(message, transient=False)
 
 
+class BudgetExceeded(ProviderError):
+    """A call would take the execution past its provider budget; it was not made."""
+
+    def __init__(self, message: str):
+        super().__init__(message, transient=False)
+
+
 class ProviderAuthError(ProviderError):
     """The provider refused our credentials (HTTP 401/403): no retry will help; the message names the
     environment variable to check."""

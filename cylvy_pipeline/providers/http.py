@@ -195,6 +195,7 @@ class ProviderHttp:
         auth: httpx.Auth | tuple[str, str] | None = None,
         credential_env: str | None = None,
         usage: UsageCallback | None = None,
+        budget: Callable[[float, str], None] | None = None,
         guard: AddressGuard | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
@@ -203,6 +204,7 @@ class ProviderHttp:
         self.policy = policy
         self.credential_env = credential_env
         self._usage = usage
+        self._budget = budget
         self._guard = guard
         self._sleep = sleep
         self._rate = RateLimiter(policy.calls_per_minute, sleep=sleep)
@@ -234,17 +236,22 @@ class ProviderHttp:
         params: Mapping[str, Any] | None = None,
         units: float = 1.0,
         cost: Callable[[HttpResponse], float] | None = None,
+        expected_cost: float = 0.0,
         raise_for_status: bool = True,
     ) -> HttpResponse:
         """Send a request with retries; return the response, or raise :class:`ProviderError`.
 
         With ``raise_for_status=False`` an error status is returned rather than raised once retries
         are spent (the web fetcher records a page's 404 or 500 as that page's answer); 401/403 of an API
-        still raise. ``cost`` reads the call's price from a successful response (DataForSEO states it).
+        still raise. ``cost`` reads the call's price from a successful response (DataForSEO states it);
+        ``expected_cost`` (its list price) is shown to the ``budget`` check before every attempt, which
+        raises :class:`~cylvy_pipeline.providers.errors.BudgetExceeded` rather than let the call go out.
         """
         policy = self.policy
         for attempt in range(1, policy.attempts + 1):
             last = attempt == policy.attempts
+            if self._budget is not None and expected_cost:
+                self._budget(expected_cost, self.provider)
             self._rate.acquire()
             started = time.monotonic()
             try:

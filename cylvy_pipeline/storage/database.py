@@ -13,6 +13,7 @@ instance storage. Environment variables (all optional):
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import signal
@@ -50,7 +51,11 @@ def _embedded_server():
         import pgserver
 
         _embedded_data_dir().parent.mkdir(parents=True, exist_ok=True)
-        return pgserver.get_server(_embedded_data_dir(), cleanup_mode=None)
+        # pgserver's first start (initdb) is not safe against another process starting it at the same
+        # moment (both create the data folder): first commands started together take turns here.
+        with open(_embedded_data_dir().parent / "pgserver.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return pgserver.get_server(_embedded_data_dir(), cleanup_mode=None)
 
 
 def _with_database(url: str, database: str) -> str:

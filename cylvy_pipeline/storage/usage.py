@@ -16,6 +16,7 @@ import pandas as pd
 import psycopg
 
 from cylvy_pipeline.providers.base import ProviderCall
+from cylvy_pipeline.providers.errors import BudgetExceeded
 from cylvy_pipeline.storage.tables import copy_frame, query_frame
 
 FLUSH_EVERY_CALLS = 200
@@ -30,8 +31,11 @@ class UsageLog:
     """Collects one phase's provider calls and writes them to ``api_usage`` (thread-safe)."""
 
     def __init__(self, connect: Callable[[], psycopg.Connection], *, execution_id: str, market: str, phase: str,
-                 dagster_run_id: str | None = None, flush_every: int = FLUSH_EVERY_CALLS):
+                 dagster_run_id: str | None = None, flush_every: int = FLUSH_EVERY_CALLS,
+                 budget_usd: float | None = None):
         self._connect = connect
+        self.budget_usd = budget_usd
+        self.spent_before_usd = 0.0  # by the execution's earlier phases and attempts (read on entering)
         self._key = {"pipeline_execution_id": str(execution_id), "market": market, "phase_name": phase,
                      "dagster_run_id": dagster_run_id}
         self._pending: list[ProviderCall] = []
@@ -69,7 +73,28 @@ class UsageLog:
             copy_frame(conn, "api_usage", frame)
 
     def __enter__(self) -> UsageLog:
+        if self.budget_usd is not None:
+            with self._connect() as conn:
+                self.spent_before_usd = float(conn.execute(
+                    "SELECT coalesce(sum(cost_usd), 0) FROM api_usage WHERE pipeline_execution_id = %s",
+                    (self._key["pipeline_execution_id"],),
+                ).fetchone()[0])
         return self
+
+    def check_budget(self, expected_cost_usd: float, provider: str) -> None:
+        """Raise :class:`BudgetExceeded` if a call of ``expected_cost_usd`` would take the execution past
+        its budget. (Calls of one phase running at once may each pass the check: the overshoot is at
+        most one call per concurrent request.)"""
+        if self.budget_usd is None:
+            return
+        with self._lock:
+            spent = self.spent_before_usd + self.cost_usd
+        if spent + expected_cost_usd > self.budget_usd + 1e-9:
+            raise BudgetExceeded(
+                f"{self._key['phase_name']} stopped before a {provider} call that would take the execution past its "
+                f"budget: ${spent:.4f} spent of ${self.budget_usd:.2f}, the call costs about ${expected_cost_usd:.4f}"
+                " — raise providers.max_cost_usd in project.yaml and re-execute from failure"
+            )
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.flush()

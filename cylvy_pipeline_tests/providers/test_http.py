@@ -227,3 +227,23 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     assert retry_after_seconds(format_datetime(now - timedelta(seconds=30), usegmt=True), now=now) == 0.0
     assert retry_after_seconds("soon", now=now) is None
     assert retry_after_seconds(None) is None
+
+
+def test_a_call_the_budget_cannot_pay_is_never_sent(server: LocalServer) -> None:
+    from cylvy_pipeline.providers.errors import BudgetExceeded
+
+    server.route("POST", "/x", Reply(200, "{}"))
+    spent = [0.0]
+
+    def budget(expected: float, provider: str) -> None:
+        if spent[0] + expected > 0.01:
+            raise BudgetExceeded(f"{provider}: over budget")
+        spent[0] += expected
+
+    with Recorder().client(budget=budget) as http:
+        http.request("POST", f"{server.url}/x", endpoint="x", expected_cost=0.006)
+        with pytest.raises(BudgetExceeded) as error:
+            http.request("POST", f"{server.url}/x", endpoint="x", expected_cost=0.006)
+        http.request("POST", f"{server.url}/x", endpoint="x")  # a free call is never refused
+    assert str(error.value) == "TestVendor: over budget" and not error.value.transient
+    assert len(server.requests) == 2

@@ -43,6 +43,15 @@ SERP_ENDPOINTS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
+class DataForSeoPrices:
+    """List prices (USD) of the calls this product makes, for the budget check before each call."""
+
+    keyword_call: float = 0.075
+    serp_live: float = 0.002
+    serp_queue: float = 0.0006
+
+
+@dataclass(frozen=True)
 class MarketLocation:
     """Where DataForSEO searches for one market: its location code and language code."""
 
@@ -87,10 +96,11 @@ class DataForSeoClient:
     """The calls this product makes to DataForSEO, over one :class:`ProviderHttp`."""
 
     def __init__(self, http: ProviderHttp, *, locations: Mapping[str, MarketLocation],
-                 base_url: str = DEFAULT_BASE_URL):
+                 base_url: str = DEFAULT_BASE_URL, prices: DataForSeoPrices = DataForSeoPrices()):
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.locations = dict(locations)
+        self.prices = prices
 
     def location(self, market: str) -> MarketLocation:
         try:
@@ -102,9 +112,9 @@ class DataForSeoClient:
                 transient=False,
             ) from None
 
-    def post(self, path: str, tasks: list[dict], *, units: float) -> list[dict]:
+    def post(self, path: str, tasks: list[dict], *, units: float, price: float) -> list[dict]:
         response = self.http.request("POST", self.base_url + path, endpoint=path, json_body=tasks, units=units,
-                                     cost=_envelope_cost)
+                                     cost=_envelope_cost, expected_cost=price)
         return _check_envelope(response.json(provider=PROVIDER), path)
 
     def get(self, path: str, *, endpoint: str) -> list[dict]:
@@ -130,7 +140,7 @@ class DataForSeoKeywordMetrics:
         location = self.client.location(market)
         task = {"keywords": list(keywords), "location_code": location.location_code,
                 "language_code": location.language_code}
-        (answer,) = self.client.post(self.path, [task], units=len(keywords))
+        (answer,) = self.client.post(self.path, [task], units=len(keywords), price=self.client.prices.keyword_call)
         found = {str(item.get("keyword", "")).casefold(): item for item in _task_result(answer, self.path)}
         rows = [found.get(keyword.casefold(), {}) for keyword in keywords]
         return pd.DataFrame(
@@ -219,7 +229,8 @@ class DataForSeoSerp:
         if self.mode == "queue":
             return self.search_many([(keyword, serp_type)], market, depth)[0]
         path = f"{SERP_ENDPOINTS[serp_type][0]}/live/advanced"
-        (answer,) = self.client.post(path, [_serp_task(keyword, self.client.location(market), depth)], units=1)
+        task = _serp_task(keyword, self.client.location(market), depth)
+        (answer,) = self.client.post(path, [task], units=1, price=self.client.prices.serp_live)
         return serp_frame(_items(_task_result(answer, path)), serp_type, depth)
 
     def search_many(self, queries: Sequence[tuple[str, str]], market: str, depth: int) -> list[pd.DataFrame]:
@@ -235,7 +246,8 @@ class DataForSeoSerp:
             for start in range(0, len(indexes), MAX_TASKS_PER_POST):
                 batch = indexes[start:start + MAX_TASKS_PER_POST]
                 tasks = [_serp_task(queries[i][0], location, depth, tag=str(i)) for i in batch]
-                answers = self.client.post(path, tasks, units=len(tasks))
+                answers = self.client.post(path, tasks, units=len(tasks),
+                                           price=self.client.prices.serp_queue * len(tasks))
                 for index, answer in zip(batch, answers, strict=True):
                     _raise_for_code(answer.get("status_code"), answer.get("status_message"), path)
                     pending[answer["id"]] = index
