@@ -208,6 +208,18 @@ def command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_estimate(args: argparse.Namespace) -> int:
+    from cylvy_pipeline import report
+    from cylvy_pipeline.project.loader import load_project
+
+    keywords = args.keywords if args.keywords is not None else configured_keyword_count()
+    project = load_project(args.project or configured_project_dir(), keyword_count=keywords)
+    markets = list(dict.fromkeys(_project_markets(args.market, project)))
+    with _product_connection() as conn:
+        print(report.estimate_report(conn, project, markets), end="")
+    return 0
+
+
 def _reconcile_in_flight_runs() -> None:
     """Bring the executions with a run in flight up to date, failing runs whose worker died."""
     from datetime import UTC, datetime
@@ -356,6 +368,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "dsi-report-<MARKET>.html for each (default: those files in the current folder)")
     report.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
     report.set_defaults(handler=command_report)
+
+    estimate = commands.add_parser(
+        "estimate",
+        help="the provider calls and cost a run would make now, given the caches (calls nothing)",
+        description="Per market, phase and provider: the calls a run would make now and their cost at the list "
+        "prices in project.yaml, from the keyword list, the market's latest SERPs and what the caches hold fresh. "
+        "No provider is called.",
+    )
+    estimate.add_argument("--market", action="append", default=[], metavar="M",
+                          help="market code (repeatable; default: every market of the project)")
+    estimate.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
+    estimate.add_argument("--keywords", type=int, metavar="N", help="sample scale knob, as for run")
+    estimate.set_defaults(handler=command_estimate)
 
     db = commands.add_parser("db", help="the product database")
     db.add_argument("db_command", choices=["migrate", "url", "stop"])

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import psycopg
 
+from cylvy_pipeline.phases import estimate
+from cylvy_pipeline.phases.content_scraping import serp_page_urls
+from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.status.summary import get_execution_summary, phase_table
-from cylvy_pipeline.storage.tables import query_frame
+from cylvy_pipeline.storage import caches
+from cylvy_pipeline.storage.tables import latest_output_rows, query_frame
 
 
 def top_organic_companies(conn: psycopg.Connection, execution_id: str, market: str, n: int = 10) -> pd.DataFrame:
@@ -55,4 +61,37 @@ def execution_report(conn: psycopg.Connection, execution_id: str, *, with_top_co
     if len(top):
         lines.append(f"Top {len(top)} companies by organic DSI ({market}, all keywords):")
         lines.append(top.to_string(index=False))
+    return "\n".join(lines) + "\n"
+
+
+def market_estimate(conn: psycopg.Connection, project: Project, market: str) -> pd.DataFrame:
+    """What a run of ``market`` would call now (see :mod:`cylvy_pipeline.phases.estimate`)."""
+    thresholds = project.thresholds
+    serps = latest_output_rows(conn, "serp_collection", "serp_results", market)
+    urls = [] if serps is None else serp_page_urls(serps)["normalized_url"].tolist()
+    cache = estimate.CacheState(
+        profile_domains=frozenset(caches.fresh_company_profiles(conn, thresholds.profile_freshness_days)["domain"]),
+        page_fetches=caches.fresh_page_fetches(conn, urls, thresholds.scrape_freshness_days),
+        resolved_channels=frozenset(
+            caches.fresh_channel_resolutions(conn, thresholds.profile_freshness_days)["channel_id"]
+        ),
+    )
+    latest = estimate.LatestResults(serps, latest_output_rows(conn, "youtube_enrichment", "youtube_videos", market))
+    return estimate.estimate_market(project, latest, cache)
+
+
+def estimate_report(conn: psycopg.Connection, project: Project, markets: Sequence[str]) -> str:
+    """Per market, the calls and cost a run would make now, and the total."""
+    lines, frames = [], []
+    for market in markets:
+        frame = market_estimate(conn, project, market)
+        frames.append(frame)
+        shown = frame.assign(
+            calls=frame["calls"].map(lambda c: "unknown" if pd.isna(c) else str(int(c))),
+            cost_usd=frame["cost_usd"].map(lambda c: "unknown" if pd.isna(c) else f"${c:.4f}"),
+        )
+        lines += [f"== {market}: what a run would call now (nothing has been called)", shown.to_string(index=False)]
+    calls, cost = estimate.totals(frames)
+    lines.append("Total: unknown until every market's SERPs have been collected once" if calls is None
+                 else f"Total: {calls} calls, ${cost:.4f}")
     return "\n".join(lines) + "\n"

@@ -205,3 +205,21 @@ def test_every_provider_call_of_a_run_is_in_api_usage_and_in_the_metadata(us_run
                         if r.asset_materialization.metadata["pipeline_execution_id"].value == us_run.execution_id)
         assert metadata["provider_calls"].value == calls, phase
         assert metadata["provider_cost_usd"].value == 0.0  # the simulated market charges nothing
+
+
+def test_estimate_on_a_warm_cache_matches_the_calls_the_next_run_makes(us_run, dagster_instance, product_db):
+    from cylvy_pipeline.project.settings import configured_project
+    from cylvy_pipeline.report import market_estimate
+
+    predicted = market_estimate(product_db, configured_project(), "US").set_index("phase")["calls"]
+    # The caches are warm: no company profile, channel or page to pay for again, except the pages that
+    # failed transiently (the sample web's deterministic 500s), which the next run fetches again.
+    assert predicted["company_enrichment_serp"] == 0 and predicted["company_enrichment_youtube"] == 0
+    assert 0 < predicted["content_scraping"] < 10
+    outcome = run_market(dagster_instance, "US")
+    assert outcome.success
+    actual = dict(product_db.execute(
+        "SELECT phase_name, sum(calls) FROM api_usage WHERE pipeline_execution_id = %s GROUP BY 1",
+        (outcome.execution_id,),
+    ).fetchall())
+    assert {phase: actual.get(phase, 0) for phase in predicted.index} == predicted.astype(int).to_dict()

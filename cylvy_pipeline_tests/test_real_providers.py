@@ -128,12 +128,19 @@ def servers():
         yield api, web
 
 
-def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, servers, product_db):
+@pytest.fixture
+def vendors(servers):
+    """The DataForSEO-like API, the web server with every ranking page, and the fake's task list."""
     api, web = servers
     fake = FakeDataForSeo(api, web)
     for domain in SITES:
         for keyword in KEYWORDS:
             web.route("GET", f"/{domain}/{keyword.replace(' ', '-')}", page)
+    return api, web, fake
+
+
+def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, vendors, product_db):
+    api, web, fake = vendors
     project = real_project(tmp_path / "project", api.url)
 
     done = cli("run", "--project", str(project), DATAFORSEO_LOGIN="login", DATAFORSEO_PASSWORD="secret",
@@ -166,6 +173,18 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, se
     assert set(companies) == set(SITES)
     assert companies["bankinggazette.example"] == "Banking Gazette"  # no record: named by its pages
 
+    calls_before = len(api.requests) + len(web.requests)
+    estimate = cli("estimate", "--project", str(project), CYLVY_SAMPLE_KEYWORDS="")
+    assert estimate.returncode == 0, estimate.stderr
+    assert len(api.requests) + len(web.requests) == calls_before  # nothing was called
+    lines = {line.split()[0]: line.split() for line in estimate.stdout.splitlines() if line.strip()}
+    assert lines["keyword_metrics"][1:4] == ["DataForSEO", "1", "$0.0100"]  # the project's list price
+    # Queue: one task_post per SERP type, at least one tasks_ready poll each, six task_gets.
+    assert lines["serp_collection"][1:4] == ["DataForSEO", "10", "$0.0036"]
+    assert lines["content_scraping"][1:3] == ["web", "0"]  # every page is fresh in the cache
+    assert lines["company_enrichment_serp"][4] == "0"
+    assert estimate.stdout.splitlines()[-1] == "Total: 11 calls, $0.0136"
+
 
 def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(tmp_path, product_db):
     project = real_project(tmp_path / "project", "http://127.0.0.1:9")
@@ -181,12 +200,8 @@ def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(
     assert product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone() == before
 
 
-def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continues(tmp_path, servers, product_db):
-    api, web = servers
-    fake = FakeDataForSeo(api, web)
-    for domain in SITES:
-        for keyword in KEYWORDS:
-            web.route("GET", f"/{domain}/{keyword.replace(' ', '-')}", page)
+def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continues(tmp_path, vendors, product_db):
+    api, web, fake = vendors
     # Keyword volumes cost $0.05 (list price $0.01); the SERPs' first queue post would add $0.0018.
     project = real_project(tmp_path / "project", api.url, extra="max_cost_usd: 0.051\n")
     secrets = {"DATAFORSEO_LOGIN": "login", "DATAFORSEO_PASSWORD": "secret", "CYLVY_SAMPLE_KEYWORDS": ""}

@@ -153,6 +153,16 @@ def pinned_output_execution(
     return str(pinned[0])
 
 
+def latest_output_rows(conn: psycopg.Connection, phase: str, table: str, market: str) -> pd.DataFrame | None:
+    """The rows of ``table`` from the market's latest output of ``phase`` (None: it never ran)."""
+    latest = conn.execute(
+        """SELECT pipeline_execution_id FROM phase_outputs WHERE phase_name = %s AND market = %s
+           ORDER BY produced_at DESC LIMIT 1""",
+        (phase, market),
+    ).fetchone()
+    return None if latest is None else read_rows(conn, table, execution_id=latest[0], market=market)
+
+
 def read_rows(
     conn: psycopg.Connection,
     table: str,
