@@ -1,8 +1,10 @@
 """The pipeline switched to real providers by project.yaml, run as a user runs it (`cylvy-pipeline run`),
-against local servers speaking DataForSEO's wire format and serving the ranking pages.
+against local servers speaking DataForSEO's and the YouTube Data API's wire formats and serving the
+ranking pages.
 
-Keyword data and SERPs come from DataForSEO (the standard queue for SERPs), pages are fetched over
-HTTP; video data, company data and content analysis stay on their defaults (sample, local).
+Keyword data and SERPs come from DataForSEO (the standard queue for SERPs), videos and channels from the
+YouTube Data API, pages are fetched over HTTP; company data and content analysis stay on their defaults
+(sample, local).
 """
 
 from __future__ import annotations
@@ -30,19 +32,37 @@ def envelope(tasks: list[dict], cost: float = 0.0) -> dict:
     return {"version": "0.1", "status_code": 20000, "status_message": "Ok.", "cost": cost, "tasks": tasks}
 
 
+CHANNEL = "UCledgerline00000000000"
+#: The credentials a run needs, and the project's own three keywords rather than the test scale knob.
+SECRETS = {"DATAFORSEO_LOGIN": "login", "DATAFORSEO_PASSWORD": "secret", "YOUTUBE_API_KEY": "yt-key",
+           "CYLVY_SAMPLE_KEYWORDS": ""}
+SERP_PATHS = {"organic": "/v3/serp/google/organic", "news": "/v3/serp/google/news", "video": "/v3/serp/youtube/organic"}
+
+
 class FakeDataForSeo:
-    """Keyword volumes and a task queue of Google organic and news SERPs whose results are pages of
-    ``web``."""
+    """Keyword volumes and a task queue of SERPs: organic and news results are pages of ``web``, video
+    results are videos of the client's channel, which the fake YouTube Data API describes."""
 
     def __init__(self, server: LocalServer, web: LocalServer):
         self.web = web
         self.tasks: dict[str, dict] = {}
         server.route("POST", "/v3/keywords_data/google_ads/search_volume/live", self.volumes)
-        for serp_type in ("organic", "news"):
-            prefix = f"/v3/serp/google/{serp_type}"
-            server.route("POST", f"{prefix}/task_post", self.task_post)
+        for serp_type, prefix in SERP_PATHS.items():
+            server.route("POST", f"{prefix}/task_post", lambda request, t=serp_type: self.task_post(request, t))
             server.route("GET", f"{prefix}/tasks_ready", lambda request, t=serp_type: self.tasks_ready(t))
+        server.route("GET", "/youtube/v3/videos", self.videos)
+        server.route("GET", "/youtube/v3/channels", Reply(200, {"items": [{"id": CHANNEL, "snippet": {
+            "title": "Ledgerline", "customUrl": "@ledgerline",
+            "description": "The official channel of Ledgerline. https://ledgerline.example/"}}]}))
         self.server = server
+
+    def videos(self, request: Request) -> Reply:
+        ids = request.query["id"][0].split(",")
+        return Reply(200, {"items": [{"id": video_id, "snippet": {
+            "title": f"Video {video_id}", "description": "Core banking explained.", "channelId": CHANNEL,
+            "channelTitle": "Ledgerline", "publishedAt": "2026-09-12T15:00:00Z"},
+            "statistics": {"viewCount": "1200", "likeCount": "40", "commentCount": "7"},
+            "contentDetails": {"duration": "PT5M12S"}} for video_id in ids]})
 
     def volumes(self, request: Request) -> Reply:
         (task,) = request.json()
@@ -50,21 +70,24 @@ class FakeDataForSeo:
                    "low_top_of_page_bid": 3.5, "high_top_of_page_bid": 12.0} for i, k in enumerate(task["keywords"])]
         return Reply(200, envelope([{"id": "kw", "status_code": 20000, "cost": 0.05, "result": result}], cost=0.05))
 
-    def task_post(self, request: Request) -> Reply:
-        serp_type = request.path.split("/")[4]
+    def task_post(self, request: Request, serp_type: str) -> Reply:
         answers = []
         for body in request.json():
             task_id = f"{serp_type}-{len(self.tasks)}"
             self.tasks[task_id] = {"serp_type": serp_type, **body}
             slug = body["keyword"].replace(" ", "-")
             items = [
+                {"type": "youtube_video", "rank_group": 1, "video_id": f"v{len(self.tasks):010d}",
+                 "url": f"https://www.youtube.com/watch?v=v{len(self.tasks):010d}", "title": body["keyword"].title(),
+                 "channel_name": "Ledgerline", "timestamp": "2026-09-12 15:00:00 +00:00", "duration_time_seconds": 312}
+            ] if serp_type == "video" else [
                 {"type": "organic" if serp_type == "organic" else "news_search", "rank_group": rank,
                  "domain": f"www.{domain}", "title": f"{body['keyword'].title()} | {name}",
                  "url": f"{self.web.url}/{domain}/{slug}", "description": f"{name} on {body['keyword']}.",
                  "source": name, "timestamp": "2026-10-01 08:00:00 +00:00"}
                 for rank, (domain, name) in enumerate(SITES.items(), start=1)
             ]
-            self.server.route("GET", f"/v3/serp/google/{serp_type}/task_get/advanced/{task_id}", Reply(200, envelope([
+            self.server.route("GET", f"{SERP_PATHS[serp_type]}/task_get/advanced/{task_id}", Reply(200, envelope([
                 {"id": task_id, "status_code": 20000, "result": [{"keyword": body["keyword"], "items": items}]}
             ])))
             answers.append({"id": task_id, "status_code": 20100, "status_message": "Task Created.", "cost": 0.0006})
@@ -93,13 +116,13 @@ def real_project(folder: Path, dataforseo_url: str, extra: str = "") -> Path:
     text = (SAMPLE_PROJECT_DIR / "project.yaml").read_text()
     # IE: a market no other test uses, so these runs are not the sample project's calculations.
     text = text.replace("markets: [US, UK, DE]", "markets: [IE]").replace(
-        "serp_types: [organic, news, video]", "serp_types: [organic, news]").replace(
         # one of the three sites is unknown to the (sample) company-data source
         "company_enrichment_coverage: 0.8", "company_enrichment_coverage: 0.6")
     text += textwrap.dedent(f"""
         providers:
           keyword_data: dataforseo
           serp: dataforseo
+          video_data: youtube
           web: http
           dataforseo:
             base_url: {dataforseo_url}
@@ -107,6 +130,8 @@ def real_project(folder: Path, dataforseo_url: str, extra: str = "") -> Path:
             locations:
               IE: {{location_code: 2372, language_code: en}}
             price_keyword_call_usd: 0.01
+          youtube:
+            base_url: {dataforseo_url}/youtube/v3
           http:
             allow_networks: [127.0.0.1/32]
         """)
@@ -143,11 +168,10 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     api, web, fake = vendors
     project = real_project(tmp_path / "project", api.url)
 
-    done = cli("run", "--project", str(project), DATAFORSEO_LOGIN="login", DATAFORSEO_PASSWORD="secret",
-               CYLVY_SAMPLE_KEYWORDS="")  # the project's own three keywords
+    done = cli("run", "--project", str(project), **SECRETS)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "secret" not in done.stdout + done.stderr
-    assert ", cost $0.0536" in done.stdout  # keyword volumes $0.05 + six queued SERPs at $0.0006
+    assert ", cost $0.0554" in done.stdout  # keyword volumes $0.05 + nine queued SERPs at $0.0006
 
     execution = product_db.execute(
         "SELECT id FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1").fetchone()[0]
@@ -156,7 +180,8 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     assert set(statuses.values()) == {"completed"}
     # One queue POST per SERP type for the three keywords, and every page fetched from the web server.
     assert len(api.requests_to("/v3/serp/google/organic/task_post")) == 1
-    assert len(fake.tasks) == 2 * len(KEYWORDS)
+    assert len(fake.tasks) == 3 * len(KEYWORDS)
+    assert len(api.requests_to("/youtube/v3/videos")) == 1 and len(api.requests_to("/youtube/v3/channels")) == 1
     assert len(web.requests) == len(SITES) * len(KEYWORDS)
     assert api.requests[0].headers["Authorization"] == "Basic bG9naW46c2VjcmV0"  # login:secret
 
@@ -165,7 +190,8 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
            WHERE pipeline_execution_id = %s GROUP BY 1, 2 ORDER BY 1, 2""", (execution,)).fetchall()
     by_phase = {(phase, provider): (calls, float(cost)) for phase, provider, calls, cost in usage}
     assert by_phase[("keyword_metrics", "DataForSEO")] == (1, 0.05)
-    assert by_phase[("serp_collection", "DataForSEO")][1] == round(0.0006 * 6, 4)
+    assert by_phase[("serp_collection", "DataForSEO")][1] == round(0.0006 * 9, 4)
+    assert by_phase[("youtube_enrichment", "YouTube Data API")] == (1, 0.0)
     assert by_phase[("content_scraping", "web")] == (9, 0.0)
     companies = dict(product_db.execute(
         """SELECT company_domain, company_name FROM dsi_company WHERE pipeline_execution_id = %s
@@ -179,11 +205,12 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     assert len(api.requests) + len(web.requests) == calls_before  # nothing was called
     lines = {line.split()[0]: line.split() for line in estimate.stdout.splitlines() if line.strip()}
     assert lines["keyword_metrics"][1:4] == ["DataForSEO", "1", "$0.0100"]  # the project's list price
-    # Queue: one task_post per SERP type, at least one tasks_ready poll each, six task_gets.
-    assert lines["serp_collection"][1:4] == ["DataForSEO", "10", "$0.0036"]
+    # Queue: one task_post per SERP type, at least one tasks_ready poll each, nine task_gets.
+    assert lines["serp_collection"][1:4] == ["DataForSEO", "15", "$0.0054"]
+    assert lines["youtube_enrichment"][1:6] == ["YouTube", "Data", "API", "1", "$0.0000"]  # three videos, one call
     assert lines["content_scraping"][1:3] == ["web", "0"]  # every page is fresh in the cache
     assert lines["company_enrichment_serp"][4] == "0"
-    assert estimate.stdout.splitlines()[-1] == "Total: 11 calls, $0.0136"
+    assert estimate.stdout.splitlines()[-1] == "Total: 17 calls, $0.0154"
 
 
 def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(tmp_path, product_db):
@@ -204,9 +231,7 @@ def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continu
     api, web, fake = vendors
     # Keyword volumes cost $0.05 (list price $0.01); the SERPs' first queue post would add $0.0018.
     project = real_project(tmp_path / "project", api.url, extra="max_cost_usd: 0.051\n")
-    secrets = {"DATAFORSEO_LOGIN": "login", "DATAFORSEO_PASSWORD": "secret", "CYLVY_SAMPLE_KEYWORDS": ""}
-
-    stopped = cli("run", "--project", str(project), **secrets)
+    stopped = cli("run", "--project", str(project), **SECRETS)
     assert stopped.returncode == 1
     execution, run_id = product_db.execute(
         "SELECT id, dagster_run_ids[1] FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1"
@@ -225,7 +250,7 @@ def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continu
 
     yaml = project / "project.yaml"
     yaml.write_text(yaml.read_text().replace("max_cost_usd: 0.051", "max_cost_usd: 1.0"))
-    resumed = cli("reexecute", str(run_id), **secrets)
+    resumed = cli("reexecute", str(run_id), **SECRETS)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert len(api.requests_to("/v3/keywords_data/google_ads/search_volume/live")) == 1  # not paid twice
-    assert ", cost $0.0536" in resumed.stdout
+    assert ", cost $0.0554" in resumed.stdout

@@ -40,6 +40,9 @@ from cylvy_pipeline.providers.real.dataforseo import (
     MarketLocation,
 )
 from cylvy_pipeline.providers.real.web import HttpWebFetcher
+from cylvy_pipeline.providers.real.youtube import CREDENTIAL_ENV as YOUTUBE_CREDENTIAL_ENV
+from cylvy_pipeline.providers.real.youtube import PROVIDER as YOUTUBE_PROVIDER
+from cylvy_pipeline.providers.real.youtube import YouTubeDataApi
 from cylvy_pipeline.providers.sample.clients import (
     SampleCompanyData,
     SampleKeywordMetrics,
@@ -55,6 +58,7 @@ from cylvy_pipeline.storage.usage import UsageLog
 PROVIDER_SECRETS: dict[tuple[str, str], tuple[str, ...]] = {
     ("keyword_data", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
     ("serp", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
+    ("video_data", "youtube"): ("YOUTUBE_API_KEY",),
 }
 DEFAULT_CONCURRENCY = 8  # in-phase concurrency of the sample providers
 #: The resource keys of the provider kinds that have a sample implementation.
@@ -99,7 +103,7 @@ def provider_scope(
 def missing_provider_secrets(providers: Providers) -> list[str]:
     """``"providers.<kind> is <name>, and <VAR> is not set"`` for every secret a chosen provider lacks."""
     missing = []
-    for kind in ("keyword_data", "serp", "web"):
+    for kind in ("keyword_data", "serp", "video_data", "web"):
         choice = getattr(providers, kind)
         for variable in PROVIDER_SECRETS.get((kind, choice), ()):
             if not os.environ.get(variable):
@@ -230,6 +234,19 @@ class SampleVideoData(_SampleMarketSettings, VideoDataResource):
         return SampleYouTube(market, **options)
 
 
+class YouTubeVideoData(VideoDataResource):
+    """The YouTube Data API v3 (``providers.video_data: youtube``; settings under ``providers.youtube``)."""
+
+    api_key: str = Field(description="YouTube Data API key (set YOUTUBE_API_KEY)")
+
+    def client(self, scope: ProviderScope) -> YouTubeProvider:
+        settings = scope.project.providers.youtube
+        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
+        http = scope.closing(ProviderHttp(YOUTUBE_PROVIDER, policy=policy, credential_env=YOUTUBE_CREDENTIAL_ENV,
+                                          usage=scope.usage))
+        return YouTubeDataApi(http, api_key=self.api_key, base_url=settings.base_url)
+
+
 class CompanyDataResource(dg.ConfigurableResource):
     """Where company profiles (name, industry, size, country, source type) come from."""
 
@@ -316,7 +333,8 @@ def provider_resources(providers: Providers) -> dict[str, dg.ConfigurableResourc
         "keyword_data": DataForSeoKeywordData(**dataforseo()) if providers.keyword_data == "dataforseo"
         else SampleKeywordData(),
         "serp": DataForSeoSerpData(**dataforseo()) if providers.serp == "dataforseo" else SampleSerpData(),
-        "video_data": SampleVideoData(),
+        "video_data": YouTubeVideoData(api_key=dg.EnvVar("YOUTUBE_API_KEY")) if providers.video_data == "youtube"
+        else SampleVideoData(),
         "company_data": SampleCompanyDataSource(),
         "web": HttpWeb() if providers.web == "http" else SampleWeb(),
         "content_analyzer": LocalAnalyzer(),

@@ -74,12 +74,13 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
         rows.append(_row("serp_collection", "DataForSEO", calls, serps * dataforseo.price_serp_queue_usd,
                          f"{basis}, queue: {posts} task_post, ≥{len(project.serp_types)} tasks_ready, {serps} task_get"))
 
+    video_provider = "sample YouTube" if providers.video_data == "sample" else "YouTube Data API"
+    web_provider = "sample web" if providers.web == "sample" else "web"
     if latest.serps is None:
         unknown = "unknown until the market's SERPs are collected once"
         rows += [_row(phase, provider, None, None, unknown) for phase, provider in (
-            ("company_enrichment_serp", "sample company data"), ("youtube_enrichment", "sample YouTube"),
-            ("content_scraping", "sample web" if providers.web == "sample" else "web"),
-            ("company_enrichment_youtube", "sample YouTube"))]
+            ("company_enrichment_serp", "sample company data"), ("youtube_enrichment", video_provider),
+            ("content_scraping", web_provider), ("company_enrichment_youtube", video_provider))]
         return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
     serp = latest.serps
@@ -90,21 +91,20 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
 
     videos = set(serp.loc[serp["serp_type"] == "video", "url"].map(video_id_from_url).dropna())
     video_calls = math.ceil(len(videos) / YOUTUBE_IDS_PER_CALL)
-    rows.append(_row("youtube_enrichment", "sample YouTube", video_calls, 0.0,
+    rows.append(_row("youtube_enrichment", video_provider, video_calls, 0.0,
                      f"{len(videos)} videos in the latest SERPs, {YOUTUBE_IDS_PER_CALL} per call (not cached)"))
 
     urls = serp_page_urls(serp)
     cached = cache.page_fetches[cache.page_fetches["normalized_url"].isin(urls["normalized_url"])]
     reusable = set(reusable_fetches(cached)["normalized_url"])
     to_fetch = int((~urls["normalized_url"].isin(reusable)).sum())
-    web_provider = "sample web" if providers.web == "sample" else "web"
     rows.append(_row("content_scraping", web_provider, to_fetch, 0.0,
                      f"{len(urls)} pages in the latest SERPs, {len(reusable)} fresh in the page cache"
                      + ("" if providers.web == "sample" else "; retries of failing pages come on top")))
 
     channels = set() if latest.videos is None else set(latest.videos["channel_id"].dropna())
     pending = len(channels - cache.resolved_channels)
-    rows.append(_row("company_enrichment_youtube", "sample YouTube", math.ceil(pending / YOUTUBE_IDS_PER_CALL), 0.0,
+    rows.append(_row("company_enrichment_youtube", video_provider, math.ceil(pending / YOUTUBE_IDS_PER_CALL), 0.0,
                      f"{len(channels)} channels, {len(channels) - pending} resolved fresh"
                      + ("" if not pending else "; the profiles of the sites they link to come on top")))
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))

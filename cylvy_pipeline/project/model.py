@@ -148,6 +148,14 @@ class HttpWebSettings(_Frozen):
     max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
 
 
+class YouTubeSettings(_Frozen):
+    """The YouTube Data API v3 (video and channel details). Credential: YOUTUBE_API_KEY."""
+
+    base_url: str = "https://www.googleapis.com/youtube/v3"
+    calls_per_minute: float = Field(600, gt=0)
+    timeout_s: float = Field(30, gt=0)
+
+
 class Providers(_Frozen):
     """Which service each kind of provider calls (``sample``: the simulated market) and their settings.
 
@@ -156,11 +164,13 @@ class Providers(_Frozen):
 
     keyword_data: Literal["sample", "dataforseo"] = "sample"
     serp: Literal["sample", "dataforseo"] = "sample"
+    video_data: Literal["sample", "youtube"] = "sample"
     web: Literal["sample", "http"] = "sample"
     #: The most an execution (one market) may spend on providers; a phase stops before a call that
     #: would go past it. None: no limit.
     max_cost_usd: float | None = Field(None, gt=0)
     dataforseo: DataForSeoSettings = DataForSeoSettings()
+    youtube: YouTubeSettings = YouTubeSettings()
     http: HttpWebSettings = HttpWebSettings()
 
 

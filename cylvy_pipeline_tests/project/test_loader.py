@@ -817,7 +817,8 @@ def test_real_providers_and_their_settings(tmp_path):
         ("dataforseo:\n  serp_mode: fast\n",
          "providers.dataforseo.serp_mode: must be 'live' or 'queue', got 'fast' — use 'live' or 'queue'"),
         ("dataforseo:\n  login: me\n", "providers.dataforseo: unknown field 'login' — remove it (allowed: base_url, "
-         "serp_mode, locations, calls_per_minute, concurrency, timeout_s)"),
+         "serp_mode, locations, calls_per_minute, price_keyword_call_usd, price_serp_live_usd, price_serp_queue_usd, "
+         "concurrency, timeout_s)"),
         ("http:\n  allow_networks: [intranet]\n",
          "providers.http.allow_networks[0]: 'intranet' is not an IP network — write an address or network, "
          "e.g. 127.0.0.1/32 or 10.0.0.0/8"),

@@ -1,0 +1,115 @@
+"""The YouTube Data API v3 adapter against a local server speaking its wire format."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cylvy_pipeline.phases.youtube_enrichment import enrich_videos
+from cylvy_pipeline.providers.base import ProviderCall
+from cylvy_pipeline.providers.errors import ProviderAuthError, QuotaExhausted
+from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
+from cylvy_pipeline.providers.real.youtube import YouTubeDataApi, duration_seconds
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+
+
+def video(video_id: str, *, likes: str | None = "40", duration: str = "PT5M12S") -> dict:
+    statistics = {"viewCount": "1200", "commentCount": "7", **({"likeCount": likes} if likes else {})}
+    return {"kind": "youtube#video", "id": video_id,
+            "snippet": {"publishedAt": "2026-09-12T15:00:00Z", "channelId": "UCledgerline00000000000",
+                        "title": f"Video {video_id}", "description": "Core banking explained.",
+                        "channelTitle": "Ledgerline"},
+            "statistics": statistics, "contentDetails": {"duration": duration}}
+
+
+def quota_error(reason: str = "quotaExceeded") -> dict:
+    return {"error": {"code": 403, "message": "The request cannot be completed because you have exceeded your quota.",
+                      "errors": [{"message": "quota", "domain": "youtube.quota", "reason": reason}]}}
+
+
+@pytest.fixture
+def server():
+    with local_server() as running:
+        yield running
+
+
+@pytest.fixture
+def calls() -> list[ProviderCall]:
+    return []
+
+
+@pytest.fixture
+def api(server: LocalServer, calls):
+    http = ProviderHttp("YouTube Data API", policy=HttpPolicy(timeout_s=2, attempts=2, base_delay_s=0),
+                        credential_env="YOUTUBE_API_KEY", usage=calls.append, sleep=lambda s: None)
+    with http:
+        yield YouTubeDataApi(http, api_key="test-key", base_url=server.url)
+
+
+def test_videos_in_request_order_with_hidden_likes_missing(server: LocalServer, api: YouTubeDataApi, calls) -> None:
+    server.route("GET", "/videos", Reply(200, {"kind": "youtube#videoListResponse",
+                                               "items": [video("bbbbbbbbbbb", likes=None, duration="PT1H2M3S"),
+                                                         video("aaaaaaaaaaa")]}))
+    frame = api.videos(["aaaaaaaaaaa", "bbbbbbbbbbb", "unknown0000"])
+    (request,) = server.requests
+    assert request.query == {"part": ["snippet,statistics,contentDetails"], "id": ["aaaaaaaaaaa,bbbbbbbbbbb,unknown0000"],
+                             "maxResults": ["50"], "key": ["test-key"]}
+    assert frame["video_id"].tolist() == ["aaaaaaaaaaa", "bbbbbbbbbbb"]  # unknown ids are absent
+    assert frame["like_count"].tolist() == [40, pd.NA]
+    assert frame["duration_seconds"].tolist() == [312, 3723]
+    assert frame.loc[0, "published_at"] == pd.Timestamp("2026-09-12 15:00:00+00:00")
+    assert api.quota_units_used == 1 and [c.endpoint for c in calls] == ["videos.list"]
+    assert "test-key" not in str(calls)
+
+
+def test_at_most_fifty_ids_per_call(api: YouTubeDataApi) -> None:
+    with pytest.raises(ValueError) as error:
+        api.videos([f"id{i:09d}" for i in range(51)])
+    assert str(error.value) == "YouTube videos.list takes at most 50 ids per call, got 51"
+
+
+def test_an_exhausted_quota_degrades_the_video_phase(server: LocalServer, api: YouTubeDataApi) -> None:
+    answers = iter([Reply(200, {"items": [video(f"v{i:010d}") for i in range(50)]}), Reply(403, quota_error())])
+    server.route("GET", "/videos", lambda request: next(answers))
+    serps = pd.DataFrame({"serp_type": "video", "url": [f"https://www.youtube.com/watch?v=v{i:010d}" for i in range(80)]})
+    output = enrich_videos(serps, api, retry_delay_s=0)
+    result = output.result
+    assert result["success"] and result["degraded"]
+    assert (result["videos_ranking"], result["videos_enriched"], result["quota_units_used"]) == (80, 50, 2)
+    assert result["degraded_reason"].startswith("YouTube Data API videos.list: HTTP 403 The request cannot be completed")
+    assert len(server.requests) == 2  # a spent quota is not asked again
+
+
+@pytest.mark.parametrize("reason", ["quotaExceeded", "dailyLimitExceeded"])
+def test_quota_reasons_are_quota_exhausted(server: LocalServer, api: YouTubeDataApi, reason: str) -> None:
+    server.route("GET", "/channels", Reply(403, quota_error(reason)))
+    with pytest.raises(QuotaExhausted):
+        api.channels(["UC1"])
+
+
+def test_a_rejected_key_names_the_variable(server: LocalServer, api: YouTubeDataApi) -> None:
+    server.route("GET", "/videos", Reply(400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+                                                         "errors": [{"reason": "keyInvalid"}]}}))
+    with pytest.raises(ProviderAuthError) as error:
+        api.videos(["aaaaaaaaaaa"])
+    assert str(error.value) == (
+        "YouTube Data API videos.list: HTTP 400 API key not valid. Please pass a valid API key.; check YOUTUBE_API_KEY"
+    )
+
+
+def test_channels_take_their_links_from_the_description(server: LocalServer, api: YouTubeDataApi) -> None:
+    def channels(request: Request) -> Reply:
+        return Reply(200, {"items": [{"id": "UCledgerline00000000000", "snippet": {
+            "title": "Ledgerline", "customUrl": "@ledgerline",
+            "description": "Banking software. Visit https://www.ledgerline.example/ and https://chatterly.example/ledgerline."}}]})
+
+    server.route("GET", "/channels", channels)
+    frame = api.channels(["UCledgerline00000000000"])
+    assert frame.loc[0, "custom_url"] == "@ledgerline"
+    assert frame.loc[0, "links"] == ["https://www.ledgerline.example/", "https://chatterly.example/ledgerline"]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("PT5M12S", 312), ("PT1H", 3600), ("P1DT2H", 93600), ("PT0S", 0),
+                                                  ("", None), ("5:12", None), ("P", None)])
+def test_iso_durations(value: str, seconds: int | None) -> None:
+    assert duration_seconds(value) == seconds
