@@ -3,8 +3,8 @@ against local servers speaking DataForSEO's and the YouTube Data API's wire form
 ranking pages.
 
 Keyword data and SERPs come from DataForSEO (the standard queue for SERPs), videos and channels from the
-YouTube Data API, pages are fetched over HTTP; company data and content analysis stay on their defaults
-(sample, local).
+YouTube Data API, company data from the companies' homepages, pages are fetched over HTTP; content
+analysis stays local.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def page(request: Request) -> Reply:
                  {"Content-Type": "text/html; charset=utf-8"})
 
 
-def real_project(folder: Path, dataforseo_url: str, extra: str = "") -> Path:
+def real_project(folder: Path, dataforseo_url: str, extra: str = "", homepages_url: str = "http://127.0.0.1:9") -> Path:
     text = (SAMPLE_PROJECT_DIR / "project.yaml").read_text()
     # IE: a market no other test uses, so these runs are not the sample project's calculations.
     text = text.replace("markets: [US, UK, DE]", "markets: [IE]").replace(
@@ -123,6 +123,7 @@ def real_project(folder: Path, dataforseo_url: str, extra: str = "") -> Path:
           keyword_data: dataforseo
           serp: dataforseo
           video_data: youtube
+          company_data: homepage
           web: http
           dataforseo:
             base_url: {dataforseo_url}
@@ -132,6 +133,8 @@ def real_project(folder: Path, dataforseo_url: str, extra: str = "") -> Path:
             price_keyword_call_usd: 0.01
           youtube:
             base_url: {dataforseo_url}/youtube/v3
+          homepage:
+            url_template: {homepages_url}/{{domain}}/
           http:
             allow_networks: [127.0.0.1/32]
         """)
@@ -161,12 +164,16 @@ def vendors(servers):
     for domain in SITES:
         for keyword in KEYWORDS:
             web.route("GET", f"/{domain}/{keyword.replace(' ', '-')}", page)
+    for domain in ("ledgerline.example", "quorvane.example"):  # the third site has no homepage to read
+        web.route("GET", f"/{domain}/", Reply(200, f'<html><head><script type="application/ld+json">'
+                                                   f'{{"@type": "Organization", "name": "{SITES[domain]}"}}</script>'
+                                                   f'</head><body></body></html>', {"Content-Type": "text/html"}))
     return api, web, fake
 
 
 def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, vendors, product_db):
     api, web, fake = vendors
-    project = real_project(tmp_path / "project", api.url)
+    project = real_project(tmp_path / "project", api.url, homepages_url=web.url)
 
     done = cli("run", "--project", str(project), **SECRETS)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -182,7 +189,8 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     assert len(api.requests_to("/v3/serp/google/organic/task_post")) == 1
     assert len(fake.tasks) == 3 * len(KEYWORDS)
     assert len(api.requests_to("/youtube/v3/videos")) == 1 and len(api.requests_to("/youtube/v3/channels")) == 1
-    assert len(web.requests) == len(SITES) * len(KEYWORDS)
+    assert len([r for r in web.requests if not r.path.endswith("/")]) == len(SITES) * len(KEYWORDS)
+    assert len([r for r in web.requests if r.path.endswith("/")]) == len(SITES)  # each homepage read once
     assert api.requests[0].headers["Authorization"] == "Basic bG9naW46c2VjcmV0"  # login:secret
 
     usage = product_db.execute(
@@ -193,6 +201,7 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     assert by_phase[("serp_collection", "DataForSEO")][1] == round(0.0006 * 9, 4)
     assert by_phase[("youtube_enrichment", "YouTube Data API")] == (1, 0.0)
     assert by_phase[("content_scraping", "web")] == (9, 0.0)
+    assert by_phase[("company_enrichment_serp", "homepage")] == (3, 0.0)
     companies = dict(product_db.execute(
         """SELECT company_domain, company_name FROM dsi_company WHERE pipeline_execution_id = %s
            AND landscape = 'All' AND serp_type = 'organic'""", (execution,)))
@@ -209,7 +218,7 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     assert lines["serp_collection"][1:4] == ["DataForSEO", "15", "$0.0054"]
     assert lines["youtube_enrichment"][1:6] == ["YouTube", "Data", "API", "1", "$0.0000"]  # three videos, one call
     assert lines["content_scraping"][1:3] == ["web", "0"]  # every page is fresh in the cache
-    assert lines["company_enrichment_serp"][4] == "0"
+    assert lines["company_enrichment_serp"][1:3] == ["homepage", "0"]
     assert estimate.stdout.splitlines()[-1] == "Total: 17 calls, $0.0154"
 
 
@@ -230,7 +239,7 @@ def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(
 def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continues(tmp_path, vendors, product_db):
     api, web, fake = vendors
     # Keyword volumes cost $0.05 (list price $0.01); the SERPs' first queue post would add $0.0018.
-    project = real_project(tmp_path / "project", api.url, extra="max_cost_usd: 0.051\n")
+    project = real_project(tmp_path / "project", api.url, extra="max_cost_usd: 0.051\n", homepages_url=web.url)
     stopped = cli("run", "--project", str(project), **SECRETS)
     assert stopped.returncode == 1
     execution, run_id = product_db.execute(

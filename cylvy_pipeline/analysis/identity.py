@@ -106,6 +106,11 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7:-]\s+")
 MAX_SITE_NAME_WORDS = 5
 
 
+def title_segments(title: str) -> list[str]:
+    """The parts of a page title between separators ("Why cores fail | Banking Gazette" -> both parts)."""
+    return [part.strip() for part in _TITLE_SEPARATORS.split(title) if part.strip()]
+
+
 def site_name_from_pages(site_names: Iterable[str | None], titles: Iterable[str | None]) -> str | None:
     """What a company's own pages call it: the site name they declare most often (og:site_name,
     alphabetical on ties), else a title segment that several of its page titles share ("… | Banking
@@ -121,7 +126,7 @@ def site_name_from_pages(site_names: Iterable[str | None], titles: Iterable[str 
         segment
         for title in titles
         if isinstance(title, str)
-        for segment in {part.strip() for part in _TITLE_SEPARATORS.split(title)[1:]}
+        for segment in set(title_segments(title)[1:])
         if segment and len(segment.split()) <= MAX_SITE_NAME_WORDS
     )
     shared = [(count, segment) for segment, count in segments.items() if count >= 2]

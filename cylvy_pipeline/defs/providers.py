@@ -39,6 +39,8 @@ from cylvy_pipeline.providers.real.dataforseo import (
     DataForSeoSerp,
     MarketLocation,
 )
+from cylvy_pipeline.providers.real.homepage import HomepageCompanyData
+from cylvy_pipeline.providers.real.web import DEFAULT_USER_AGENT as USER_AGENT
 from cylvy_pipeline.providers.real.web import HttpWebFetcher
 from cylvy_pipeline.providers.real.youtube import CREDENTIAL_ENV as YOUTUBE_CREDENTIAL_ENV
 from cylvy_pipeline.providers.real.youtube import PROVIDER as YOUTUBE_PROVIDER
@@ -264,6 +266,17 @@ class SampleCompanyDataSource(_SampleMarketSettings, CompanyDataResource):
         return SampleCompanyData(market, **options)
 
 
+class HomepageCompanyDataSource(CompanyDataResource):
+    """Company profiles from each domain's own homepage (``providers.company_data: homepage``)."""
+
+    def client(self, scope: ProviderScope) -> CompanyDataProvider:
+        settings, web = scope.project.providers.homepage, scope.project.providers.http
+        http = scope.closing(ProviderHttp("homepage", policy=HttpPolicy(timeout_s=settings.timeout_s),
+                                          usage=scope.usage, guard=AddressGuard.allowing(web.allow_networks),
+                                          headers={"User-Agent": USER_AGENT}))
+        return HomepageCompanyData(http, url_template=settings.url_template)
+
+
 # --- web pages -----------------------------------------------------------------------------------------
 
 
@@ -296,7 +309,7 @@ class HttpWeb(WebResource):
         policy = HttpPolicy(timeout_s=settings.timeout_s, max_body_bytes=settings.max_page_bytes)
         http = scope.closing(ProviderHttp("web", policy=policy, usage=scope.usage,
                                           guard=AddressGuard.allowing(settings.allow_networks),
-                                          headers={"User-Agent": "cylvy-pipeline/0.1 (market research)"}))
+                                          headers={"User-Agent": USER_AGENT}))
         return HttpWebFetcher(http, max_per_host=settings.max_per_host)
 
     def concurrency(self, scope: ProviderScope) -> int:
@@ -335,7 +348,8 @@ def provider_resources(providers: Providers) -> dict[str, dg.ConfigurableResourc
         "serp": DataForSeoSerpData(**dataforseo()) if providers.serp == "dataforseo" else SampleSerpData(),
         "video_data": YouTubeVideoData(api_key=dg.EnvVar("YOUTUBE_API_KEY")) if providers.video_data == "youtube"
         else SampleVideoData(),
-        "company_data": SampleCompanyDataSource(),
+        "company_data": HomepageCompanyDataSource() if providers.company_data == "homepage"
+        else SampleCompanyDataSource(),
         "web": HttpWeb() if providers.web == "http" else SampleWeb(),
         "content_analyzer": LocalAnalyzer(),
     }

@@ -75,18 +75,19 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
                          f"{basis}, queue: {posts} task_post, ≥{len(project.serp_types)} tasks_ready, {serps} task_get"))
 
     video_provider = "sample YouTube" if providers.video_data == "sample" else "YouTube Data API"
+    company_provider = "sample company data" if providers.company_data == "sample" else "homepage"
     web_provider = "sample web" if providers.web == "sample" else "web"
     if latest.serps is None:
         unknown = "unknown until the market's SERPs are collected once"
         rows += [_row(phase, provider, None, None, unknown) for phase, provider in (
-            ("company_enrichment_serp", "sample company data"), ("youtube_enrichment", video_provider),
+            ("company_enrichment_serp", company_provider), ("youtube_enrichment", video_provider),
             ("content_scraping", web_provider), ("company_enrichment_youtube", video_provider))]
         return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
     serp = latest.serps
     domains = set(serp.loc[serp["serp_type"] != "video", "domain"].map(registrable_domain))
     missing_profiles = len(domains - cache.profile_domains)
-    rows.append(_row("company_enrichment_serp", "sample company data", missing_profiles, 0.0,
+    rows.append(_row("company_enrichment_serp", company_provider, missing_profiles, 0.0,
                      f"{len(domains)} domains in the latest SERPs, {len(domains) - missing_profiles} with a fresh profile"))
 
     videos = set(serp.loc[serp["serp_type"] == "video", "url"].map(video_id_from_url).dropna())

@@ -156,6 +156,14 @@ class YouTubeSettings(_Frozen):
     timeout_s: float = Field(30, gt=0)
 
 
+class HomepageSettings(_Frozen):
+    """Company data read from each domain's homepage (no account needed). The address rules of
+    ``providers.http`` apply (``allow_networks``)."""
+
+    url_template: str = "https://{domain}/"  # where a domain's homepage is fetched from
+    timeout_s: float = Field(15, gt=0)
+
+
 class Providers(_Frozen):
     """Which service each kind of provider calls (``sample``: the simulated market) and their settings.
 
@@ -165,12 +173,14 @@ class Providers(_Frozen):
     keyword_data: Literal["sample", "dataforseo"] = "sample"
     serp: Literal["sample", "dataforseo"] = "sample"
     video_data: Literal["sample", "youtube"] = "sample"
+    company_data: Literal["sample", "homepage"] = "sample"
     web: Literal["sample", "http"] = "sample"
     #: The most an execution (one market) may spend on providers; a phase stops before a call that
     #: would go past it. None: no limit.
     max_cost_usd: float | None = Field(None, gt=0)
     dataforseo: DataForSeoSettings = DataForSeoSettings()
     youtube: YouTubeSettings = YouTubeSettings()
+    homepage: HomepageSettings = HomepageSettings()
     http: HttpWebSettings = HttpWebSettings()
 
 
