@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import pandas as pd
 import psycopg
 
-from cylvy_pipeline.phases import estimate
+from cylvy_pipeline.phases import content_analysis, estimate
 from cylvy_pipeline.phases.content_scraping import serp_page_urls
 from cylvy_pipeline.project.model import Project
+from cylvy_pipeline.providers.real.llm_analyzer import llm_version
 from cylvy_pipeline.status.summary import get_execution_summary, phase_table
 from cylvy_pipeline.storage import caches
 from cylvy_pipeline.storage.tables import latest_output_rows, query_frame
@@ -76,8 +78,25 @@ def market_estimate(conn: psycopg.Connection, project: Project, market: str) -> 
             caches.fresh_channel_resolutions(conn, thresholds.profile_freshness_days)["channel_id"]
         ),
     )
-    latest = estimate.LatestResults(serps, latest_output_rows(conn, "youtube_enrichment", "youtube_videos", market))
+    latest = estimate.LatestResults(serps, latest_output_rows(conn, "youtube_enrichment", "youtube_videos", market),
+                                    _unanalysed_items(conn, project, market))
     return estimate.estimate_market(project, latest, cache)
+
+
+def _unanalysed_items(conn: psycopg.Connection, project: Project, market: str) -> int | None:
+    """Of the market's latest analysed pages and videos, how many the configured LLM has not analysed."""
+    if project.providers.content_analyzer == "local":
+        return 0
+    analysed = latest_output_rows(conn, "content_analysis", "content_analyses", market)
+    if analysed is None:
+        return None
+    model = SimpleNamespace(version=llm_version(project.providers.llm.model))
+    version = content_analysis.analysis_version(
+        model, content_analysis.analysis_dimensions(project), content_analysis.brand_terms(project)
+    )
+    hashes = analysed["content_hash"].unique().tolist()
+    cached = caches.cached_analyses(conn, hashes, version)
+    return len(set(hashes) - set(cached["content_hash"]))
 
 
 def estimate_report(conn: psycopg.Connection, project: Project, markets: Sequence[str]) -> str:
@@ -92,6 +111,7 @@ def estimate_report(conn: psycopg.Connection, project: Project, markets: Sequenc
         )
         lines += [f"== {market}: what a run would call now (nothing has been called)", shown.to_string(index=False)]
     calls, cost = estimate.totals(frames)
+    tokens = any(bool((f["calls"].notna() & f["cost_usd"].isna()).any()) for f in frames)  # LLM rows
     lines.append("Total: unknown until every market's SERPs have been collected once" if calls is None
-                 else f"Total: {calls} calls, ${cost:.4f}")
+                 else f"Total: {calls} calls, ${cost:.4f}" + (" plus the LLM's tokens" if tokens else ""))
     return "\n".join(lines) + "\n"

@@ -2,13 +2,14 @@
 against local servers speaking DataForSEO's and the YouTube Data API's wire formats and serving the
 ranking pages.
 
-Keyword data and SERPs come from DataForSEO (the standard queue for SERPs), videos and channels from the
-YouTube Data API, company data from the companies' homepages, pages are fetched over HTTP; content
-analysis stays local.
+Every provider is real: keyword data and SERPs come from DataForSEO (the standard queue for SERPs), videos
+and channels from the YouTube Data API, company data from the companies' homepages, pages are fetched
+over HTTP, and content is analysed by an LLM behind an OpenAI-compatible API.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def envelope(tasks: list[dict], cost: float = 0.0) -> dict:
 CHANNEL = "UCledgerline00000000000"
 #: The credentials a run needs, and the project's own three keywords rather than the test scale knob.
 SECRETS = {"DATAFORSEO_LOGIN": "login", "DATAFORSEO_PASSWORD": "secret", "YOUTUBE_API_KEY": "yt-key",
-           "CYLVY_SAMPLE_KEYWORDS": ""}
+           "OPENAI_API_KEY": "sk-test", "CYLVY_SAMPLE_KEYWORDS": ""}
 SERP_PATHS = {"organic": "/v3/serp/google/organic", "news": "/v3/serp/google/news", "video": "/v3/serp/youtube/organic"}
 
 
@@ -51,10 +52,22 @@ class FakeDataForSeo:
             server.route("POST", f"{prefix}/task_post", lambda request, t=serp_type: self.task_post(request, t))
             server.route("GET", f"{prefix}/tasks_ready", lambda request, t=serp_type: self.tasks_ready(t))
         server.route("GET", "/youtube/v3/videos", self.videos)
+        server.route("POST", "/v1/chat/completions", self.analysis)
         server.route("GET", "/youtube/v3/channels", Reply(200, {"items": [{"id": CHANNEL, "snippet": {
             "title": "Ledgerline", "customUrl": "@ledgerline",
             "description": "The official channel of Ledgerline. https://ledgerline.example/"}}]}))
         self.server = server
+
+    def analysis(self, request: Request) -> Reply:
+        """Scores every dimension the prompt lists ("- kind: name") 6 out of 10."""
+        prompt = request.json()["messages"][1]["content"]
+        dimensions = [line[2:].split(" (")[0].split(": ", 1) for line in prompt.splitlines() if line.startswith("- ")]
+        arguments = {"scores": [{"kind": kind, "name": name, "score": 6, "confidence": 7, "evidence": ""}
+                                for kind, name in dimensions],
+                     "sentiment": "neutral", "sentiment_score": 0.0, "key_topics": ["banking"], "mentions": []}
+        return Reply(200, {"choices": [{"message": {"tool_calls": [{"type": "function", "function": {
+            "name": "record_analysis", "arguments": json.dumps(arguments)}}]}}],
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}})
 
     def videos(self, request: Request) -> Reply:
         ids = request.query["id"][0].split(",")
@@ -124,6 +137,7 @@ def real_project(folder: Path, dataforseo_url: str, extra: str = "", homepages_u
           serp: dataforseo
           video_data: youtube
           company_data: homepage
+          content_analyzer: openai
           web: http
           dataforseo:
             base_url: {dataforseo_url}
@@ -135,6 +149,9 @@ def real_project(folder: Path, dataforseo_url: str, extra: str = "", homepages_u
             base_url: {dataforseo_url}/youtube/v3
           homepage:
             url_template: {homepages_url}/{{domain}}/
+          llm:
+            base_url: {dataforseo_url}/v1
+            model: test-model
           http:
             allow_networks: [127.0.0.1/32]
         """)
@@ -178,7 +195,9 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     done = cli("run", "--project", str(project), **SECRETS)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "secret" not in done.stdout + done.stderr
-    assert ", cost $0.0554" in done.stdout  # keyword volumes $0.05 + nine queued SERPs at $0.0006
+    # keyword volumes $0.05 + nine queued SERPs at $0.0006 + twelve analyses of 1,000 + 200 tokens at
+    # $0.15 and $0.60 per million
+    assert ", cost $0.0586" in done.stdout
 
     execution = product_db.execute(
         "SELECT id FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1").fetchone()[0]
@@ -202,6 +221,7 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     assert by_phase[("youtube_enrichment", "YouTube Data API")] == (1, 0.0)
     assert by_phase[("content_scraping", "web")] == (9, 0.0)
     assert by_phase[("company_enrichment_serp", "homepage")] == (3, 0.0)
+    assert by_phase[("content_analysis", "LLM")] == (12, round(12 * 0.00027, 4))  # nine pages, three videos
     companies = dict(product_db.execute(
         """SELECT company_domain, company_name FROM dsi_company WHERE pipeline_execution_id = %s
            AND landscape = 'All' AND serp_type = 'organic'""", (execution,)))
@@ -219,6 +239,7 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
     assert lines["youtube_enrichment"][1:6] == ["YouTube", "Data", "API", "1", "$0.0000"]  # three videos, one call
     assert lines["content_scraping"][1:3] == ["web", "0"]  # every page is fresh in the cache
     assert lines["company_enrichment_serp"][1:3] == ["homepage", "0"]
+    assert lines["content_analysis"][1:3] == ["LLM", "0"]  # every item analysed by this model already
     assert estimate.stdout.splitlines()[-1] == "Total: 17 calls, $0.0154"
 
 
@@ -262,4 +283,8 @@ def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continu
     resumed = cli("reexecute", str(run_id), **SECRETS)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert len(api.requests_to("/v3/keywords_data/google_ads/search_volume/live")) == 1  # not paid twice
-    assert ", cost $0.0554" in resumed.stdout
+    spent = dict(product_db.execute(
+        "SELECT provider, sum(cost_usd) FROM api_usage WHERE pipeline_execution_id = %s GROUP BY 1", (execution,)))
+    assert round(spent["DataForSEO"], 4) == 0.0554  # volumes once, then the nine SERPs after the budget rose
+    # (the pages' analyses may already be cached by the test before: same content, same model)
+    assert f", cost ${sum(spent.values()):.4f}" in resumed.stdout

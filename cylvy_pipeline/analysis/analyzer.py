@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
 ANALYZER_VERSION = "local-structural-2"
 
@@ -699,6 +699,21 @@ def _analyze_one(
         mentions=_mentions(text, title, brands),
         persona_relevance=persona_relevance,
     )
+
+
+class ContentAnalyzer(Protocol):
+    """What content analysis needs of an analyzer (this module's local one, or an LLM's adapter)."""
+
+    version: str  # part of the analysis cache key: a new version makes cached analyses stale
+
+    def analyze(
+        self,
+        text: str,
+        title: str | None,
+        dimensions: Sequence[AnalysisDimension],
+        brands: Mapping[str, Sequence[str]],
+        content_type: ContentType | None = None,
+    ) -> ContentAnalysis: ...
 
 
 class LocalContentAnalyzer:

@@ -347,8 +347,11 @@ def content_analysis_asset(
     version; a failed analysis is recorded as failed, never stored as a result.
     """
     loaded = project.load()
-    analyzer = content_analyzer.analyzer()
-    with database.connection() as conn:
+    with (
+        provider_scope(context, database.connect, loaded, "content_analysis") as scope,
+        database.connection() as conn,
+    ):
+        analyzer = content_analyzer.analyzer(scope)
         upstream = UpstreamRows(context, conn)
         pages = upstream.read("content_scraping", "scraped_pages")
         videos = upstream.read("youtube_enrichment", "youtube_videos")
@@ -356,8 +359,8 @@ def content_analysis_asset(
         dimensions = content_analysis.analysis_dimensions(loaded)
         brands = content_analysis.brand_terms(loaded)
         version = content_analysis.analysis_version(analyzer, dimensions, brands)
-        scope, since = {"analyzer_version": version}, run_started_at(context)
-        with SharedCacheClaims(database.connect, "analysis_cache", "content_hash", scope, since=since) as claims:
+        claim_scope, since = {"analyzer_version": version}, run_started_at(context)
+        with SharedCacheClaims(database.connect, "analysis_cache", "content_hash", claim_scope, since=since) as claims:
             output = content_analysis.analyze_content(
                 items,
                 dimensions,
@@ -367,7 +370,7 @@ def content_analysis_asset(
                 claims.produce_once,
                 now=_now(),
             )
-        return store_output(context, conn, "content_analysis", output, upstream)
+        return store_output(context, conn, "content_analysis", output, upstream, scope.usage)
 
 
 @phase_asset("dsi_calculation", retries=False, code_version=DSI_FORMULA_VERSION)

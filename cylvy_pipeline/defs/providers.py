@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import dagster as dg
 from pydantic import Field
 
-from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
+from cylvy_pipeline.analysis.analyzer import ContentAnalyzer, LocalContentAnalyzer
 from cylvy_pipeline.defs.upstream import execution_of
 from cylvy_pipeline.project.model import Project, Providers
 from cylvy_pipeline.providers.base import (
@@ -40,6 +40,9 @@ from cylvy_pipeline.providers.real.dataforseo import (
     MarketLocation,
 )
 from cylvy_pipeline.providers.real.homepage import HomepageCompanyData
+from cylvy_pipeline.providers.real.llm_analyzer import CREDENTIAL_ENV as LLM_CREDENTIAL_ENV
+from cylvy_pipeline.providers.real.llm_analyzer import PROVIDER as LLM_PROVIDER
+from cylvy_pipeline.providers.real.llm_analyzer import LlmContentAnalyzer, LlmPrices
 from cylvy_pipeline.providers.real.web import DEFAULT_USER_AGENT as USER_AGENT
 from cylvy_pipeline.providers.real.web import HttpWebFetcher
 from cylvy_pipeline.providers.real.youtube import CREDENTIAL_ENV as YOUTUBE_CREDENTIAL_ENV
@@ -61,6 +64,7 @@ PROVIDER_SECRETS: dict[tuple[str, str], tuple[str, ...]] = {
     ("keyword_data", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
     ("serp", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
     ("video_data", "youtube"): ("YOUTUBE_API_KEY",),
+    ("content_analyzer", "openai"): ("OPENAI_API_KEY",),
 }
 DEFAULT_CONCURRENCY = 8  # in-phase concurrency of the sample providers
 #: The resource keys of the provider kinds that have a sample implementation.
@@ -105,7 +109,7 @@ def provider_scope(
 def missing_provider_secrets(providers: Providers) -> list[str]:
     """``"providers.<kind> is <name>, and <VAR> is not set"`` for every secret a chosen provider lacks."""
     missing = []
-    for kind in ("keyword_data", "serp", "video_data", "web"):
+    for kind in ("keyword_data", "serp", "video_data", "company_data", "web", "content_analyzer"):
         choice = getattr(providers, kind)
         for variable in PROVIDER_SECRETS.get((kind, choice), ()):
             if not os.environ.get(variable):
@@ -322,15 +326,32 @@ class HttpWeb(WebResource):
 class ContentAnalyzerResource(dg.ConfigurableResource):
     """What scores content against personas, JTBD phases, page types and custom dimensions."""
 
-    def analyzer(self) -> LocalContentAnalyzer:
+    def analyzer(self, scope: ProviderScope) -> ContentAnalyzer:
         raise NotImplementedError
 
 
 class LocalAnalyzer(ContentAnalyzerResource):
     """The local, deterministic analyzer: free, reproducible, no network."""
 
-    def analyzer(self) -> LocalContentAnalyzer:
+    def analyzer(self, scope: ProviderScope) -> LocalContentAnalyzer:
         return LocalContentAnalyzer()
+
+
+class OpenAiCompatibleAnalyzer(ContentAnalyzerResource):
+    """An LLM behind an OpenAI-compatible chat-completions API (``providers.content_analyzer: openai``;
+    settings under ``providers.llm``)."""
+
+    api_key: str = Field(description="API key of the chat-completions API (set OPENAI_API_KEY)")
+
+    def analyzer(self, scope: ProviderScope) -> LlmContentAnalyzer:
+        settings = scope.project.providers.llm
+        http = scope.closing(ProviderHttp(LLM_PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+                                          headers={"Authorization": f"Bearer {self.api_key}"},
+                                          credential_env=LLM_CREDENTIAL_ENV, usage=scope.usage,
+                                          budget=scope.check_budget))
+        prices = LlmPrices(settings.price_input_per_mtok_usd, settings.price_output_per_mtok_usd)
+        return LlmContentAnalyzer(http, model=settings.model, base_url=settings.base_url, prices=prices,
+                                  max_text_chars=settings.max_text_chars)
 
 
 # --- binding -------------------------------------------------------------------------------------------
@@ -351,5 +372,6 @@ def provider_resources(providers: Providers) -> dict[str, dg.ConfigurableResourc
         "company_data": HomepageCompanyDataSource() if providers.company_data == "homepage"
         else SampleCompanyDataSource(),
         "web": HttpWeb() if providers.web == "http" else SampleWeb(),
-        "content_analyzer": LocalAnalyzer(),
+        "content_analyzer": OpenAiCompatibleAnalyzer(api_key=dg.EnvVar("OPENAI_API_KEY"))
+        if providers.content_analyzer == "openai" else LocalAnalyzer(),
     }

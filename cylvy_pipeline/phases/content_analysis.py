@@ -19,8 +19,8 @@ import pandas as pd
 from cylvy_pipeline.analysis.analyzer import (
     AnalysisDimension,
     ContentAnalysis,
+    ContentAnalyzer,
     DimensionScore,
-    LocalContentAnalyzer,
     content_hash,
 )
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
@@ -46,7 +46,7 @@ def brand_terms(project: Project) -> dict[str, list[str]]:
 
 
 def analysis_version(
-    analyzer: LocalContentAnalyzer, dimensions: Sequence[AnalysisDimension], brands: Mapping[str, Sequence[str]]
+    analyzer: ContentAnalyzer, dimensions: Sequence[AnalysisDimension], brands: Mapping[str, Sequence[str]]
 ) -> str:
     """The cache version of an analysis: the analyzer's version plus a fingerprint of what it scored
     against, so editing a persona or a competitor invalidates the cached analyses it affects."""
@@ -106,7 +106,7 @@ def analyze_content(
     dimensions: Sequence[AnalysisDimension],
     brands: Mapping[str, Sequence[str]],
     cached_analyses: pd.DataFrame,
-    analyzer: LocalContentAnalyzer,
+    analyzer: ContentAnalyzer,
     produce_once: ProduceOnce,
     *,
     now: datetime,

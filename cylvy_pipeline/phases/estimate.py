@@ -37,10 +37,12 @@ class CacheState:
 
 @dataclass(frozen=True)
 class LatestResults:
-    """The market's latest collected SERP rows and video details (None: never collected)."""
+    """The market's latest collected SERP rows and video details (None: never collected), and how many
+    of its latest analysed pages and videos have no analysis cached for the analyzer now configured."""
 
     serps: pd.DataFrame | None
     videos: pd.DataFrame | None
+    unanalysed_items: int | None = None
 
 
 def _row(phase: str, provider: str, calls: int | None, cost: float | None, basis: str) -> dict:
@@ -82,6 +84,7 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
         rows += [_row(phase, provider, None, None, unknown) for phase, provider in (
             ("company_enrichment_serp", company_provider), ("youtube_enrichment", video_provider),
             ("content_scraping", web_provider), ("company_enrichment_youtube", video_provider))]
+        rows.append(_analysis_row(project, latest))
         return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
     serp = latest.serps
@@ -108,7 +111,19 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
     rows.append(_row("company_enrichment_youtube", video_provider, math.ceil(pending / YOUTUBE_IDS_PER_CALL), 0.0,
                      f"{len(channels)} channels, {len(channels) - pending} resolved fresh"
                      + ("" if not pending else "; the profiles of the sites they link to come on top")))
+    rows.append(_analysis_row(project, latest))
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
+
+
+def _analysis_row(project: Project, latest: LatestResults) -> dict:
+    providers = project.providers
+    if providers.content_analyzer == "local":
+        return _row("content_analysis", "local analyzer", 0, 0.0, "analysed locally: no provider")
+    if latest.unanalysed_items is None:
+        return _row("content_analysis", "LLM", None, None, "unknown until the market's content is analysed once")
+    return _row("content_analysis", "LLM", latest.unanalysed_items, 0.0 if latest.unanalysed_items == 0 else None,
+                f"{latest.unanalysed_items} pages and videos without an analysis by {providers.llm.model} "
+                "(priced by tokens)")
 
 
 def totals(estimates: Iterable[pd.DataFrame]) -> tuple[int | None, float | None]:
@@ -116,4 +131,4 @@ def totals(estimates: Iterable[pd.DataFrame]) -> tuple[int | None, float | None]
     frame = pd.concat(list(estimates), ignore_index=True)
     if frame["calls"].isna().any():
         return None, None
-    return int(frame["calls"].sum()), float(frame["cost_usd"].sum())
+    return int(frame["calls"].sum()), float(frame["cost_usd"].fillna(0.0).sum())

@@ -164,6 +164,17 @@ class HomepageSettings(_Frozen):
     timeout_s: float = Field(15, gt=0)
 
 
+class LlmSettings(_Frozen):
+    """An OpenAI-compatible chat-completions API for content analysis. Credential: OPENAI_API_KEY."""
+
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    price_input_per_mtok_usd: float = Field(0.15, ge=0)
+    price_output_per_mtok_usd: float = Field(0.60, ge=0)
+    max_text_chars: int = Field(12_000, ge=500)  # of a page's text sent to the model
+    timeout_s: float = Field(60, gt=0)
+
+
 class Providers(_Frozen):
     """Which service each kind of provider calls (``sample``: the simulated market) and their settings.
 
@@ -174,6 +185,7 @@ class Providers(_Frozen):
     serp: Literal["sample", "dataforseo"] = "sample"
     video_data: Literal["sample", "youtube"] = "sample"
     company_data: Literal["sample", "homepage"] = "sample"
+    content_analyzer: Literal["local", "openai"] = "local"
     web: Literal["sample", "http"] = "sample"
     #: The most an execution (one market) may spend on providers; a phase stops before a call that
     #: would go past it. None: no limit.
@@ -181,6 +193,7 @@ class Providers(_Frozen):
     dataforseo: DataForSeoSettings = DataForSeoSettings()
     youtube: YouTubeSettings = YouTubeSettings()
     homepage: HomepageSettings = HomepageSettings()
+    llm: LlmSettings = LlmSettings()
     http: HttpWebSettings = HttpWebSettings()
 
 

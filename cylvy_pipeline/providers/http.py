@@ -234,7 +234,7 @@ class ProviderHttp:
         endpoint: str,
         json_body: Any = None,
         params: Mapping[str, Any] | None = None,
-        units: float = 1.0,
+        units: float | Callable[[HttpResponse], float] = 1.0,
         cost: Callable[[HttpResponse], float] | None = None,
         expected_cost: float = 0.0,
         raise_for_status: bool = True,
@@ -279,7 +279,8 @@ class ProviderHttp:
             status = response.status_code
             if status < 400:
                 price = cost(response) if cost else 0.0
-                self._record(endpoint, "ok", status, units, price, started)
+                amount = units(response) if callable(units) else units  # e.g. the tokens an LLM reports
+                self._record(endpoint, "ok", status, amount, price, started)
                 return response
             self._record(endpoint, f"http_{status}", status, 0.0, 0.0, started)
             if status in (401, 403) and raise_for_status:

@@ -108,8 +108,9 @@ def _phase_in_run(phase: str, run: RunRecord, derived: Mapping[str, PhaseStatus]
             completed_at=step.ended_at, error_message=f"{phase} failed: {error}", **common,
         )
 
-    # The step never started in this run.
-    if run.status == "CANCELED":
+    # The step never started in this run. A canceling run starts no more steps: they are skipped, not
+    # blocked by the phase the cancel interrupted (it fails with reason "canceled").
+    if run.status in ("CANCELED", "CANCELING"):
         return PhaseStatus(
             phase, "skipped", {"success": False, "reason": "the run was canceled before this phase started"},
             dagster_run_id=run.run_id,

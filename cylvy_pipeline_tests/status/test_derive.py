@@ -129,6 +129,17 @@ def test_cancel_fails_the_running_phase_and_skips_the_unstarted():
     }
 
 
+def test_while_the_run_is_canceling_the_unstarted_phases_are_skipped_not_blocked():
+    # The interrupted step has failed; the run has not yet ended canceled. The table must not show the
+    # other phases blocked by it in between (the UI test caught that state under load).
+    failed = StepRecord(started_at=T0, attempts=1, ended_at=T0, failed=True, error="the run was canceled")
+    steps = {"keyword_metrics": done(0), "serp_collection": failed}
+    statuses = {s.phase: s for s in derive_phase_statuses([RunRecord("r1", "CANCELING", ALL, steps)])}
+    assert statuses["serp_collection"].status == "failed"
+    assert statuses["serp_collection"].result_data["reason"] == "canceled"
+    assert {statuses[p].status for p in PHASES[2:]} == {"skipped"}
+
+
 def test_a_dead_worker_fails_the_running_phase_and_blocks_its_dependents():
     steps = {p: done(i) for i, p in enumerate(PHASES[:4])}
     steps["content_scraping"] = StepRecord(started_at=T0, attempts=1)

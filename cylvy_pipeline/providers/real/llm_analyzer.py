@@ -1,0 +1,206 @@
+"""Content analysis by an LLM behind any OpenAI-compatible chat-completions API.
+
+The model is made to call one tool, ``record_analysis``, whose parameters are the analysis schema: a score
+(0–10), confidence (0–10) and evidence (≤ 200 characters) for every persona, JTBD phase, page type and
+custom dimension of the project, the sentiment, up to five key topics and the brands it mentions. The
+arguments it returns are checked against that schema — every dimension exactly once, numbers in range,
+known brands only — and anything else is a failed analysis (a :class:`ProviderError`), never a stored
+result. Tokens are recorded with the call and priced from configuration.
+
+The analyzer's version is the model plus a hash of the prompt and the tool schema's shape, so changing
+either makes earlier cached analyses stale (the analysis cache is keyed by content and version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cylvy_pipeline.analysis.analyzer import (
+    CONTENT_TYPES,
+    KEY_TOPIC_COUNT,
+    MAX_EVIDENCE_CHARS,
+    AnalysisDimension,
+    ContentAnalysis,
+    DimensionScore,
+)
+from cylvy_pipeline.providers.errors import ProviderError
+from cylvy_pipeline.providers.http import HttpResponse, ProviderHttp
+
+PROVIDER = "LLM"
+CREDENTIAL_ENV = "OPENAI_API_KEY"
+TOOL_NAME = "record_analysis"
+SYSTEM_PROMPT = (
+    "You analyse web pages and videos for a B2B market study. Score how strongly the content speaks to each "
+    "listed dimension, from 0 (not at all) to 10 (written for it), with your confidence (0-10) and the "
+    "sentence that shows it best (at most 200 characters, empty when nothing does). Judge page types by what "
+    "the page is (its layout and purpose), JTBD phases by the buying stage it serves, and personas by whether "
+    "it addresses their goals and pains. Report the overall sentiment, up to five key topics, and how often "
+    "each listed brand is mentioned. Call record_analysis exactly once."
+)
+PROMPT_VERSION = hashlib.sha256(f"{SYSTEM_PROMPT}\n{TOOL_NAME}\nv1".encode()).hexdigest()[:10]
+
+
+def llm_version(model: str) -> str:
+    """The analyzer version of ``model`` with this prompt (part of the analysis cache key)."""
+    return f"llm:{model}:{PROMPT_VERSION}"
+
+
+@dataclass(frozen=True)
+class LlmPrices:
+    """USD per million tokens."""
+
+    input_per_mtok: float = 0.15
+    output_per_mtok: float = 0.60
+
+
+def _schema(dimensions: Sequence[AnalysisDimension], brands: Sequence[str]) -> dict:
+    number = {"type": "number", "minimum": 0, "maximum": 10}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["scores", "sentiment", "sentiment_score", "key_topics", "mentions"],
+        "properties": {
+            "scores": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["kind", "name", "score", "confidence", "evidence"],
+                "properties": {
+                    "kind": {"type": "string", "enum": sorted({d.kind for d in dimensions})},
+                    "name": {"type": "string", "enum": [d.name for d in dimensions]},
+                    "score": number, "confidence": number,
+                    "evidence": {"type": "string", "maxLength": MAX_EVIDENCE_CHARS},
+                }}},
+            "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
+            "sentiment_score": {"type": "number", "minimum": -1, "maximum": 1},
+            "key_topics": {"type": "array", "maxItems": KEY_TOPIC_COUNT, "items": {"type": "string"}},
+            "mentions": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["brand", "count"],
+                "properties": {"brand": {"type": "string", "enum": list(brands)},
+                               "count": {"type": "integer", "minimum": 1}}}},
+        },
+    }
+
+
+def _invalid(reason: str) -> ProviderError:
+    return ProviderError(f"{PROVIDER} returned an invalid analysis: {reason}", transient=False)
+
+
+def _number(value: Any, low: float, high: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise _invalid(f"{what} must be a number from {low:g} to {high:g}, got {value!r}")
+    return float(value)
+
+
+def parse_analysis(arguments: str, dimensions: Sequence[AnalysisDimension], brands: Sequence[str]) -> ContentAnalysis:
+    """The tool call's arguments as a :class:`ContentAnalysis`, or the reason they are not one."""
+    try:
+        data = json.loads(arguments)
+    except ValueError as error:
+        raise _invalid(f"the arguments are not JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise _invalid("the arguments are not an object")
+    missing = [field for field in ("scores", "sentiment", "sentiment_score", "key_topics", "mentions") if field not in data]
+    if missing:
+        raise _invalid(f"missing {', '.join(missing)}")
+    wanted = {(d.kind, d.name) for d in dimensions}
+    scores: dict[tuple[str, str], DimensionScore] = {}
+    for item in data["scores"] if isinstance(data["scores"], list) else []:
+        if not isinstance(item, dict):
+            raise _invalid("a score is not an object")
+        key = (item.get("kind"), item.get("name"))
+        if key not in wanted:
+            raise _invalid(f"score for an unknown dimension {key[0]!r}/{key[1]!r}")
+        if key in scores:
+            raise _invalid(f"{key[1]!r} is scored twice")
+        evidence = item.get("evidence") if isinstance(item.get("evidence"), str) else ""
+        scores[key] = DimensionScore(
+            kind=key[0], name=key[1], score=round(_number(item.get("score"), 0, 10, f"score of {key[1]!r}"), 3),
+            confidence=round(_number(item.get("confidence"), 0, 10, f"confidence of {key[1]!r}"), 3),
+            evidence=evidence[:MAX_EVIDENCE_CHARS],
+        )
+    unscored = [name for kind, name in ((d.kind, d.name) for d in dimensions) if (kind, name) not in scores]
+    if unscored:
+        raise _invalid(f"no score for {', '.join(repr(n) for n in unscored[:3])}")
+    if data["sentiment"] not in ("positive", "neutral", "negative"):
+        raise _invalid(f"sentiment must be positive, neutral or negative, got {data['sentiment']!r}")
+    topics = data["key_topics"]
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        raise _invalid("key_topics must be a list of texts")
+    mentions = []
+    for item in data["mentions"] if isinstance(data["mentions"], list) else []:
+        brand, count = (item.get("brand"), item.get("count")) if isinstance(item, dict) else (None, None)
+        if brand not in brands or not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise _invalid(f"mention {item!r} is not a listed brand with a count of at least 1")
+        mentions.append((brand, count))
+    ordered = tuple(scores[(d.kind, d.name)] for d in dimensions)
+    personas = [s.score for s in ordered if s.kind == "persona"]
+    return ContentAnalysis(
+        scores=ordered,
+        sentiment=data["sentiment"],
+        sentiment_score=round(_number(data["sentiment_score"], -1, 1, "sentiment_score"), 4),
+        key_topics=tuple(topics[:KEY_TOPIC_COUNT]),
+        mentions=tuple(sorted(mentions, key=lambda m: (-m[1], m[0]))),
+        persona_relevance=round(sum(personas) / len(personas) / 10.0, 6) if personas else 0.0,
+    )
+
+
+class LlmContentAnalyzer:
+    """The analyzer interface of :class:`~cylvy_pipeline.analysis.analyzer.LocalContentAnalyzer` over
+    an OpenAI-compatible ``/chat/completions`` endpoint with a forced tool call."""
+
+    def __init__(self, http: ProviderHttp, *, model: str, base_url: str, prices: LlmPrices = LlmPrices(),
+                 max_text_chars: int = 12_000):
+        """``http`` carries the API key (an ``Authorization: Bearer`` header)."""
+        self.http = http
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.prices = prices
+        self.max_text_chars = max_text_chars
+        self.version = llm_version(model)
+
+    @staticmethod
+    def _usage(response: HttpResponse) -> dict:
+        try:
+            usage = response.json(provider=PROVIDER).get("usage")
+        except (ProviderError, AttributeError):
+            return {}
+        return usage if isinstance(usage, dict) else {}
+
+    def _cost(self, response: HttpResponse) -> float:
+        usage = self._usage(response)
+        return (usage.get("prompt_tokens", 0) * self.prices.input_per_mtok
+                + usage.get("completion_tokens", 0) * self.prices.output_per_mtok) / 1_000_000
+
+    def _tokens(self, response: HttpResponse) -> float:
+        return float(self._usage(response).get("total_tokens", 0))
+
+    def analyze(self, text: str, title: str | None, dimensions: Sequence[AnalysisDimension],
+                brands: Mapping[str, Sequence[str]], content_type: str | None = None) -> ContentAnalysis:
+        if content_type is not None and content_type not in CONTENT_TYPES:
+            raise ValueError(f"content_type must be one of {CONTENT_TYPES} or None, got {content_type!r}")
+        listing = "\n".join(f"- {d.kind}: {d.name}" + (f" ({'; '.join(d.terms[:8])})" if d.terms else "")
+                            for d in dimensions)
+        content = (f"Dimensions:\n{listing}\nBrands: {', '.join(brands) or 'none'}\n\n"
+                   f"Content type: {content_type or 'unknown'}\nTitle: {title or ''}\n\n{(text or '')[:self.max_text_chars]}")
+        body = {
+            "model": self.model,
+            "temperature": 0,
+            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}],
+            "tools": [{"type": "function", "function": {"name": TOOL_NAME, "description": "Record the analysis.",
+                                                          "parameters": _schema(dimensions, list(brands))}}],
+            "tool_choice": {"type": "function", "function": {"name": TOOL_NAME}},
+        }
+        response = self.http.request("POST", f"{self.base_url}/chat/completions", endpoint="chat/completions",
+                                     json_body=body, units=self._tokens, cost=self._cost)
+        payload = response.json(provider=PROVIDER)
+        try:
+            call = payload["choices"][0]["message"]["tool_calls"][0]["function"]
+            arguments = call["arguments"]
+        except (KeyError, IndexError, TypeError):
+            raise _invalid("the answer has no tool call") from None
+        if call.get("name") != TOOL_NAME:
+            raise _invalid(f"it called {call.get('name')!r}, not {TOOL_NAME}")
+        return parse_analysis(arguments, dimensions, list(brands))

@@ -1,0 +1,138 @@
+"""The LLM analyzer against a local server speaking the OpenAI chat-completions format."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from cylvy_pipeline.analysis.analyzer import AnalysisDimension
+from cylvy_pipeline.phases.content_analysis import analyze_content
+from cylvy_pipeline.providers.base import ProviderCall
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
+from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
+from cylvy_pipeline.providers.real.llm_analyzer import PROMPT_VERSION, LlmContentAnalyzer, LlmPrices
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+
+DIMENSIONS = (
+    AnalysisDimension("persona", "Chief Lending Officer", ("loan origination",)),
+    AnalysisDimension("jtbd_phase", "Validation", ("case study",)),
+    AnalysisDimension("page_type", "Case study", ("customer",)),
+)
+BRANDS = {"Ledgerline": ["ledgerline.example"], "Quorvane Systems": ["quorvane.example"]}
+GOOD = {
+    "scores": [
+        {"kind": "persona", "name": "Chief Lending Officer", "score": 8.5, "confidence": 7, "evidence": "Loans in minutes."},
+        {"kind": "jtbd_phase", "name": "Validation", "score": 9, "confidence": 8, "evidence": "The results."},
+        {"kind": "page_type", "name": "Case study", "score": 9.5, "confidence": 9, "evidence": ""},
+    ],
+    "sentiment": "positive", "sentiment_score": 0.6, "key_topics": ["loan origination", "go-live"],
+    "mentions": [{"brand": "Ledgerline", "count": 3}],
+}
+
+
+def completion(arguments: object, *, name: str = "record_analysis") -> dict:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "model": "test-model",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function", "function": {
+                    "name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)}}]}}],
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}}
+
+
+@pytest.fixture
+def server():
+    with local_server() as running:
+        yield running
+
+
+@pytest.fixture
+def calls() -> list[ProviderCall]:
+    return []
+
+
+@pytest.fixture
+def llm(server: LocalServer, calls):
+    http = ProviderHttp("LLM", policy=HttpPolicy(timeout_s=2, attempts=2, base_delay_s=0), sleep=lambda s: None,
+                        headers={"Authorization": "Bearer sk-test"}, credential_env="OPENAI_API_KEY", usage=calls.append)
+    with http:
+        yield LlmContentAnalyzer(http, model="test-model", base_url=server.url + "/v1",
+                                 prices=LlmPrices(input_per_mtok=1.0, output_per_mtok=4.0))
+
+
+def test_a_forced_tool_call_becomes_the_analysis(server: LocalServer, llm: LlmContentAnalyzer, calls) -> None:
+    server.route("POST", "/v1/chat/completions", Reply(200, completion(GOOD)))
+    analysis = llm.analyze("How Fernhollow went live.", "Customer story", DIMENSIONS, BRANDS, "html")
+    request = server.requests[0].json()
+    assert server.requests[0].headers["Authorization"] == "Bearer sk-test"
+    assert request["tool_choice"] == {"type": "function", "function": {"name": "record_analysis"}}
+    parameters = request["tools"][0]["function"]["parameters"]
+    assert parameters["properties"]["scores"]["items"]["properties"]["name"]["enum"] == [d.name for d in DIMENSIONS]
+    assert parameters["properties"]["mentions"]["items"]["properties"]["brand"]["enum"] == list(BRANDS)
+    assert request["temperature"] == 0 and "Title: Customer story" in request["messages"][1]["content"]
+    assert [s.score for s in analysis.scores] == [8.5, 9.0, 9.5]
+    assert analysis.persona_relevance == 0.85 and analysis.mentions == (("Ledgerline", 3),)
+    assert llm.version == f"llm:test-model:{PROMPT_VERSION}"
+    # 1,000 input tokens at $1/M and 200 output tokens at $4/M
+    assert [(c.units, round(c.cost_usd, 6)) for c in calls] == [(1200.0, 0.0018)]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        ("{not json", "the arguments are not JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+        ({**GOOD, "scores": GOOD["scores"][:2]}, "no score for 'Case study'"),
+        ({**GOOD, "scores": [{**GOOD["scores"][0], "score": 11}, *GOOD["scores"][1:]]},
+         "score of 'Chief Lending Officer' must be a number from 0 to 10, got 11"),
+        ({**GOOD, "scores": [*GOOD["scores"], GOOD["scores"][0]]}, "'Chief Lending Officer' is scored twice"),
+        ({**GOOD, "mentions": [{"brand": "Acme Corp", "count": 2}]},
+         "mention {'brand': 'Acme Corp', 'count': 2} is not a listed brand with a count of at least 1"),
+        ({**GOOD, "sentiment": "mixed"}, "sentiment must be positive, neutral or negative, got 'mixed'"),
+        ({k: v for k, v in GOOD.items() if k != "key_topics"}, "missing key_topics"),
+    ],
+)
+def test_invalid_tool_arguments_are_a_failed_analysis(server, llm, arguments, reason) -> None:
+    server.route("POST", "/v1/chat/completions", Reply(200, completion(arguments)))
+    with pytest.raises(ProviderError) as error:
+        llm.analyze("text", None, DIMENSIONS, BRANDS)
+    assert str(error.value) == f"LLM returned an invalid analysis: {reason}"
+    assert not error.value.transient
+
+
+def test_an_answer_without_the_tool_call_is_a_failed_analysis(server, llm) -> None:
+    server.route("POST", "/v1/chat/completions", Reply(200, completion(GOOD, name="something_else")))
+    with pytest.raises(ProviderError) as error:
+        llm.analyze("text", None, DIMENSIONS, BRANDS)
+    assert str(error.value) == "LLM returned an invalid analysis: it called 'something_else', not record_analysis"
+
+
+def test_a_rejected_key_names_the_variable(server, llm) -> None:
+    server.route("POST", "/v1/chat/completions", Reply(401, {"error": {"message": "Incorrect API key provided"}}))
+    with pytest.raises(ProviderAuthError) as error:
+        llm.analyze("text", None, DIMENSIONS, BRANDS)
+    assert str(error.value) == "LLM refused the credentials: HTTP 401 (check OPENAI_API_KEY)"
+
+
+def test_content_analysis_records_invalid_output_as_failed_never_as_a_result(server, llm) -> None:
+    def answer(request: Request) -> Reply:
+        text = request.json()["messages"][1]["content"]
+        return Reply(200, completion(GOOD if "good page" in text else {**GOOD, "sentiment": "unsure"}))
+
+    server.route("POST", "/v1/chat/completions", answer)
+    items = pd.DataFrame({"url": ["https://a.example/1", "https://b.example/2"], "content_kind": "page",
+                          "title": ["A", "B"], "text": ["a good page", "a bad page"], "content_type": "html",
+                          "content_hash": ["h1", "h2"]})
+    recorded: dict[str, dict] = {}
+
+    def produce_once(key, produce):
+        recorded[key] = produce()
+        return recorded[key], True
+
+    output = analyze_content(items, DIMENSIONS, BRANDS, pd.DataFrame(columns=["content_hash", "result"]), llm,
+                             produce_once, now=datetime(2026, 11, 29, tzinfo=UTC))
+    assert output.result["analysis_failures"] == 1
+    assert output.result["failed_examples"] == [{"url": "https://b.example/2", "error": (
+        "ProviderError: LLM returned an invalid analysis: sentiment must be positive, neutral or negative, got 'unsure'")}]
+    assert output.tables["content_analyses"]["url"].tolist() == ["https://a.example/1"]
+    assert list(recorded) == ["h1"]  # nothing cached for the failed one
