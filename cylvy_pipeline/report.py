@@ -90,7 +90,7 @@ def _unanalysed_items(conn: psycopg.Connection, project: Project, market: str) -
     analysed = latest_output_rows(conn, "content_analysis", "content_analyses", market)
     if analysed is None:
         return None
-    model = SimpleNamespace(version=llm_version(project.providers.llm.model))
+    model = SimpleNamespace(version=llm_version(project.providers.llm.model, project.providers.llm.max_text_chars))
     version = content_analysis.analysis_version(
         model, content_analysis.analysis_dimensions(project), content_analysis.brand_terms(project)
     )

@@ -103,7 +103,7 @@ def test_every_provider_call_is_a_row_of_api_usage_even_when_the_phase_fails(dat
     import psycopg
 
     from cylvy_pipeline.providers.base import ProviderCall
-    from cylvy_pipeline.storage.usage import UsageLog, execution_cost
+    from cylvy_pipeline.storage.usage import UsageLog, execution_totals
 
     execution = str(uuid.uuid4())
     at = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -127,6 +127,5 @@ def test_every_provider_call_is_a_row_of_api_usage_even_when_the_phase_fails(dat
     ).fetchall()
     assert rows == [("serp_collection", "DataForSEO", "ok", 200, 250), ("serp_collection", "DataForSEO", "http_503", 503, 250),
                     ("serp_collection", "DataForSEO", "ok", 200, 250)]
-    totals = execution_cost(product_db, execution)
-    assert totals[["market", "phase_name", "provider", "calls"]].values.tolist() == [["US", "serp_collection", "DataForSEO", 3]]
-    assert totals.loc[0, "cost_usd"] == pytest.approx(0.004)
+    calls, cost = execution_totals(product_db, execution)
+    assert (calls, cost) == (3, pytest.approx(0.004))

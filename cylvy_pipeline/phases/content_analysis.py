@@ -25,6 +25,7 @@ from cylvy_pipeline.analysis.analyzer import (
 )
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
+from cylvy_pipeline.providers.errors import BudgetExceeded, ProviderAuthError
 
 
 def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
@@ -133,6 +134,8 @@ def analyze_content(
 
         try:
             cache_row, here = produce_once(row.content_hash, analyse)
+        except (ProviderAuthError, BudgetExceeded):
+            raise  # every further item would fail the same way (and a refused key costs a call each)
         except Exception as error:  # noqa: BLE001 — any analyzer failure is recorded, never stored as a result
             failures.append({"url": row.url, "error": f"{type(error).__name__}: {error}"})
             continue

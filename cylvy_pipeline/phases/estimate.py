@@ -21,9 +21,9 @@ from cylvy_pipeline.phases.content_scraping import reusable_fetches, serp_page_u
 from cylvy_pipeline.phases.youtube_enrichment import video_id_from_url
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.providers.real.dataforseo import MAX_KEYWORDS_PER_CALL, MAX_TASKS_PER_POST
+from cylvy_pipeline.providers.real.youtube import MAX_IDS_PER_CALL as YOUTUBE_IDS_PER_CALL
 
 ESTIMATE_COLUMNS = ("phase", "provider", "calls", "cost_usd", "basis")
-YOUTUBE_IDS_PER_CALL = 50
 
 
 @dataclass(frozen=True)

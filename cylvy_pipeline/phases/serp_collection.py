@@ -41,12 +41,10 @@ def collect_serps(
             base_delay_s=retry_delay_s,
         )
 
-    if getattr(provider, "batches_searches", False):  # a queue: post every SERP, collect each when ready
-        pages = call_with_retries(
-            lambda: provider.search_many(requests, market, depth),
-            describe=f"{len(requests)} queued SERPs in {market}",
-            base_delay_s=retry_delay_s,
-        )
+    if getattr(provider, "batches_searches", False):
+        # A queue: post every SERP, collect each when ready. Not retried as a whole: that would post (and
+        # pay for) every task again; its calls are retried one by one.
+        pages = provider.search_many(requests, market, depth)
     else:
         with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
             pages = list(pool.map(fetch, requests))

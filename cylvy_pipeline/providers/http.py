@@ -18,7 +18,6 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import json
-import random
 import socket
 import threading
 import time
@@ -32,6 +31,7 @@ import httpx
 
 from cylvy_pipeline.providers.base import ProviderCall, UsageCallback
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
+from cylvy_pipeline.providers.retry import backoff_delay
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -70,7 +70,7 @@ class HttpResponse:
             return json.loads(self.body)
         except ValueError as error:
             raise ProviderError(
-                f"{provider} answered {self.url} with malformed JSON ({error})", transient=False
+                f"{provider} answered {_without_query(self.url)} with malformed JSON ({error})", transient=False
             ) from error
 
 
@@ -139,10 +139,13 @@ class AddressGuard:
 
     def check(self, url: str) -> None:
         """Raise a non-transient :class:`ProviderError` if ``url`` may not be fetched."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as error:  # a bad port or bracketed host, e.g. in a page's own redirect
+            raise ProviderError(f"refused to fetch {url}: {error}", transient=False) from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ProviderError(f"refused to fetch {url}: only http and https URLs with a host", transient=False)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         resolve = self.resolve or _resolve
         try:
             addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolve(parts.hostname, port)]
@@ -234,6 +237,7 @@ class ProviderHttp:
         endpoint: str,
         json_body: Any = None,
         params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
         units: float | Callable[[HttpResponse], float] = 1.0,
         cost: Callable[[HttpResponse], float] | None = None,
         expected_cost: float = 0.0,
@@ -255,7 +259,7 @@ class ProviderHttp:
             self._rate.acquire()
             started = time.monotonic()
             try:
-                response = self._send(method, url, json_body=json_body, params=params)
+                response = self._send(method, url, json_body=json_body, params=params, headers=headers)
             except httpx.TimeoutException as error:
                 self._record(endpoint, "timeout", None, 0.0, 0.0, started)
                 failure = ProviderError(
@@ -272,14 +276,17 @@ class ProviderHttp:
                     raise self._final(failure, attempt) from error
                 self._sleep(self._backoff(attempt, None))
                 continue
-            except ProviderError as error:  # refused by the guard, or a body over the bound
-                self._record(endpoint, "refused" if "refused" in str(error) else "too_large", None, 0.0, 0.0, started)
-                raise
+            except (httpx.HTTPError, httpx.InvalidURL) as error:  # e.g. a body that does not decode
+                self._record(endpoint, "error", None, 0.0, 0.0, started)
+                raise ProviderError(f"{self.provider} {endpoint}: {type(error).__name__}: {error}",
+                                    transient=False) from error
+            except _Refused as refused:  # by the guard, or a body over the bound: never worth retrying
+                self._record(endpoint, refused.status, None, 0.0, 0.0, started)
+                raise refused.error from None
 
             status = response.status_code
             if status < 400:
-                price = cost(response) if cost else 0.0
-                amount = units(response) if callable(units) else units  # e.g. the tokens an LLM reports
+                price, amount = _measured(cost, response, 0.0), _measured(units, response, 1.0)
                 self._record(endpoint, "ok", status, amount, price, started)
                 return response
             self._record(endpoint, f"http_{status}", status, 0.0, 0.0, started)
@@ -303,42 +310,51 @@ class ProviderHttp:
             self._sleep(self._backoff(attempt, retry_after_seconds(response.headers.get("retry-after"))))
         raise AssertionError("unreachable")
 
-    def _send(self, method: str, url: str, *, json_body: Any, params: Mapping[str, Any] | None) -> HttpResponse:
+    def _send(self, method: str, url: str, *, json_body: Any, params: Mapping[str, Any] | None,
+              headers: Mapping[str, str] | None = None) -> HttpResponse:
         for _ in range(MAX_REDIRECTS + 1):
             if self._guard is not None:
-                self._guard.check(url)
-            with self._client.stream(method, url, json=json_body, params=params) as response:
+                try:
+                    self._guard.check(url)
+                except ProviderError as error:
+                    raise _Refused("refused", error) from None
+            with self._client.stream(method, url, json=json_body, params=params, headers=headers) as response:
                 if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                    if self._guard is None:
+                        # An API that redirects is not followed: the next host would get our credentials.
+                        raise _Refused("refused", ProviderError(
+                            f"{self.provider} answered with a redirect (HTTP {response.status_code}) to "
+                            f"{_without_query(response.headers['location'])}, which is not followed", transient=False))
                     url = urljoin(str(response.url), response.headers["location"])
                     if response.status_code == 303 or method == "POST" and response.status_code in (301, 302):
                         method, json_body = "GET", None
                     params = None  # the Location carries its own query
                     continue
                 return HttpResponse(str(response.url), response.status_code, response.headers, self._read(response))
-        raise ProviderError(f"{self.provider}: more than {MAX_REDIRECTS} redirects from {url}", transient=False)
+        raise _Refused("refused", ProviderError(
+            f"{self.provider}: more than {MAX_REDIRECTS} redirects from {_without_query(url)}", transient=False))
 
     def _read(self, response: httpx.Response) -> bytes:
         limit = self.policy.max_body_bytes
         declared = response.headers.get("content-length")
+        where = _without_query(str(response.url))
         if declared and declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
-            raise ProviderError(
-                f"{self.provider}: response of {int(declared)} bytes from {response.url} exceeds the {limit}-byte bound",
+            raise _Refused("too_large", ProviderError(
+                f"{self.provider}: response of {int(declared)} bytes from {where} exceeds the {limit}-byte bound",
                 transient=False,
-            )
+            ))
         chunks, size = [], 0
         for chunk in response.iter_bytes():  # decoded (gzip, deflate, br) as it streams
             size += len(chunk)
             if size > limit:
-                raise ProviderError(
-                    f"{self.provider}: response from {response.url} exceeds the {limit}-byte bound", transient=False
-                )
+                raise _Refused("too_large", ProviderError(
+                    f"{self.provider}: response from {where} exceeds the {limit}-byte bound", transient=False
+                ))
             chunks.append(chunk)
         return b"".join(chunks)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.policy.max_delay_s)
-        return random.uniform(0, min(self.policy.max_delay_s, self.policy.base_delay_s * 2 ** (attempt - 1)))
+        return backoff_delay(attempt, self.policy.base_delay_s, self.policy.max_delay_s, retry_after)
 
     def _final(self, error: ProviderError, attempt: int) -> ProviderError:
         tries = f" (after {attempt} attempts)" if attempt > 1 else ""
@@ -349,6 +365,34 @@ class ProviderHttp:
         if self._usage is not None:
             self._usage(ProviderCall(self.provider, endpoint, status, http_status, units, cost,
                                      time.monotonic() - started, datetime.now(UTC)))
+
+
+class _Refused(Exception):
+    """A request stopped on our side (address guard, size bound, redirect of an API): ``status`` as
+    recorded in api_usage, ``error`` as raised to the caller."""
+
+    def __init__(self, status: str, error: ProviderError):
+        super().__init__(str(error))
+        self.status = status
+        self.error = error
+
+
+def _measured(measure: float | Callable[[HttpResponse], float] | None, response: HttpResponse, default: float) -> float:
+    """A call's cost or units as its answer states them; an answer that does not say is the default
+    rather than a lost record of a call that was made (and maybe paid)."""
+    if measure is None:
+        return default
+    if not callable(measure):
+        return float(measure)
+    try:
+        return float(measure(response))
+    except (ProviderError, TypeError, ValueError, AttributeError):
+        return default
+
+
+def _without_query(url: str) -> str:
+    """A URL for messages: without its query (API keys travel there)."""
+    return url.split("?", 1)[0]
 
 
 def _excerpt(body: bytes, limit: int = 200) -> str:

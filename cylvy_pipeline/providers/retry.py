@@ -12,6 +12,14 @@ from cylvy_pipeline.providers.errors import ProviderError
 T = TypeVar("T")
 
 
+def backoff_delay(attempt: int, base_delay_s: float, max_delay_s: float, retry_after_s: float | None) -> float:
+    """How long to wait after failed attempt ``attempt`` (1-based): the provider's Retry-After when it
+    gave one (capped), else exponential backoff with full jitter."""
+    if retry_after_s is not None:
+        return min(retry_after_s, max_delay_s)
+    return random.uniform(0, min(max_delay_s, base_delay_s * 2 ** (attempt - 1)))
+
+
 def call_with_retries(
     call: Callable[[], T],
     *,
@@ -35,8 +43,5 @@ def call_with_retries(
                     raise  # a specific failure (e.g. QuotaExhausted) keeps its type for the caller
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 raise ProviderError(f"{describe} failed{tries}: {error}", transient=error.transient) from error
-            delay = error.retry_after_s
-            if delay is None:
-                delay = random.uniform(0, min(max_delay_s, base_delay_s * 2 ** (attempt - 1)))
-            sleep(delay)
+            sleep(backoff_delay(attempt, base_delay_s, max_delay_s, error.retry_after_s))
     raise AssertionError("unreachable")

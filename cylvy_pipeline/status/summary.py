@@ -9,6 +9,7 @@ import pandas as pd
 import psycopg
 
 from cylvy_pipeline.storage.tables import query_frame
+from cylvy_pipeline.storage.usage import execution_totals
 
 
 def latest_execution_id(conn: psycopg.Connection, market: str | None = None) -> UUID | None:
@@ -46,10 +47,7 @@ def get_execution_summary(conn: psycopg.Connection, execution_id: UUID | str) ->
     if row is None:
         raise LookupError(f"no pipeline execution {execution_id} in pipeline_phase_status")
     market, status, run_ids, summary = row
-    calls, cost = conn.execute(
-        "SELECT coalesce(sum(calls), 0)::int, coalesce(sum(cost_usd), 0) FROM api_usage WHERE pipeline_execution_id = %s",
-        (str(execution_id),),
-    ).fetchone()
+    calls, cost = execution_totals(conn, str(execution_id))
     return {
         "pipeline_execution_id": str(execution_id),
         "market": market,

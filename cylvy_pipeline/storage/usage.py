@@ -17,7 +17,7 @@ import psycopg
 
 from cylvy_pipeline.providers.base import ProviderCall
 from cylvy_pipeline.providers.errors import BudgetExceeded
-from cylvy_pipeline.storage.tables import copy_frame, query_frame
+from cylvy_pipeline.storage.tables import copy_frame
 
 FLUSH_EVERY_CALLS = 200
 
@@ -75,10 +75,7 @@ class UsageLog:
     def __enter__(self) -> UsageLog:
         if self.budget_usd is not None:
             with self._connect() as conn:
-                self.spent_before_usd = float(conn.execute(
-                    "SELECT coalesce(sum(cost_usd), 0) FROM api_usage WHERE pipeline_execution_id = %s",
-                    (self._key["pipeline_execution_id"],),
-                ).fetchone()[0])
+                self.spent_before_usd = execution_totals(conn, self._key["pipeline_execution_id"])[1]
         return self
 
     def check_budget(self, expected_cost_usd: float, provider: str) -> None:
@@ -100,14 +97,10 @@ class UsageLog:
         self.flush()
 
 
-def execution_cost(conn: psycopg.Connection, execution_id: str, market: str | None = None) -> pd.DataFrame:
-    """Calls, units and cost of one execution per phase and provider (one market, or all)."""
-    return query_frame(
-        conn,
-        """SELECT market, phase_name, provider, sum(calls)::int AS calls, sum(units) AS units,
-                  sum(cost_usd) AS cost_usd
-           FROM api_usage
-           WHERE pipeline_execution_id = %s AND (%s::text IS NULL OR market = %s)
-           GROUP BY market, phase_name, provider ORDER BY market, phase_name, provider""",
-        (str(execution_id), market, market),
-    )
+def execution_totals(conn: psycopg.Connection, execution_id: str) -> tuple[int, float]:
+    """Provider calls and their cost (USD) of one execution so far."""
+    calls, cost = conn.execute(
+        "SELECT coalesce(sum(calls), 0)::int, coalesce(sum(cost_usd), 0) FROM api_usage WHERE pipeline_execution_id = %s",
+        (str(execution_id),),
+    ).fetchone()
+    return calls, float(cost)

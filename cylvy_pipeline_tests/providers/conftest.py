@@ -1,4 +1,5 @@
-"""Fixtures for the sample-provider tests: a small, self-contained fictional project."""
+"""Fixtures for the provider tests: a small, self-contained fictional project for the sample market, and
+a local HTTP server with a call log for the real adapters."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from cylvy_pipeline.project.model import (
     Persona,
     Project,
 )
+from cylvy_pipeline.providers.base import ProviderCall
 from cylvy_pipeline.providers.sample.market import SimulatedMarket
+from cylvy_pipeline_tests.providers.local_http import local_server
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "Payments": (
@@ -124,3 +127,16 @@ def project() -> Project:
 @pytest.fixture(scope="session")
 def market(project: Project) -> SimulatedMarket:
     return SimulatedMarket(project, seed=7)
+
+
+@pytest.fixture
+def server():
+    """A scriptable HTTP server on a free loopback port (see local_http.py), stopped after the test."""
+    with local_server() as running:
+        yield running
+
+
+@pytest.fixture
+def calls() -> list[ProviderCall]:
+    """Collects every call an adapter reports (its ``usage`` callback)."""
+    return []

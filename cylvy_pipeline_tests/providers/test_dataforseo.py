@@ -14,7 +14,7 @@ from cylvy_pipeline.providers.real.dataforseo import (
     DataForSeoSerp,
     MarketLocation,
 )
-from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
 
 POLICY = HttpPolicy(timeout_s=2.0, attempts=3, base_delay_s=0.0)
 VOLUME = "/v3/keywords_data/google_ads/search_volume/live"
@@ -29,17 +29,6 @@ def task(result: list[dict] | None, *, task_id: str = "11291200-1535-0066-0000-c
          status_code: int = 20000, message: str = "Ok.", cost: float = 0.0, data: dict | None = None) -> dict:
     return {"id": task_id, "status_code": status_code, "status_message": message, "time": "0.05 sec.",
             "cost": cost, "result_count": len(result or []), "path": [], "data": data or {}, "result": result}
-
-
-@pytest.fixture
-def server():
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def calls() -> list[ProviderCall]:
-    return []
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ import json
 import pytest
 
 from cylvy_pipeline.providers.base import CompanyProfile
-from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderHttp
 from cylvy_pipeline.providers.real.homepage import HomepageCompanyData, profile_from_homepage
-from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, local_server
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply
 
 
 def homepage(*, head: str = "", lang: str = "en", ld: object | None = None) -> bytes:
@@ -66,12 +65,6 @@ def test_a_page_that_says_nothing_is_no_record() -> None:
     assert profile_from_homepage("broken.example", b"").name is None
 
 
-@pytest.fixture
-def server():
-    with local_server() as running:
-        yield running
-
-
 def adapter(server: LocalServer, guard: AddressGuard | None = None) -> HomepageCompanyData:
     http = ProviderHttp("homepage", policy=HttpPolicy(timeout_s=2, attempts=2, base_delay_s=0), sleep=lambda s: None,
                         guard=guard or AddressGuard.allowing(["127.0.0.1/32"]))
@@ -85,14 +78,15 @@ def test_the_adapter_reads_each_domains_homepage(server: LocalServer) -> None:
     server.route("GET", "/down.example/", Reply(503))
     companies = adapter(server)
     assert companies.company_profile("ledgerline.example").name == "Ledgerline"
-    assert companies.company_profile("gone.example").name is None  # no record, cached like an answer
-    with pytest.raises(ProviderError) as error:
-        companies.company_profile("down.example")
-    assert error.value.transient and str(error.value) == "homepage of down.example answered HTTP 503"
+    gone = companies.company_profile("gone.example")
+    assert (gone.name, gone.source) == (None, "homepage (HTTP 404)")  # no record, cached like an answer
+    # A site that is down (after the retries) is a domain without a record, not a failed phase.
+    down = companies.company_profile("down.example")
+    assert (down.name, down.source) == (None, "homepage (HTTP 503)")
     assert len(server.requests_to("/down.example/")) == 2
 
 
 def test_a_homepage_on_a_private_address_is_never_fetched(server: LocalServer) -> None:
     server.route("GET", "/ledgerline.example/", Reply(200, homepage(ld={"@type": "Organization", "name": "L"})))
     profile = adapter(server, guard=AddressGuard()).company_profile("ledgerline.example")
-    assert profile.name is None and server.requests == []
+    assert (profile.name, profile.source) == (None, "homepage (unreachable)") and server.requests == []

@@ -18,15 +18,9 @@ from cylvy_pipeline.providers.http import (
     RateLimiter,
     retry_after_seconds,
 )
-from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, local_server
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply
 
 FAST = HttpPolicy(timeout_s=2.0, attempts=4, base_delay_s=0.0, max_delay_s=5.0, max_body_bytes=10_000)
-
-
-@pytest.fixture
-def server():
-    with local_server() as running:
-        yield running
 
 
 class Recorder:
@@ -247,3 +241,39 @@ def test_a_call_the_budget_cannot_pay_is_never_sent(server: LocalServer) -> None
         http.request("POST", f"{server.url}/x", endpoint="x")  # a free call is never refused
     assert str(error.value) == "TestVendor: over budget" and not error.value.transient
     assert len(server.requests) == 2
+
+
+def test_an_api_redirect_is_not_followed_so_credentials_stay_with_the_api(server: LocalServer) -> None:
+    server.route("POST", "/v3/x", Reply(302, "", {"Location": f"{server.url}/elsewhere?token=abc"}))
+    server.route("POST", "/elsewhere", Reply(200, "{}"))
+    usage = Recorder()
+    with usage.client(auth=("login", "secret")) as http, pytest.raises(ProviderError) as error:
+        http.request("POST", f"{server.url}/v3/x", endpoint="x", json_body=[])
+    assert str(error.value) == (
+        f"TestVendor answered with a redirect (HTTP 302) to {server.url}/elsewhere, which is not followed"
+    )
+    assert server.requests_to("/elsewhere") == [] and usage.statuses == ["refused"]
+
+
+def test_a_body_that_does_not_decode_is_a_clear_error(server: LocalServer) -> None:
+    server.route("GET", "/z", Reply(200, b"not gzip at all", {"Content-Encoding": "gzip"}))
+    usage = Recorder()
+    with usage.client() as http, pytest.raises(ProviderError) as error:
+        http.request("GET", f"{server.url}/z", endpoint="z")
+    assert str(error.value).startswith("TestVendor z: DecodingError: ") and not error.value.transient
+    assert usage.statuses == ["error"] and len(server.requests) == 1
+
+
+def test_a_url_with_a_bad_port_is_refused_not_crashed() -> None:
+    with pytest.raises(ProviderError) as error:
+        AddressGuard().check("http://site.example:99999/")
+    assert str(error.value).startswith("refused to fetch http://site.example:99999/: Port out of range")
+
+
+def test_a_call_whose_answer_does_not_state_its_cost_is_still_recorded(server: LocalServer) -> None:
+    server.route("GET", "/x", Reply(200, {"usage": {"prompt_tokens": None}}))
+    usage = Recorder()
+    with usage.client() as http:
+        http.request("GET", f"{server.url}/x", endpoint="x",
+                     cost=lambda r: r.json(provider="TestVendor")["usage"]["prompt_tokens"] * 2)
+    assert [(c.status, c.cost_usd) for c in usage.calls] == [("ok", 0.0)]

@@ -10,11 +10,10 @@ import pytest
 
 from cylvy_pipeline.analysis.analyzer import AnalysisDimension
 from cylvy_pipeline.phases.content_analysis import analyze_content
-from cylvy_pipeline.providers.base import ProviderCall
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
-from cylvy_pipeline.providers.real.llm_analyzer import PROMPT_VERSION, LlmContentAnalyzer, LlmPrices
-from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+from cylvy_pipeline.providers.real.llm_analyzer import LlmContentAnalyzer, LlmPrices, llm_version
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
 
 DIMENSIONS = (
     AnalysisDimension("persona", "Chief Lending Officer", ("loan origination",)),
@@ -42,17 +41,6 @@ def completion(arguments: object, *, name: str = "record_analysis") -> dict:
 
 
 @pytest.fixture
-def server():
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def calls() -> list[ProviderCall]:
-    return []
-
-
-@pytest.fixture
 def llm(server: LocalServer, calls):
     http = ProviderHttp("LLM", policy=HttpPolicy(timeout_s=2, attempts=2, base_delay_s=0), sleep=lambda s: None,
                         headers={"Authorization": "Bearer sk-test"}, credential_env="OPENAI_API_KEY", usage=calls.append)
@@ -73,7 +61,8 @@ def test_a_forced_tool_call_becomes_the_analysis(server: LocalServer, llm: LlmCo
     assert request["temperature"] == 0 and "Title: Customer story" in request["messages"][1]["content"]
     assert [s.score for s in analysis.scores] == [8.5, 9.0, 9.5]
     assert analysis.persona_relevance == 0.85 and analysis.mentions == (("Ledgerline", 3),)
-    assert llm.version == f"llm:test-model:{PROMPT_VERSION}"
+    assert llm.version == llm_version("test-model", 12_000) != llm_version("test-model", 6_000)
+    assert llm.version.startswith("llm:test-model:")
     # 1,000 input tokens at $1/M and 200 output tokens at $4/M
     assert [(c.units, round(c.cost_usd, 6)) for c in calls] == [(1200.0, 0.0018)]
 
@@ -136,3 +125,28 @@ def test_content_analysis_records_invalid_output_as_failed_never_as_a_result(ser
         "ProviderError: LLM returned an invalid analysis: sentiment must be positive, neutral or negative, got 'unsure'")}]
     assert output.tables["content_analyses"]["url"].tolist() == ["https://a.example/1"]
     assert list(recorded) == ["h1"]  # nothing cached for the failed one
+
+
+def test_a_refused_key_stops_the_phase_after_one_call(server, llm) -> None:
+    server.route("POST", "/v1/chat/completions", Reply(401, {"error": {"message": "Incorrect API key provided"}}))
+    items = pd.DataFrame({"url": [f"https://a.example/{i}" for i in range(5)], "content_kind": "page",
+                          "title": "A", "text": [f"page {i}" for i in range(5)], "content_type": "html",
+                          "content_hash": [f"h{i}" for i in range(5)]})
+    with pytest.raises(ProviderAuthError):
+        analyze_content(items, DIMENSIONS, BRANDS, pd.DataFrame(columns=["content_hash", "result"]), llm,
+                        lambda key, produce: (produce(), True), now=datetime(2026, 11, 29, tzinfo=UTC))
+    assert len(server.requests) == 1  # not one refused call per item
+
+
+def test_an_analysis_the_budget_cannot_pay_is_not_requested(server, calls) -> None:
+    from cylvy_pipeline.providers.errors import BudgetExceeded
+
+    def budget(expected: float, provider: str) -> None:
+        raise BudgetExceeded(f"{provider} call of about ${expected:.6f} refused")
+
+    http = ProviderHttp("LLM", policy=HttpPolicy(timeout_s=2), budget=budget, usage=calls.append)
+    with http:
+        llm = LlmContentAnalyzer(http, model="m", base_url=server.url + "/v1", prices=LlmPrices(1.0, 4.0))
+        with pytest.raises(BudgetExceeded) as error:
+            llm.analyze("x" * 4000, "Title", DIMENSIONS, BRANDS)
+    assert str(error.value).startswith("LLM call of about $0.00") and server.requests == [] and calls == []

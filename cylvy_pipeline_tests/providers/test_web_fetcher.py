@@ -14,7 +14,7 @@ from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderCall, ProviderHttp
 from cylvy_pipeline.providers.real.web import HttpWebFetcher
 from cylvy_pipeline.providers.sample.pdf import make_pdf
-from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 PAGE = (
@@ -24,12 +24,6 @@ PAGE = (
     + "<p>A payment hub routes every payment through one place, so operations teams see every exception.</p>" * 3
     + "</article></main></body></html>"
 )
-
-
-@pytest.fixture
-def server():
-    with local_server() as running:
-        yield running
 
 
 def fetcher(calls: list[ProviderCall] | None = None, **kwargs) -> HttpWebFetcher:

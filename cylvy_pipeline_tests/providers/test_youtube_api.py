@@ -6,11 +6,10 @@ import pandas as pd
 import pytest
 
 from cylvy_pipeline.phases.youtube_enrichment import enrich_videos
-from cylvy_pipeline.providers.base import ProviderCall
-from cylvy_pipeline.providers.errors import ProviderAuthError, QuotaExhausted
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
 from cylvy_pipeline.providers.real.youtube import YouTubeDataApi, duration_seconds
-from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request, local_server
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
 
 
 def video(video_id: str, *, likes: str | None = "40", duration: str = "PT5M12S") -> dict:
@@ -28,17 +27,6 @@ def quota_error(reason: str = "quotaExceeded") -> dict:
 
 
 @pytest.fixture
-def server():
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def calls() -> list[ProviderCall]:
-    return []
-
-
-@pytest.fixture
 def api(server: LocalServer, calls):
     http = ProviderHttp("YouTube Data API", policy=HttpPolicy(timeout_s=2, attempts=2, base_delay_s=0),
                         credential_env="YOUTUBE_API_KEY", usage=calls.append, sleep=lambda s: None)
@@ -53,7 +41,8 @@ def test_videos_in_request_order_with_hidden_likes_missing(server: LocalServer, 
     frame = api.videos(["aaaaaaaaaaa", "bbbbbbbbbbb", "unknown0000"])
     (request,) = server.requests
     assert request.query == {"part": ["snippet,statistics,contentDetails"], "id": ["aaaaaaaaaaa,bbbbbbbbbbb,unknown0000"],
-                             "maxResults": ["50"], "key": ["test-key"]}
+                             "maxResults": ["50"]}
+    assert request.headers["X-Goog-Api-Key"] == "test-key"  # never in the URL
     assert frame["video_id"].tolist() == ["aaaaaaaaaaa", "bbbbbbbbbbb"]  # unknown ids are absent
     assert frame["like_count"].tolist() == [40, pd.NA]
     assert frame["duration_seconds"].tolist() == [312, 3723]
@@ -113,3 +102,10 @@ def test_channels_take_their_links_from_the_description(server: LocalServer, api
                                                   ("", None), ("5:12", None), ("P", None)])
 def test_iso_durations(value: str, seconds: int | None) -> None:
     assert duration_seconds(value) == seconds
+
+
+def test_the_per_minute_rate_limit_is_transient_not_a_bad_key(server: LocalServer, api: YouTubeDataApi) -> None:
+    server.route("GET", "/videos", Reply(403, quota_error("rateLimitExceeded")))
+    with pytest.raises(ProviderError) as error:
+        api.videos(["aaaaaaaaaaa"])
+    assert type(error.value) is ProviderError and error.value.transient and not error.value.retried

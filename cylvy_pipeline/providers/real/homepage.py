@@ -156,15 +156,13 @@ class HomepageCompanyData:
 
     def company_profile(self, domain: str) -> CompanyProfile:
         url = self.url_template.format(domain=domain)
+        # Every domain is its own server: one that cannot be reached (after the HTTP layer's retries), has
+        # no valid certificate or answers with an error is a domain without a record, never a failed phase.
         try:
             response = self.http.request("GET", url, endpoint="homepage", raise_for_status=False)
-        except ProviderError as error:
-            if error.transient:
-                raise  # an outage: ask again later rather than cache "no record"
-            return CompanyProfile(domain, None, None, None, None, None, None, SOURCE)  # refused address
+        except ProviderError:
+            return CompanyProfile(domain, None, None, None, None, None, None, f"{SOURCE} (unreachable)")
         if response.status_code >= 400:
-            if response.status_code >= 500 or response.status_code == 429:
-                raise ProviderError(f"homepage of {domain} answered HTTP {response.status_code}", transient=True,
-                                    retried=True)
-            return CompanyProfile(domain, None, None, None, None, None, None, SOURCE)
+            return CompanyProfile(domain, None, None, None, None, None, None,
+                                  f"{SOURCE} (HTTP {response.status_code})")
         return profile_from_homepage(domain, response.body)

@@ -41,12 +41,18 @@ SYSTEM_PROMPT = (
     "it addresses their goals and pains. Report the overall sentiment, up to five key topics, and how often "
     "each listed brand is mentioned. Call record_analysis exactly once."
 )
-PROMPT_VERSION = hashlib.sha256(f"{SYSTEM_PROMPT}\n{TOOL_NAME}\nv1".encode()).hexdigest()[:10]
+USER_TEMPLATE = "Dimensions:\n{listing}\nBrands: {brands}\n\nContent type: {content_type}\nTitle: {title}\n\n{text}"
+# Output tokens a complete answer takes, for the budget check before a call (not for billing).
+OUTPUT_TOKENS_PER_DIMENSION = 60
+OUTPUT_TOKENS_BASE = 200
 
 
-def llm_version(model: str) -> str:
-    """The analyzer version of ``model`` with this prompt (part of the analysis cache key)."""
-    return f"llm:{model}:{PROMPT_VERSION}"
+def llm_version(model: str, max_text_chars: int) -> str:
+    """The analyzer version: the model and a hash of everything else that shapes an answer — the
+    prompt, the user template, the tool schema's shape and how much text is sent (the dimensions and
+    brands themselves are fingerprinted by the content-analysis phase)."""
+    shape = json.dumps([SYSTEM_PROMPT, USER_TEMPLATE, TOOL_NAME, _schema([], []), max_text_chars], sort_keys=True)
+    return f"llm:{model}:{hashlib.sha256(shape.encode()).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ class LlmContentAnalyzer:
         self.base_url = base_url.rstrip("/")
         self.prices = prices
         self.max_text_chars = max_text_chars
-        self.version = llm_version(model)
+        self.version = llm_version(model, max_text_chars)
 
     @staticmethod
     def _usage(response: HttpResponse) -> dict:
@@ -183,8 +189,9 @@ class LlmContentAnalyzer:
             raise ValueError(f"content_type must be one of {CONTENT_TYPES} or None, got {content_type!r}")
         listing = "\n".join(f"- {d.kind}: {d.name}" + (f" ({'; '.join(d.terms[:8])})" if d.terms else "")
                             for d in dimensions)
-        content = (f"Dimensions:\n{listing}\nBrands: {', '.join(brands) or 'none'}\n\n"
-                   f"Content type: {content_type or 'unknown'}\nTitle: {title or ''}\n\n{(text or '')[:self.max_text_chars]}")
+        content = USER_TEMPLATE.format(listing=listing, brands=", ".join(brands) or "none",
+                                       content_type=content_type or "unknown", title=title or "",
+                                       text=(text or "")[: self.max_text_chars])
         body = {
             "model": self.model,
             "temperature": 0,
@@ -193,8 +200,12 @@ class LlmContentAnalyzer:
                                                           "parameters": _schema(dimensions, list(brands))}}],
             "tool_choice": {"type": "function", "function": {"name": TOOL_NAME}},
         }
+        # The budget check sees a list-price guess: about four characters a token in, a fixed answer out.
+        expected_cost = ((len(SYSTEM_PROMPT) + len(content)) / 4 * self.prices.input_per_mtok
+                         + (OUTPUT_TOKENS_BASE + OUTPUT_TOKENS_PER_DIMENSION * len(dimensions))
+                         * self.prices.output_per_mtok) / 1_000_000
         response = self.http.request("POST", f"{self.base_url}/chat/completions", endpoint="chat/completions",
-                                     json_body=body, units=self._tokens, cost=self._cost)
+                                     json_body=body, units=self._tokens, cost=self._cost, expected_cost=expected_cost)
         payload = response.json(provider=PROVIDER)
         try:
             call = payload["choices"][0]["message"]["tool_calls"][0]["function"]

@@ -76,7 +76,8 @@ class YouTubeDataApi:
             self._units += 1  # a list call costs one unit, whether or not it then fails
         response = self.http.request(
             "GET", f"{self.base_url}/{resource}", endpoint=f"{resource}.list", units=1,
-            params={"part": parts, "id": ",".join(ids), "maxResults": MAX_IDS_PER_CALL, "key": self.api_key},
+            params={"part": parts, "id": ",".join(ids), "maxResults": MAX_IDS_PER_CALL},
+            headers={"X-Goog-Api-Key": self.api_key},  # not in the URL: URLs end up in messages and logs
             raise_for_status=False,
         )
         if response.status_code >= 400:
@@ -94,10 +95,13 @@ class YouTubeDataApi:
         message = f"{PROVIDER} {resource}.list: HTTP {response.status_code} {error.get('message') or ''}".strip()
         if reasons & QUOTA_REASONS:
             return QuotaExhausted(f"{message} (the daily quota is used up; it resets at midnight Pacific time)")
+        if reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:  # per-minute limit: worth a retry later
+            return ProviderError(message, transient=True)
         if response.status_code in (401, 403) or reasons & KEY_REASONS or response.status_code == 400 and "API key" in message:
             return ProviderAuthError(f"{message}; check {CREDENTIAL_ENV}")
-        transient = response.status_code == 429 or response.status_code >= 500 or "rateLimitExceeded" in reasons
-        return ProviderError(message, transient=transient, retried=True)  # the HTTP layer retried already
+        # 429 and 5xx reach here after the HTTP layer's retries.
+        transient = response.status_code == 429 or response.status_code >= 500
+        return ProviderError(message, transient=transient, retried=transient)
 
     def videos(self, video_ids: Sequence[str]) -> pd.DataFrame:
         items = {item.get("id"): item for item in self._list("videos", video_ids, "snippet,statistics,contentDetails")}
