@@ -43,6 +43,9 @@ from cylvy_pipeline.providers.real.homepage import HomepageCompanyData
 from cylvy_pipeline.providers.real.llm_analyzer import CREDENTIAL_ENV as LLM_CREDENTIAL_ENV
 from cylvy_pipeline.providers.real.llm_analyzer import PROVIDER as LLM_PROVIDER
 from cylvy_pipeline.providers.real.llm_analyzer import LlmContentAnalyzer, LlmPrices
+from cylvy_pipeline.providers.real.rendering import CREDENTIAL_ENV as RENDERING_CREDENTIAL_ENV
+from cylvy_pipeline.providers.real.rendering import PROVIDER as RENDERING_PROVIDER
+from cylvy_pipeline.providers.real.rendering import RenderingWebFetcher, RoutedWebFetcher
 from cylvy_pipeline.providers.real.web import DEFAULT_USER_AGENT as USER_AGENT
 from cylvy_pipeline.providers.real.web import HttpWebFetcher
 from cylvy_pipeline.providers.real.youtube import CREDENTIAL_ENV as YOUTUBE_CREDENTIAL_ENV
@@ -65,6 +68,7 @@ PROVIDER_SECRETS: dict[tuple[str, str], tuple[str, ...]] = {
     ("serp", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
     ("video_data", "youtube"): ("YOUTUBE_API_KEY",),
     ("content_analyzer", "openai"): ("OPENAI_API_KEY",),
+    ("web", "rendering"): ("SCRAPINGBEE_API_KEY",),
 }
 DEFAULT_CONCURRENCY = 8  # in-phase concurrency of the sample providers
 #: The resource keys of the provider kinds that have a sample implementation.
@@ -114,6 +118,8 @@ def missing_provider_secrets(providers: Providers) -> list[str]:
         for variable in PROVIDER_SECRETS.get((kind, choice), ()):
             if not os.environ.get(variable):
                 missing.append(f"providers.{kind} is {choice}, and {variable} is not set")
+    if providers.web == "http" and providers.rendering.domains and not os.environ.get("SCRAPINGBEE_API_KEY"):
+        missing.append("providers.rendering.domains lists sites to render, and SCRAPINGBEE_API_KEY is not set")
     return missing
 
 
@@ -304,9 +310,22 @@ class SampleWeb(_SampleMarketSettings, WebResource):
         return SampleWebFetcher(market, **options)
 
 
+def _rendering_fetcher(scope: ProviderScope, api_key: str) -> RenderingWebFetcher:
+    settings = scope.project.providers.rendering
+    http = scope.closing(ProviderHttp(RENDERING_PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+                                      credential_env=RENDERING_CREDENTIAL_ENV, usage=scope.usage,
+                                      budget=scope.check_budget))
+    return RenderingWebFetcher(http, api_key=api_key, base_url=settings.base_url, render_js=settings.render_js,
+                               premium_proxy=settings.premium_proxy,
+                               price_per_credit_usd=settings.price_per_credit_usd)
+
+
 class HttpWeb(WebResource):
     """Direct HTTP fetching with httpx (``providers.web: http``; settings under ``providers.http``).
-    Private, loopback and link-local addresses are refused unless ``allow_networks`` lists them."""
+    Private, loopback and link-local addresses are refused unless ``allow_networks`` lists them. The
+    sites listed in ``providers.rendering.domains`` go through the rendering API instead."""
+
+    rendering_api_key: str | None = Field(default=None, description="Rendering API key (SCRAPINGBEE_API_KEY)")
 
     def client(self, scope: ProviderScope) -> WebFetcher:
         settings = scope.project.providers.http
@@ -314,7 +333,23 @@ class HttpWeb(WebResource):
         http = scope.closing(ProviderHttp("web", policy=policy, usage=scope.usage,
                                           guard=AddressGuard.allowing(settings.allow_networks),
                                           headers={"User-Agent": USER_AGENT}))
-        return HttpWebFetcher(http, max_per_host=settings.max_per_host)
+        direct = HttpWebFetcher(http, max_per_host=settings.max_per_host)
+        domains = scope.project.providers.rendering.domains
+        if not domains or self.rendering_api_key is None:
+            return direct
+        return RoutedWebFetcher(direct, _rendering_fetcher(scope, self.rendering_api_key), domains)
+
+    def concurrency(self, scope: ProviderScope) -> int:
+        return scope.project.providers.http.concurrency
+
+
+class RenderingWeb(WebResource):
+    """Every page through the rendering API (``providers.web: rendering``)."""
+
+    api_key: str = Field(description="Rendering API key (set SCRAPINGBEE_API_KEY)")
+
+    def client(self, scope: ProviderScope) -> WebFetcher:
+        return _rendering_fetcher(scope, self.api_key)
 
     def concurrency(self, scope: ProviderScope) -> int:
         return scope.project.providers.http.concurrency
@@ -357,6 +392,15 @@ class OpenAiCompatibleAnalyzer(ContentAnalyzerResource):
 # --- binding -------------------------------------------------------------------------------------------
 
 
+def _web_resource(providers: Providers) -> WebResource:
+    if providers.web == "rendering":
+        return RenderingWeb(api_key=dg.EnvVar("SCRAPINGBEE_API_KEY"))
+    if providers.web == "http":
+        rendering_key = dg.EnvVar("SCRAPINGBEE_API_KEY") if providers.rendering.domains else None
+        return HttpWeb(rendering_api_key=rendering_key)
+    return SampleWeb()
+
+
 def provider_resources(providers: Providers) -> dict[str, dg.ConfigurableResource]:
     """The resource of each provider kind the project chose, secrets as ``dg.EnvVar``."""
 
@@ -371,7 +415,7 @@ def provider_resources(providers: Providers) -> dict[str, dg.ConfigurableResourc
         else SampleVideoData(),
         "company_data": HomepageCompanyDataSource() if providers.company_data == "homepage"
         else SampleCompanyDataSource(),
-        "web": HttpWeb() if providers.web == "http" else SampleWeb(),
+        "web": _web_resource(providers),
         "content_analyzer": OpenAiCompatibleAnalyzer(api_key=dg.EnvVar("OPENAI_API_KEY"))
         if providers.content_analyzer == "openai" else LocalAnalyzer(),
     }

@@ -78,7 +78,7 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
 
     video_provider = "sample YouTube" if providers.video_data == "sample" else "YouTube Data API"
     company_provider = "sample company data" if providers.company_data == "sample" else "homepage"
-    web_provider = "sample web" if providers.web == "sample" else "web"
+    web_provider = {"sample": "sample web", "http": "web", "rendering": "rendering API"}[providers.web]
     if latest.serps is None:
         unknown = "unknown until the market's SERPs are collected once"
         rows += [_row(phase, provider, None, None, unknown) for phase, provider in (

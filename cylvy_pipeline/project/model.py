@@ -164,6 +164,19 @@ class HomepageSettings(_Frozen):
     timeout_s: float = Field(15, gt=0)
 
 
+class RenderingSettings(_Frozen):
+    """A rendering scraper API (ScrapingBee's format) for sites that need JavaScript or a proxy: every
+    page (``providers.web: rendering``) or only the ``domains`` listed here (with ``providers.web: http``).
+    Credential: SCRAPINGBEE_API_KEY."""
+
+    base_url: str = "https://app.scrapingbee.com/api/v1/"
+    domains: tuple[str, ...] = ()
+    render_js: bool = True
+    premium_proxy: bool = False
+    price_per_credit_usd: float = Field(0.0002, ge=0)
+    timeout_s: float = Field(90, gt=0)
+
+
 class LlmSettings(_Frozen):
     """An OpenAI-compatible chat-completions API for content analysis. Credential: OPENAI_API_KEY."""
 
@@ -186,7 +199,7 @@ class Providers(_Frozen):
     video_data: Literal["sample", "youtube"] = "sample"
     company_data: Literal["sample", "homepage"] = "sample"
     content_analyzer: Literal["local", "openai"] = "local"
-    web: Literal["sample", "http"] = "sample"
+    web: Literal["sample", "http", "rendering"] = "sample"
     #: The most an execution (one market) may spend on providers; a phase stops before a call that
     #: would go past it. None: no limit.
     max_cost_usd: float | None = Field(None, gt=0)
@@ -195,6 +208,7 @@ class Providers(_Frozen):
     homepage: HomepageSettings = HomepageSettings()
     llm: LlmSettings = LlmSettings()
     http: HttpWebSettings = HttpWebSettings()
+    rendering: RenderingSettings = RenderingSettings()
 
 
 class Keyword(_Frozen):

@@ -285,11 +285,14 @@ class ProviderHttp:
                 raise refused.error from None
 
             status = response.status_code
+            # What the answer says it cost counts whatever its status (a rendering API charges for a
+            # page's 404); fixed units count only for answers that delivered.
+            price = _measured(cost, response, 0.0)
+            amount = _measured(units, response, 0.0) if callable(units) else (units if status < 400 else 0.0)
             if status < 400:
-                price, amount = _measured(cost, response, 0.0), _measured(units, response, 1.0)
                 self._record(endpoint, "ok", status, amount, price, started)
                 return response
-            self._record(endpoint, f"http_{status}", status, 0.0, 0.0, started)
+            self._record(endpoint, f"http_{status}", status, amount, price, started)
             if status in (401, 403) and raise_for_status:
                 variable = f" (check {self.credential_env})" if self.credential_env else ""
                 raise ProviderAuthError(f"{self.provider} refused the credentials: HTTP {status}{variable}")
