@@ -22,8 +22,7 @@ from pathlib import Path
 
 import psycopg
 
-from cylvy_pipeline.phase_graph import PHASES
-from cylvy_pipeline.storage.tables import PHASE_TABLES
+from cylvy_pipeline.contract import PHASE_TABLES, PHASES
 
 CLI = [sys.executable, "-m", "cylvy_pipeline.cli"]
 

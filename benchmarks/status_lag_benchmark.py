@@ -38,9 +38,9 @@ import dagster as dg  # noqa: E402
 import psycopg  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cylvy_pipeline.contract import PHASES  # noqa: E402
 from cylvy_pipeline.defs.providers import sample_latency_run_config  # noqa: E402
 from cylvy_pipeline.environment import prepare_environment  # noqa: E402
-from cylvy_pipeline.phase_graph import PHASES  # noqa: E402
 from cylvy_pipeline.status.records import phase_of_step  # noqa: E402
 from cylvy_pipeline_tests.dagster_ui import dagster_dev, wait_for  # noqa: E402
 

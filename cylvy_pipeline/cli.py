@@ -17,10 +17,9 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.project.settings import configured_keyword_count, configured_project_dir
 from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, parse_fault_spec, parse_latency_ms
 from cylvy_pipeline.storage.database import database_outage, describe_database, state_dir
 
@@ -62,10 +61,8 @@ def _require_provider_secrets(project: Project) -> None:
 def command_run(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution, report
 
-    project = execution.configure_project(
-        args.project or configured_project_dir(),
-        args.keywords if args.keywords is not None else configured_keyword_count(),
-    )
+    choice = execution.ProjectChoice(args.project, args.keywords)
+    project = choice.load()
     markets = _project_markets(args.market, project)
     phases = _phase_selection(args.select, project.enabled_phases)
     try:  # a typo in the sample knobs fails now, not mid-run
@@ -78,7 +75,7 @@ def command_run(args: argparse.Namespace) -> int:
     failures = 0
     with _interrupts_cancel(), execution.following_statuses():
         for market in markets:
-            outcome = execution.run_market(instance, market, phases)
+            outcome = execution.run_market(instance, market, phases, project=choice)
             with _product_connection() as conn:
                 print(report.execution_report(conn, outcome.execution_id))
             if outcome.interrupted:
@@ -179,10 +176,10 @@ def _report_paths(output: str | None, markets: Sequence[str]) -> dict[str, Path]
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from cylvy_pipeline.project.loader import load_project
+    from cylvy_pipeline.execution import ProjectChoice
     from cylvy_pipeline.reporting.dsi_report import stored_report
 
-    project = load_project(args.project or configured_project_dir(), keyword_count=configured_keyword_count())
+    project = ProjectChoice(args.project).load()
     markets = list(dict.fromkeys(_project_markets(args.market, project)))
     paths = _report_paths(args.output, markets)
     _reconcile_in_flight_runs()  # an execution that just ended counts as completed
@@ -210,10 +207,9 @@ def command_report(args: argparse.Namespace) -> int:
 
 def command_estimate(args: argparse.Namespace) -> int:
     from cylvy_pipeline import report
-    from cylvy_pipeline.project.loader import load_project
+    from cylvy_pipeline.execution import ProjectChoice
 
-    keywords = args.keywords if args.keywords is not None else configured_keyword_count()
-    project = load_project(args.project or configured_project_dir(), keyword_count=keywords)
+    project = ProjectChoice(args.project, args.keywords).load()
     markets = list(dict.fromkeys(_project_markets(args.market, project)))
     with _product_connection() as conn:
         print(report.estimate_report(conn, project, markets), end="")
@@ -258,17 +254,20 @@ DEV_STOP_TIMEOUT_S = 4.0
 
 def command_dev(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution
+    from cylvy_pipeline.defs.location import PROJECT_DIR_ENV
     from cylvy_pipeline.environment import WORKSPACE_YAML
 
     if args.project:
-        execution.configure_project(args.project, configured_keyword_count())
+        execution.ProjectChoice(args.project).load()  # a broken project fails here, in one line
     execution.open_instance().dispose()  # Dagster's storage exists before its processes start
+    # The Dagster processes serve the project named here: it is their environment's, not this process's.
+    environment = {**os.environ, **({PROJECT_DIR_ENV: os.path.abspath(args.project)} if args.project else {})}
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     # The status-sync sensor runs in the daemon, which evaluates sensors at most every 5 s; the follower
     # keeps pipeline_phase_status within a fraction of a second of the runs.
     helpers = [] if args.no_follow else [subprocess.Popen([sys.executable, "-m", "cylvy_pipeline.cli", "sync", "--follow"])]
-    dagster_dev = subprocess.Popen(command)
+    dagster_dev = subprocess.Popen(command, env=environment)
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C
     try:
         return dagster_dev.wait()

@@ -1,33 +1,31 @@
-"""The Dagster definitions of cylvy_pipeline: the code location the UI, the daemon and the CLI load."""
+"""The Dagster definitions of cylvy_pipeline: the code location the UI, the daemon and the CLI load.
+
+Importing this module does nothing but define functions: Dagster calls :func:`defs` when it loads the
+code location, which reads the environment and the project's files (see ``defs/location.py``) and never
+a database.
+"""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
-from cylvy_pipeline.defs.assets import PHASE_ASSETS
-from cylvy_pipeline.defs.checks import PHASE_CHECKS
-from cylvy_pipeline.defs.jobs import market_pipeline_job
-from cylvy_pipeline.defs.providers import provider_resources
-from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
-from cylvy_pipeline.defs.schedules import PIPELINE_SCHEDULES
-from cylvy_pipeline.defs.sensors import PIPELINE_SENSORS
-from cylvy_pipeline.project.settings import configured_keyword_count, configured_project, configured_project_dir
-
-defs = dg.Definitions(
-    assets=PHASE_ASSETS,
-    asset_checks=PHASE_CHECKS,
-    jobs=[market_pipeline_job],
-    schedules=PIPELINE_SCHEDULES,
-    sensors=PIPELINE_SENSORS,
-    resources={
-        "project": ProjectResource(project_dir=configured_project_dir(), keyword_count=configured_keyword_count()),
-        "database": PostgresResource(),
-        # Which service each provider kind calls is the project's choice (providers: in project.yaml).
-        **provider_resources(configured_project().providers),
-    },
-)
+from cylvy_pipeline.contract import PIPELINE_JOB
+from cylvy_pipeline.defs.location import LocationSettings, pipeline_definitions
 
 
-def market_pipeline():
-    """The market pipeline job, resolved with its resources (the CLI executes it reconstructably)."""
-    return defs.resolve_job_def("market_pipeline")
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The definitions this process's environment describes."""
+    return pipeline_definitions(LocationSettings(os.environ))
+
+
+def market_pipeline(project_dir: str | None = None, keyword_count: int | None = None) -> dg.JobDefinition:
+    """The market pipeline job with its resources, for ``project_dir`` (default: the environment's).
+
+    The CLI executes runs through this function (``dg.build_reconstructable_job`` with these arguments),
+    so every process that executes a step of the run rebuilds the job for the same project.
+    """
+    settings = LocationSettings(os.environ, project_dir=project_dir, keyword_count=keyword_count)
+    return pipeline_definitions(settings).resolve_job_def(PIPELINE_JOB)

@@ -15,15 +15,25 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import psycopg
 
+from cylvy_pipeline.contract import (
+    KEYWORDS_TAG,
+    PARENT_RUN_TAG,
+    PARTITION_TAG,
+    PHASES,
+    PROJECT_TAG,
+    ROOT_RUN_TAG,
+    WORKER_HOST_TAG,
+    execution_id_of,
+)
+from cylvy_pipeline.defs.location import LocationSettings, configured_keyword_count, configured_project_dir
 from cylvy_pipeline.environment import prepare_environment
-from cylvy_pipeline.phase_graph import PHASES
-from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR, load_project
+from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.run_launcher import WORKER_HOST_TAG, worker_host_tags
+from cylvy_pipeline.run_launcher import worker_host_tags
 from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.live import LiveStatusSync
 from cylvy_pipeline.status.records import was_interrupted
-from cylvy_pipeline.status.runs import execution_id_of, in_flight_pipeline_runs
+from cylvy_pipeline.status.runs import in_flight_pipeline_runs
 from cylvy_pipeline.status.sync import sync_executions
 
 
@@ -45,38 +55,43 @@ def _outcome(instance: dg.DagsterInstance, market: str, run_id: str) -> MarketRu
     )
 
 
-PROJECT_TAG = "cylvy/project_dir"
-KEYWORDS_TAG = "cylvy/keyword_count"
+@dataclass(frozen=True)
+class ProjectChoice:
+    """The project a run is made for: a folder and keyword count given explicitly (``--project``,
+    ``--keywords``, a re-executed run's tags) or, where not given, the environment's."""
 
+    project_dir: str | None = None
+    keyword_count: int | None = None
 
-def project_tags() -> dict[str, str]:
-    """Tags that record which project a run was made for, so a re-execution can serve the same one: the
-    project folder always (the sample project's when none is configured), the keyword count if set."""
-    tags = {PROJECT_TAG: os.environ.get("CYLVY_PROJECT_DIR") or str(SAMPLE_PROJECT_DIR)}
-    if count := os.environ.get("CYLVY_SAMPLE_KEYWORDS"):
-        tags[KEYWORDS_TAG] = count
-    return tags
+    def __post_init__(self):
+        if self.project_dir:
+            object.__setattr__(self, "project_dir", os.path.abspath(self.project_dir))
 
+    def load(self) -> Project:
+        return LocationSettings(os.environ, self.project_dir, self.keyword_count).load_project()
 
+    def tags(self) -> dict[str, str]:
+        """Tags that record which project a run was made for, so a re-execution serves the same one: the
+        project folder always (the sample project's when none is configured), the keyword count if set."""
+        folder = self.project_dir or configured_project_dir(os.environ) or str(SAMPLE_PROJECT_DIR)
+        tags = {PROJECT_TAG: os.path.abspath(folder)}
+        count = self.keyword_count if self.keyword_count is not None else configured_keyword_count(os.environ)
+        if count:
+            tags[KEYWORDS_TAG] = str(count)
+        return tags
 
-def configure_project(project_dir: str | None, keyword_count: int | None) -> Project:
-    """Validate the project and make it the one this process's definitions serve (before they load)."""
-    project = load_project(project_dir, keyword_count=keyword_count)
-    if project_dir:
-        os.environ["CYLVY_PROJECT_DIR"] = os.path.abspath(project_dir)
-    else:
-        os.environ.pop("CYLVY_PROJECT_DIR", None)
-    if keyword_count:
-        os.environ["CYLVY_SAMPLE_KEYWORDS"] = str(keyword_count)
-    else:
-        os.environ.pop("CYLVY_SAMPLE_KEYWORDS", None)
-    return project
+    @classmethod
+    def of_run(cls, run: dg.DagsterRun) -> ProjectChoice:
+        count = run.tags.get(KEYWORDS_TAG)
+        return cls(run.tags.get(PROJECT_TAG), int(count) if count else None)
 
-
-def _reconstructable_job() -> dg.ReconstructableJob:
-    from cylvy_pipeline import definitions
-
-    return dg.reconstructable(definitions.market_pipeline)
+    def job(self) -> dg.ReconstructableJob:
+        """The job, rebuilt for this project by every process that executes one of its steps."""
+        return dg.build_reconstructable_job(
+            "cylvy_pipeline.definitions",
+            "market_pipeline",
+            reconstructable_kwargs={"project_dir": self.project_dir, "keyword_count": self.keyword_count},
+        )
 
 
 # The run's own log (in the UI and the event log) keeps every event; the terminal shows the status table.
@@ -84,9 +99,15 @@ _QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def run_market(
-    instance: dg.DagsterInstance, market: str, phases: Sequence[str] = PHASES, *, run_config: dict | None = None
+    instance: dg.DagsterInstance,
+    market: str,
+    phases: Sequence[str] = PHASES,
+    *,
+    run_config: dict | None = None,
+    project: ProjectChoice = ProjectChoice(),
 ) -> MarketRun:
-    """Materialize ``phases`` for ``market`` in-process and wait for the run to end.
+    """Materialize ``phases`` for ``market`` with this process as the run worker, and wait for the run
+    to end.
 
     ``run_config`` adds to the defaults (e.g. resource settings such as the sample market's latency).
 
@@ -94,10 +115,10 @@ def run_market(
     while the run executes.
     """
     result = dg.execute_job(
-        _reconstructable_job(),
+        project.job(),
         instance=instance,
         # This process is the run's worker: the host tag lets `sync` here tell whether it is still alive.
-        tags={"dagster/partition": market, **project_tags(), **worker_host_tags()},
+        tags={PARTITION_TAG: market, **project.tags(), **worker_host_tags()},
         asset_selection=[dg.AssetKey(p) for p in phases],
         run_config={**_QUIET_CONSOLE, **(run_config or {})},
     )
@@ -118,26 +139,23 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketR
         raise NothingToReexecute(f"reexecute: nothing to re-execute, run {run_id} succeeded")
     if not parent.is_finished:
         raise NothingToReexecute(f"reexecute: run {run_id} is still {parent.status.value.lower()}; wait for it to end")
-    # The job is rebuilt from the code location: serve the project the run was made for.
-    if PROJECT_TAG in parent.tags:
-        count = parent.tags.get(KEYWORDS_TAG)
-        configure_project(parent.tags[PROJECT_TAG], int(count) if count else None)
     result = dg.execute_job(
-        _reconstructable_job(),
+        # Serve the project the run was made for.
+        ProjectChoice.of_run(parent).job(),
         instance=instance,
         reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
         # execute_job carries neither the parent's tags nor the lineage tags the UI sets on a
         # re-execution; the partition tag says which market, the root tag which execution.
         tags={
-            **{k: v for k, v in parent.tags.items() if k == "dagster/partition" or not k.startswith("dagster/")},
-            "dagster/root_run_id": parent.root_run_id or parent.run_id,
-            "dagster/parent_run_id": parent.run_id,
+            **{k: v for k, v in parent.tags.items() if k == PARTITION_TAG or not k.startswith("dagster/")},
+            ROOT_RUN_TAG: parent.root_run_id or parent.run_id,
+            PARENT_RUN_TAG: parent.run_id,
             **worker_host_tags(),
         },
         run_config=parent.run_config,
     )
     _final_sync(instance, result.run_id)
-    return _outcome(instance, parent.tags.get("dagster/partition", "?"), result.run_id)
+    return _outcome(instance, parent.tags.get(PARTITION_TAG, "?"), result.run_id)
 
 
 def _final_sync(instance: dg.DagsterInstance, run_id: str) -> None:

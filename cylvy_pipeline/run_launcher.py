@@ -21,8 +21,8 @@ import psutil
 from dagster._core.events import EngineEventData, JobFailureData, RunFailureReason
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 
-#: Run tag naming the machine whose processes execute the run (a pid means nothing elsewhere).
-WORKER_HOST_TAG = "cylvy/worker_host"
+from cylvy_pipeline.contract import WORKER_HOST_TAG
+
 #: Engine-event metadata key holding why a run's worker is gone.
 WORKER_DEATH_KEY = "worker_death"
 

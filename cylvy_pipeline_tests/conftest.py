@@ -1,8 +1,8 @@
 """Test session set-up: a real PostgreSQL (embedded, in a test-only state folder) and a real,
 Postgres-backed Dagster instance. Nothing here mocks Dagster or the database.
 
-The environment is set before any cylvy_pipeline module loads, because the Dagster definitions read
-the project (and so the market partitions) at import time. Tests run the sample project scaled to a
+The environment is set before anything runs: the Dagster definitions each test builds, and the CLI
+processes tests start, read the project (and so the market partitions) from it. Tests run the sample project scaled to a
 small generated keyword list so an end-to-end execution takes seconds.
 """
 
@@ -20,6 +20,10 @@ os.environ.setdefault("CYLVY_STATE_DIR", str(_REPOSITORY / ".cylvy" / "test"))
 os.environ["CYLVY_SAMPLE_KEYWORDS"] = str(TEST_KEYWORDS)
 os.environ.pop("CYLVY_PROJECT_DIR", None)
 os.environ.pop("CYLVY_SAMPLE_FAULTS", None)
+# Steps run one after another in the run's process: a step process costs about a second to start, and
+# most tests are about what a phase does, not how steps are scheduled. The multiprocess executor (the
+# product's default) has tests of its own (test_parallel_execution.py).
+os.environ["CYLVY_EXECUTOR"] = "in_process"
 
 
 def _reset_embedded_databases() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES, PHASES
+from cylvy_pipeline.contract import PHASE_DEPENDENCIES, PHASES
 
 SEED_EDGES = {
     ("keyword_metrics", "serp_collection"),
@@ -30,7 +30,9 @@ def test_phase_graph_is_the_seed_table():
 
 
 def test_asset_graph_equals_the_seed_edges():
-    from cylvy_pipeline.definitions import defs
+    from cylvy_pipeline.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
@@ -42,7 +44,9 @@ def test_asset_graph_equals_the_seed_edges():
 
 
 def test_assets_share_one_group_and_the_market_partitions():
-    from cylvy_pipeline.definitions import defs
+    from cylvy_pipeline.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
@@ -52,7 +56,9 @@ def test_assets_share_one_group_and_the_market_partitions():
 
 
 def test_every_phase_has_a_docstring_description():
-    from cylvy_pipeline.definitions import defs
+    from cylvy_pipeline.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
@@ -60,7 +66,9 @@ def test_every_phase_has_a_docstring_description():
 
 
 def test_blocking_checks_cover_the_completeness_gates():
-    from cylvy_pipeline.definitions import defs
+    from cylvy_pipeline.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k).blocking for k in graph.asset_check_keys}
@@ -95,7 +103,9 @@ def test_dagster_validates_the_code_location(database_urls):
 def test_the_analyzer_and_formula_versions_are_the_code_versions():
     from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
     from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION
-    from cylvy_pipeline.definitions import defs
+    from cylvy_pipeline.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     graph = defs.resolve_asset_graph()
     assert graph.get(dg.AssetKey("content_analysis")).code_version == ANALYZER_VERSION

@@ -6,9 +6,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from cylvy_pipeline.contract import PHASE_TABLES, PHASES
 from cylvy_pipeline.execution import run_market
-from cylvy_pipeline.phase_graph import PHASES
-from cylvy_pipeline.storage.tables import PHASE_TABLES, query_frame
+from cylvy_pipeline.storage.tables import query_frame
 
 pytestmark = pytest.mark.slow
 
@@ -208,10 +208,10 @@ def test_every_provider_call_of_a_run_is_in_api_usage_and_in_the_metadata(us_run
 
 
 def test_estimate_on_a_warm_cache_matches_the_calls_the_next_run_makes(us_run, dagster_instance, product_db):
-    from cylvy_pipeline.project.settings import configured_project
+    from cylvy_pipeline.execution import ProjectChoice
     from cylvy_pipeline.report import market_estimate
 
-    predicted = market_estimate(product_db, configured_project(), "US").set_index("phase")["calls"]
+    predicted = market_estimate(product_db, ProjectChoice().load(), "US").set_index("phase")["calls"]
     # The caches are warm: no company profile, channel or page to pay for again, except the pages that
     # failed transiently (the sample web's deterministic 500s), which the next run fetches again.
     assert predicted["company_enrichment_serp"] == 0 and predicted["company_enrichment_youtube"] == 0

@@ -7,6 +7,8 @@ and returns the phase's standardized result as materialization metadata.
 
 
 import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -16,7 +18,7 @@ from dagster._core.errors import DagsterExecutionInterruptedError
 
 from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
 from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION, PositionCutoffs
-from cylvy_pipeline.defs.partitions import market_partitions
+from cylvy_pipeline.contract import PHASE_DEPENDENCIES, PHASE_GROUP
 from cylvy_pipeline.defs.providers import (
     CompanyDataResource,
     ContentAnalyzerResource,
@@ -28,7 +30,6 @@ from cylvy_pipeline.defs.providers import (
 )
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.defs.upstream import UpstreamRows, execution_of, run_started_at
-from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES
 from cylvy_pipeline.phases import (
     company_enrichment,
     company_enrichment_youtube,
@@ -50,25 +51,37 @@ from cylvy_pipeline.storage.dsi_results import client_dsi_history
 from cylvy_pipeline.storage.tables import write_phase_output
 from cylvy_pipeline.storage.usage import UsageLog
 
-GROUP = "market_analysis"
-
 # Provider phases retry as a whole after per-request retries are exhausted (a provider outage).
 PROVIDER_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
-def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **kwargs):
-    """@dg.asset for a phase: its seed name as the key, the seed's dependencies, the market partitions."""
-    asset = dg.asset(
-        name=name,
-        deps=list(PHASE_DEPENDENCIES[name]),
-        group_name=GROUP,
-        partitions_def=market_partitions,
-        retry_policy=PROVIDER_RETRY if retries else None,
-        pool=pool,
-        kinds={"python", "postgres"},
-        **kwargs,
-    )
-    return lambda compute: asset(_final_failures(compute))
+@dataclass(frozen=True)
+class PhaseAsset:
+    """A phase's compute function and how it is declared; :meth:`build` makes the asset for the markets
+    the loaded project has (the partitions exist only once the definitions are built)."""
+
+    name: str
+    compute: Callable[..., dg.MaterializeResult]
+    pool: str | None
+    retries: bool
+    options: Mapping[str, object]
+
+    def build(self, markets: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+        return dg.asset(
+            name=self.name,
+            deps=list(PHASE_DEPENDENCIES[self.name]),
+            group_name=PHASE_GROUP,
+            partitions_def=markets,
+            retry_policy=PROVIDER_RETRY if self.retries else None,
+            pool=self.pool,
+            kinds={"python", "postgres"},
+            **self.options,
+        )(_final_failures(self.compute))
+
+
+def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **options):
+    """Declare a phase asset: its seed name as the key, the seed's dependencies, the market partitions."""
+    return lambda compute: PhaseAsset(name, compute, pool, retries, options)
 
 
 def _final_failures(compute):
@@ -434,7 +447,7 @@ def _dsi_report_metadata(
     }
 
 
-PHASE_ASSETS = [
+PHASE_ASSETS: list[PhaseAsset] = [
     keyword_metrics_asset,
     serp_collection_asset,
     company_enrichment_serp_asset,
@@ -444,3 +457,8 @@ PHASE_ASSETS = [
     content_analysis_asset,
     dsi_calculation_asset,
 ]
+
+
+def phase_assets(markets: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """The eight phase assets, partitioned by ``markets``."""
+    return [phase.build(markets) for phase in PHASE_ASSETS]

@@ -6,10 +6,11 @@ the verdict; the numbers behind the verdict are in the check's metadata.
 
 
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import dagster as dg
 
-from cylvy_pipeline.defs.partitions import market_partitions
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.defs.upstream import UpstreamRows
 from cylvy_pipeline.phases import (
@@ -39,8 +40,23 @@ def _result(outcome: CheckOutcome, *, severity: dg.AssetCheckSeverity = dg.Asset
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=dg.PreviewWarning)
 
 
+@dataclass(frozen=True)
+class PhaseCheck:
+    """A check's function and its phase; :meth:`build` makes it for the loaded project's markets."""
+
+    phase: str
+    name: str
+    blocking: bool
+    evaluate: Callable[..., dg.AssetCheckResult]
+
+    def build(self, markets: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
+        return dg.asset_check(asset=self.phase, name=self.name, blocking=self.blocking, partitions_def=markets)(
+            self.evaluate
+        )
+
+
 def phase_check(phase: str, name: str, *, blocking: bool = True):
-    return dg.asset_check(asset=phase, name=name, blocking=blocking, partitions_def=market_partitions)
+    return lambda evaluate: PhaseCheck(phase, name, blocking, evaluate)
 
 
 @phase_check("keyword_metrics", "every_keyword_has_metrics")
@@ -156,7 +172,7 @@ def dsi_values_consistent(context: dg.AssetCheckExecutionContext, database: Post
     return _result(dsi_calculation.check_dsi(companies, pages, keywords))
 
 
-PHASE_CHECKS = [
+PHASE_CHECKS: list[PhaseCheck] = [
     every_keyword_has_metrics,
     every_serp_fetched,
     serp_domains_enriched,
@@ -166,3 +182,8 @@ PHASE_CHECKS = [
     pages_analysed,
     dsi_values_consistent,
 ]
+
+
+def phase_checks(markets: dg.PartitionsDefinition) -> list[dg.AssetChecksDefinition]:
+    """The completeness checks of the phases, partitioned by ``markets``."""
+    return [check.build(markets) for check in PHASE_CHECKS]

@@ -13,9 +13,10 @@ the HTTP clients when the phase ends.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import ClassVar
 
 import dagster as dg
 from pydantic import Field
@@ -58,6 +59,7 @@ from cylvy_pipeline.providers.sample.clients import (
     SampleWebFetcher,
     SampleYouTube,
 )
+from cylvy_pipeline.providers.sample.faults import ENV_VAR as FAULTS_ENV_VAR
 from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, FaultInjector, parse_fault_spec, parse_latency_ms
 from cylvy_pipeline.providers.sample.market import SimulatedMarket, get_market
 from cylvy_pipeline.storage.usage import UsageLog
@@ -127,20 +129,24 @@ def missing_provider_secrets(providers: Providers) -> list[str]:
 
 
 class _SampleMarketSettings(dg.ConfigurableResource):
-    """Settings every sample provider shares. Fault injection comes from ``CYLVY_SAMPLE_FAULTS``
-    (``"phase=rate,…"``: rate 1.0 fails every call of that phase, lower rates fail calls transiently)."""
+    """Settings every sample provider shares. ``faults`` is ``CYLVY_SAMPLE_FAULTS`` (``"phase=rate,…"``:
+    rate 1.0 fails every call of that phase, lower rates fail calls transiently); ``latencies`` is
+    ``CYLVY_SAMPLE_LATENCY_MS`` (one number for every provider, or ``provider=ms,…``)."""
+
+    #: This provider's name in CYLVY_SAMPLE_LATENCY_MS.
+    latency_provider: ClassVar[str]
 
     seed: int = Field(default=7, description="Seed of the simulated market")
     latency_ms: float = Field(
-        default=0.0, ge=0, description="Simulated latency of every call (0: CYLVY_SAMPLE_LATENCY_MS, if set)"
+        default=0.0, ge=0, description="Simulated latency of every call (0: this provider's share of `latencies`)"
     )
+    latencies: str = Field(default="", description="Simulated latency per provider (CYLVY_SAMPLE_LATENCY_MS)")
+    faults: str = Field(default="", description="Injected faults per phase (CYLVY_SAMPLE_FAULTS)")
     retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
 
     def _sample(self, scope: ProviderScope) -> tuple[SimulatedMarket, dict]:
-        faults = FaultInjector(
-            scope.phase, parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", "")).get(scope.phase, 0.0)
-        )
-        latency = (self.latency_ms or parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))) / 1000
+        faults = FaultInjector(scope.phase, parse_fault_spec(self.faults).get(scope.phase, 0.0))
+        latency = (self.latency_ms or parse_latency_ms(self.latencies)[self.latency_provider]) / 1000
         return get_market(scope.project, self.seed), {"faults": faults, "latency_s": latency, "usage": scope.usage}
 
     def concurrency(self, scope: ProviderScope) -> int:
@@ -161,6 +167,8 @@ class KeywordDataResource(dg.ConfigurableResource):
 
 class SampleKeywordData(_SampleMarketSettings, KeywordDataResource):
     """Keyword metrics of the simulated market."""
+
+    latency_provider = "keyword_metrics"
 
     def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
         market, options = self._sample(scope)
@@ -209,6 +217,8 @@ class SerpResource(dg.ConfigurableResource):
 class SampleSerpData(_SampleMarketSettings, SerpResource):
     """SERPs of the simulated market."""
 
+    latency_provider = "serp"
+
     def client(self, scope: ProviderScope) -> SerpProvider:
         market, options = self._sample(scope)
         return SampleSerp(market, **options)
@@ -241,6 +251,8 @@ class VideoDataResource(dg.ConfigurableResource):
 class SampleVideoData(_SampleMarketSettings, VideoDataResource):
     """Videos and channels of the simulated market."""
 
+    latency_provider = "youtube"
+
     def client(self, scope: ProviderScope) -> YouTubeProvider:
         market, options = self._sample(scope)
         return SampleYouTube(market, **options)
@@ -270,6 +282,8 @@ class CompanyDataResource(dg.ConfigurableResource):
 
 class SampleCompanyDataSource(_SampleMarketSettings, CompanyDataResource):
     """Company profiles of the simulated market (about one domain in ten has no record)."""
+
+    latency_provider = "company_data"
 
     def client(self, scope: ProviderScope) -> CompanyDataProvider:
         market, options = self._sample(scope)
@@ -304,6 +318,8 @@ class WebResource(dg.ConfigurableResource):
 
 class SampleWeb(_SampleMarketSettings, WebResource):
     """The simulated web: HTML and PDF pages, with their 404s, 500s and thin pages."""
+
+    latency_provider = "web"
 
     def client(self, scope: ProviderScope) -> WebFetcher:
         market, options = self._sample(scope)
@@ -392,30 +408,40 @@ class OpenAiCompatibleAnalyzer(ContentAnalyzerResource):
 # --- binding -------------------------------------------------------------------------------------------
 
 
-def _web_resource(providers: Providers) -> WebResource:
+def _web_resource(providers: Providers, sample: dict) -> WebResource:
     if providers.web == "rendering":
         return RenderingWeb(api_key=dg.EnvVar("SCRAPINGBEE_API_KEY"))
     if providers.web == "http":
         rendering_key = dg.EnvVar("SCRAPINGBEE_API_KEY") if providers.rendering.domains else None
         return HttpWeb(rendering_api_key=rendering_key)
-    return SampleWeb()
+    return SampleWeb(**sample)
 
 
-def provider_resources(providers: Providers) -> dict[str, dg.ConfigurableResource]:
-    """The resource of each provider kind the project chose, secrets as ``dg.EnvVar``."""
+def sample_knobs(environ: Mapping[str, str]) -> dict[str, dg.EnvVar]:
+    """The sample providers' optional knobs, as ``dg.EnvVar`` so every process that runs a step reads
+    them from its own environment. Only the variables that are set are bound: an ``EnvVar`` of an unset
+    variable fails the run, and an unset knob means none."""
+    knobs = {"faults": FAULTS_ENV_VAR, "latencies": LATENCY_ENV_VAR}
+    return {field: dg.EnvVar(variable) for field, variable in knobs.items() if environ.get(variable, "").strip()}
+
+
+def provider_resources(providers: Providers, environ: Mapping[str, str]) -> dict[str, dg.ConfigurableResource]:
+    """The resource of each provider kind the project chose: secrets as ``dg.EnvVar``, and the sample
+    knobs ``environ`` sets."""
 
     def dataforseo() -> dict:
         return {"login": dg.EnvVar("DATAFORSEO_LOGIN"), "password": dg.EnvVar("DATAFORSEO_PASSWORD")}
 
+    sample = sample_knobs(environ)
     return {
         "keyword_data": DataForSeoKeywordData(**dataforseo()) if providers.keyword_data == "dataforseo"
-        else SampleKeywordData(),
-        "serp": DataForSeoSerpData(**dataforseo()) if providers.serp == "dataforseo" else SampleSerpData(),
+        else SampleKeywordData(**sample),
+        "serp": DataForSeoSerpData(**dataforseo()) if providers.serp == "dataforseo" else SampleSerpData(**sample),
         "video_data": YouTubeVideoData(api_key=dg.EnvVar("YOUTUBE_API_KEY")) if providers.video_data == "youtube"
-        else SampleVideoData(),
+        else SampleVideoData(**sample),
         "company_data": HomepageCompanyDataSource() if providers.company_data == "homepage"
-        else SampleCompanyDataSource(),
-        "web": _web_resource(providers),
+        else SampleCompanyDataSource(**sample),
+        "web": _web_resource(providers, sample),
         "content_analyzer": OpenAiCompatibleAnalyzer(api_key=dg.EnvVar("OPENAI_API_KEY"))
         if providers.content_analyzer == "openai" else LocalAnalyzer(),
     }

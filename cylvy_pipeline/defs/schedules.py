@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from cylvy_pipeline.defs.jobs import enabled_phase_keys, market_pipeline_job
+from cylvy_pipeline.contract import PIPELINE_JOB, TRIGGER_TAG
+from cylvy_pipeline.defs.jobs import enabled_phase_keys
 from cylvy_pipeline.defs.resources import ProjectResource
 
 
 @dg.schedule(
     name="weekly_market_refresh",
-    job=market_pipeline_job,
+    job_name=PIPELINE_JOB,
     cron_schedule="0 5 * * 1",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
@@ -19,7 +20,7 @@ def weekly_market_refresh(context: dg.ScheduleEvaluationContext, project: Projec
     loaded = project.load()
     return [
         dg.RunRequest(
-            run_key=f"{week}-{market}", partition_key=market, tags={"cylvy/trigger": "weekly"},
+            run_key=f"{week}-{market}", partition_key=market, tags={TRIGGER_TAG: "weekly"},
             asset_selection=enabled_phase_keys(loaded),
         )
         for market in loaded.markets

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from cylvy_pipeline.defs.jobs import enabled_phase_keys, market_pipeline_job
+from cylvy_pipeline.contract import PIPELINE_JOB, TRIGGER_TAG, execution_id_of
+from cylvy_pipeline.defs.jobs import enabled_phase_keys
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.project.loader import KEYWORDS_FILE, PROJECT_FILE, SAMPLE_PROJECT_DIR
 from cylvy_pipeline.status.alerts import alert_failed_run
-from cylvy_pipeline.status.runs import execution_id_of, is_pipeline_run
+from cylvy_pipeline.status.runs import is_pipeline_run
 from cylvy_pipeline.status.sync import sync, sync_executions
 
 STATUS_SYNC_INTERVAL_S = 1
@@ -48,7 +49,7 @@ def project_fingerprint(project_dir: str | None) -> str:
 
 @dg.sensor(
     name="keyword_file_changed",
-    job=market_pipeline_job,
+    job_name=PIPELINE_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Launches one pipeline run per market when the project's keyword list or project file "
@@ -64,7 +65,7 @@ def keyword_file_changed(context: dg.SensorEvaluationContext, project: ProjectRe
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
-                run_key=f"{fingerprint[:16]}-{market}", partition_key=market, tags={"cylvy/trigger": "keywords"},
+                run_key=f"{fingerprint[:16]}-{market}", partition_key=market, tags={TRIGGER_TAG: "keywords"},
                 asset_selection=enabled_phase_keys(loaded),
             )
             for market in loaded.markets

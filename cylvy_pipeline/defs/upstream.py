@@ -16,10 +16,8 @@ import dagster as dg
 import pandas as pd
 import psycopg
 
-from cylvy_pipeline.status.runs import execution_id_of
+from cylvy_pipeline.contract import INPUT_TAG_PREFIX, execution_id_of
 from cylvy_pipeline.storage.tables import pinned_output_execution, read_rows
-
-INPUT_TAG_PREFIX = "cylvy/input/"
 
 StepContext = dg.AssetExecutionContext | dg.AssetCheckExecutionContext
 

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from cylvy_pipeline.analysis.identity import registrable_domain
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.project.keyword_generator import generate_keywords, vocabulary_capacity
 from cylvy_pipeline.project.model import (
     JTBD_PHASE_NAMES,

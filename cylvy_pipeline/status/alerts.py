@@ -16,9 +16,10 @@ import dagster as dg
 import httpx
 import psycopg
 
+from cylvy_pipeline.contract import PARTITION_TAG, execution_id_of
 from cylvy_pipeline.status.derive import derive_phase_statuses
 from cylvy_pipeline.status.records import read_run
-from cylvy_pipeline.status.runs import PARTITION_TAG, execution_id_of, execution_runs, is_pipeline_run
+from cylvy_pipeline.status.runs import execution_runs, is_pipeline_run
 
 WEBHOOK_ENV_VAR = "CYLVY_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_S = 10.0

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cylvy_pipeline.phase_graph import PHASE_DEPENDENCIES, PHASES
+from cylvy_pipeline.contract import PHASE_DEPENDENCIES, PHASES
 
 IN_FLIGHT_RUN_STATUSES = frozenset({"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"})
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster._core.events import JobFailureData
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.run_launcher import WORKER_DEATH_KEY
 from cylvy_pipeline.status.derive import RunRecord, StepRecord
 

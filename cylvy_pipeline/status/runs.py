@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PARTITION_TAG, PHASES, PIPELINE_JOB, ROOT_RUN_TAG
 from cylvy_pipeline.status.derive import IN_FLIGHT_RUN_STATUSES
-
-PIPELINE_JOB = "market_pipeline"
-ROOT_RUN_TAG = "dagster/root_run_id"
-PARTITION_TAG = "dagster/partition"
 
 
 def is_pipeline_run(run: dg.DagsterRun) -> bool:
@@ -24,10 +20,6 @@ def is_pipeline_run(run: dg.DagsterRun) -> bool:
         return True
     selected = {k.to_user_string() for k in run.asset_selection or ()}
     return run.job_name.startswith("__ASSET_JOB") and bool(selected & set(PHASES))
-
-
-def execution_id_of(run: dg.DagsterRun) -> str:
-    return run.root_run_id or run.run_id
 
 
 def execution_runs(instance: dg.DagsterInstance, execution_id: str) -> list[dg.RunRecord]:

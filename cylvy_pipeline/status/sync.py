@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import psycopg
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PARTITION_TAG, PHASES, execution_id_of
 from cylvy_pipeline.run_launcher import fail_runs_of_dead_workers
 from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.derive import (
@@ -26,13 +26,7 @@ from cylvy_pipeline.status.derive import (
     summarize,
 )
 from cylvy_pipeline.status.records import read_run
-from cylvy_pipeline.status.runs import (
-    PARTITION_TAG,
-    execution_id_of,
-    execution_runs,
-    in_flight_pipeline_runs,
-    is_pipeline_run,
-)
+from cylvy_pipeline.status.runs import execution_runs, in_flight_pipeline_runs, is_pipeline_run
 
 
 @dataclass(frozen=True)

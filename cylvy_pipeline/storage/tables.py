@@ -18,17 +18,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-#: Tables written by each phase; every one has pipeline_execution_id and market columns.
-PHASE_TABLES: Mapping[str, tuple[str, ...]] = {
-    "keyword_metrics": ("keyword_metrics",),
-    "serp_collection": ("serp_results", "serp_fetches"),
-    "company_enrichment_serp": ("serp_domain_companies",),
-    "youtube_enrichment": ("youtube_videos",),
-    "content_scraping": ("scraped_pages",),
-    "company_enrichment_youtube": ("youtube_channel_companies",),
-    "content_analysis": ("content_analyses", "content_dimension_scores"),
-    "dsi_calculation": ("dsi_company", "dsi_page", "dsi_keyword"),
-}
+from cylvy_pipeline.contract import PHASE_TABLES
 
 _JSON_COLUMNS = {"key_topics", "mentions", "result", "result_data", "run_config", "selection", "summary"}
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.project.keyword_generator import generate_keywords
 from cylvy_pipeline.project.loader import (
     DEFAULT_JTBD_PHASES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.project.model import (
     JTBD_PHASE_NAMES,
     Company,

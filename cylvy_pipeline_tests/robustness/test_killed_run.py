@@ -12,7 +12,7 @@ import time
 import dagster as dg
 import pytest
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline_tests.processes import kill_session, session_members, wait_until_gone
 from cylvy_pipeline_tests.robustness.runs import start_run_in_serp_collection, statuses
 

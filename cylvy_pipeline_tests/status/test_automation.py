@@ -10,11 +10,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.defs.schedules import weekly_market_refresh
 from cylvy_pipeline.defs.sensors import keyword_file_changed, pipeline_failure_alert
 from cylvy_pipeline.execution import run_market
-from cylvy_pipeline.phase_graph import PHASES
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline_tests.webhook import webhook_receiver
 

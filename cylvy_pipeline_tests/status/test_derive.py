@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.status.derive import (
     RunRecord,
     StepRecord,

@@ -14,7 +14,7 @@ import random
 import threading
 from collections.abc import Mapping
 
-from cylvy_pipeline.phase_graph import PHASES
+from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.providers.errors import ProviderError
 
 ENV_VAR = "CYLVY_SAMPLE_FAULTS"
@@ -103,21 +103,42 @@ def fault_injector_from_env(
 
 
 LATENCY_ENV_VAR = "CYLVY_SAMPLE_LATENCY_MS"
+#: The sample providers whose calls can be given a latency, by the names the knob uses.
+LATENCY_PROVIDERS = ("keyword_metrics", "serp", "youtube", "company_data", "web")
 
 
-def parse_latency_ms(raw: str | None) -> float:
-    """``CYLVY_SAMPLE_LATENCY_MS``: simulated latency of every sample provider call, in milliseconds.
+def parse_latency_ms(raw: str | None) -> dict[str, float]:
+    """``CYLVY_SAMPLE_LATENCY_MS``: simulated latency of each sample provider's calls, in milliseconds.
 
-    Blank means none. Anything but a non-negative number raises ``ValueError`` with a one-line message.
+    One number gives every provider that latency (``250``); ``provider=ms,…`` gives each its own
+    (``serp=6000,web=1500,company_data=800,youtube=300,keyword_metrics=2000``; a provider not named has
+    none). Blank means none. Anything else raises ``ValueError`` with a one-line message.
     """
+    latencies = dict.fromkeys(LATENCY_PROVIDERS, 0.0)
     if raw is None or not raw.strip():
-        return 0.0
+        return latencies
+    if "=" not in raw:
+        return dict.fromkeys(LATENCY_PROVIDERS, _milliseconds(raw, raw))
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        provider, sep, value = (text.strip() for text in item.partition("="))
+        if provider not in LATENCY_PROVIDERS:
+            raise ValueError(
+                f"{LATENCY_ENV_VAR}: unknown provider {provider!r} — use one of {', '.join(LATENCY_PROVIDERS)}"
+            )
+        latencies[provider] = _milliseconds(value, raw)
+    return latencies
+
+
+def _milliseconds(value: str, raw: str) -> float:
     try:
-        value = float(raw)
+        number = float(value)
     except ValueError:
-        value = -1.0
-    if not math.isfinite(value) or value < 0:
+        number = -1.0
+    if not math.isfinite(number) or number < 0:
         raise ValueError(
-            f"{LATENCY_ENV_VAR}: {raw!r} is not a number of milliseconds — e.g. {LATENCY_ENV_VAR}=250, or unset it"
+            f"{LATENCY_ENV_VAR}: {raw!r} is not a number of milliseconds, nor provider=ms pairs — e.g. "
+            f"{LATENCY_ENV_VAR}=250 or {LATENCY_ENV_VAR}=serp=6000,web=1500, or unset it"
         )
-    return value
+    return number
