@@ -23,7 +23,7 @@ os.environ.pop("CYLVY_SAMPLE_FAULTS", None)
 # Steps run one after another in the run's process: a step process costs about a second to start, and
 # most tests are about what a phase does, not how steps are scheduled. The multiprocess executor (the
 # product's default) has tests of its own (test_parallel_execution.py).
-os.environ["CYLVY_EXECUTOR"] = "in_process"
+os.environ.setdefault("CYLVY_EXECUTOR", "in_process")
 
 
 def _reset_embedded_databases() -> None:

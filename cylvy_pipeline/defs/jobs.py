@@ -7,10 +7,10 @@ import dagster as dg
 from cylvy_pipeline.contract import PHASE_GROUP, PIPELINE_JOB
 from cylvy_pipeline.project.model import Project
 
-#: Modules a step process of the multiprocess executor finds already imported: steps are forked from
-#: one server process that imported them once, instead of each importing Dagster, pandas and the
-#: pipeline again (seconds per step on a small machine).
-STEP_PROCESS_PRELOAD = ["cylvy_pipeline.definitions"]
+#: Modules the multiprocess executor's fork server imports before it forks any step: each step starts
+#: with Dagster, pandas and the pipeline already imported instead of importing them again (seconds per
+#: step on a small machine), and dies with the run worker (step_processes.py).
+STEP_PROCESS_PRELOAD = ["cylvy_pipeline.defs.step_processes", "cylvy_pipeline.definitions"]
 
 
 def pipeline_executor(kind: str, max_concurrent_steps: int) -> dg.ExecutorDefinition:

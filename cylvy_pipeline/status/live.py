@@ -69,11 +69,14 @@ def _follow_for_parent(url: str, **kwargs) -> None:
 
 
 def _stopped(stop, wait_s: float) -> bool:
-    """Wait ``wait_s`` seconds, or until ``stop`` is set; say whether it was set."""
-    if stop is None:
-        time.sleep(wait_s)
-        return False
-    return stop.wait(wait_s)
+    """Wait ``wait_s`` seconds; say whether ``stop`` was set meanwhile.
+
+    The events are polled, never waited on: a process waiting on a multiprocessing event is registered
+    with it, and setting the event then blocks until every registered waiter wakes — forever, if one
+    was killed while it waited.
+    """
+    time.sleep(wait_s)
+    return stop is not None and stop.is_set()
 
 
 class LiveStatusSync:
@@ -97,7 +100,9 @@ class LiveStatusSync:
         self._process.start()
         # Wait until it follows: the first phases of the first run would otherwise go unseen while it
         # imports. If it cannot start, runs go on and the final sync below still makes the rows true.
-        self._ready.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while not self._ready.is_set() and self._process.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)  # polled: see _stopped
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -1,0 +1,32 @@
+"""Step processes die with the run worker that started them.
+
+The multiprocess executor forks each step from a fork server (``STEP_PROCESS_PRELOAD`` in jobs.py
+imports this module there, and nowhere else). A run worker killed with SIGKILL (or by the OOM killer)
+cannot stop them: the fork server would live on as long as any step it forked (each holds the pipe
+whose end tells the server its client is gone), and the steps would carry on as orphans, writing rows
+and events for a run that run monitoring has already failed. Importing this module asks the kernel to
+SIGKILL the fork server when the run worker exits, and every step when the fork server exits, so a
+killed run worker takes its steps with it, as it does with the in-process executor. A worker that
+stops normally (Ctrl-C, a UI termination) still stops its steps through Dagster first.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent exited before the request was in place
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+if sys.platform == "linux":
+    _die_with_parent()  # the fork server, with the run worker
+    os.register_at_fork(after_in_child=_die_with_parent)  # each step, with the fork server
