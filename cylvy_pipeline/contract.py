@@ -38,6 +38,17 @@ PHASE_TABLES: Mapping[str, tuple[str, ...]] = {
     "dsi_calculation": ("dsi_company", "dsi_page", "dsi_keyword"),
 }
 
+#: The Dagster concurrency pool of each phase that calls a provider: steps of one pool across all runs
+#: share the pool's limit (dagster.yaml), so runs of several markets take turns on a provider.
+PROVIDER_POOLS: Mapping[str, str] = {
+    "keyword_metrics": "keyword_data_api",
+    "serp_collection": "serp_api",
+    "company_enrichment_serp": "company_data_api",
+    "youtube_enrichment": "youtube_api",
+    "content_scraping": "web_scraping",
+    "company_enrichment_youtube": "company_data_api",
+}
+
 #: The asset group of the phases, and the job that materializes all of them for one market.
 PHASE_GROUP = "market_analysis"
 PIPELINE_JOB = "market_pipeline"

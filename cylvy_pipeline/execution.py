@@ -21,6 +21,7 @@ from cylvy_pipeline.contract import (
     PARTITION_TAG,
     PHASES,
     PROJECT_TAG,
+    PROVIDER_POOLS,
     ROOT_RUN_TAG,
     WORKER_HOST_TAG,
     execution_id_of,
@@ -177,13 +178,38 @@ def following_statuses() -> LiveStatusSync:
 _DAGSTER_STORAGE_LOCK = 0x6379_6C76_7930_0004
 
 
+def _initialize_provider_pools(instance: dg.DagsterInstance) -> None:
+    """Give each provider pool dagster.yaml's default limit before any step claims it.
+
+    Dagster does it when a step first claims a pool whose limit is missing or differs from the default,
+    by inserting the limit's row and, if the row exists, updating it; on PostgreSQL the failed insert
+    aborts the transaction and the run fails. Two runs claiming a pool at the same moment hit that,
+    and so does every run after the default changed. Here the rows are made right once, under the lock.
+    """
+    storage = instance.event_log_storage
+    default = instance.global_op_concurrency_default_limit
+    if default is None or not storage.supports_global_concurrency_limits:
+        return
+    limits = {limit.name: limit for limit in storage.get_pool_limits()}
+    for pool in sorted(set(PROVIDER_POOLS.values())):
+        current = limits.get(pool)
+        if current is None:
+            storage.initialize_concurrency_limit_to_default(pool)
+        elif current.from_default and current.limit != default:
+            storage.delete_concurrency_limit(pool)
+            storage.initialize_concurrency_limit_to_default(pool)
+
+
 def open_instance() -> dg.DagsterInstance:
-    """The persistent Dagster instance (its storage created on first use, one process at a time)."""
+    """The persistent Dagster instance (its storage created on first use, one process at a time), with
+    the provider pools' limits in place."""
     urls = prepare_environment()
     with psycopg.connect(urls.product, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_DAGSTER_STORAGE_LOCK,))
         try:
-            return dg.DagsterInstance.get()
+            instance = dg.DagsterInstance.get()
+            _initialize_provider_pools(instance)
+            return instance
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_DAGSTER_STORAGE_LOCK,))
 

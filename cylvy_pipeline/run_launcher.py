@@ -82,6 +82,10 @@ def fail_runs_of_dead_workers(instance: dg.DagsterInstance, runs: Iterable[dg.Da
             instance.report_run_failed(
                 run, cause, JobFailureData(error=None, failure_reason=RunFailureReason.UNEXPECTED_TERMINATION)
             )
+        # The pool slots its steps held would otherwise stay taken until the daemon frees them, and
+        # without a daemon, forever: every later run would wait for them.
+        if instance.event_log_storage.supports_global_concurrency_limits:
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         ended.append(run.run_id)
     return ended
 

@@ -18,7 +18,7 @@ from dagster._core.errors import DagsterExecutionInterruptedError
 
 from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
 from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION, PositionCutoffs
-from cylvy_pipeline.contract import PHASE_DEPENDENCIES, PHASE_GROUP
+from cylvy_pipeline.contract import PHASE_DEPENDENCIES, PHASE_GROUP, PROVIDER_POOLS
 from cylvy_pipeline.defs.providers import (
     CompanyDataResource,
     ContentAnalyzerResource,
@@ -79,9 +79,10 @@ class PhaseAsset:
         )(_final_failures(self.compute))
 
 
-def phase_asset(name: str, *, pool: str | None = None, retries: bool = True, **options):
-    """Declare a phase asset: its seed name as the key, the seed's dependencies, the market partitions."""
-    return lambda compute: PhaseAsset(name, compute, pool, retries, options)
+def phase_asset(name: str, *, retries: bool = True, **options):
+    """Declare a phase asset: its seed name as the key, the seed's dependencies, the market partitions,
+    its provider's pool."""
+    return lambda compute: PhaseAsset(name, compute, PROVIDER_POOLS.get(name), retries, options)
 
 
 def _final_failures(compute):
@@ -156,7 +157,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@phase_asset("keyword_metrics", pool="keyword_data_api")
+@phase_asset("keyword_metrics")
 def keyword_metrics_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
@@ -178,7 +179,7 @@ def keyword_metrics_asset(
         return store_output(context, conn, "keyword_metrics", output, usage=scope.usage)
 
 
-@phase_asset("serp_collection", pool="serp_api")
+@phase_asset("serp_collection")
 def serp_collection_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
@@ -209,7 +210,7 @@ def serp_collection_asset(
         return store_output(context, conn, "serp_collection", output, upstream, scope.usage)
 
 
-@phase_asset("company_enrichment_serp", pool="company_data_api")
+@phase_asset("company_enrichment_serp")
 def company_enrichment_serp_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
@@ -245,7 +246,7 @@ def company_enrichment_serp_asset(
         return store_output(context, conn, "company_enrichment_serp", output, upstream, scope.usage)
 
 
-@phase_asset("youtube_enrichment", pool="youtube_api")
+@phase_asset("youtube_enrichment")
 def youtube_enrichment_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
@@ -270,7 +271,7 @@ def youtube_enrichment_asset(
         return store_output(context, conn, "youtube_enrichment", output, upstream, scope.usage)
 
 
-@phase_asset("content_scraping", pool="web_scraping")
+@phase_asset("content_scraping")
 def content_scraping_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,
@@ -307,7 +308,7 @@ def content_scraping_asset(
         return store_output(context, conn, "content_scraping", output, upstream, scope.usage)
 
 
-@phase_asset("company_enrichment_youtube", pool="company_data_api")
+@phase_asset("company_enrichment_youtube")
 def company_enrichment_youtube_asset(
     context: dg.AssetExecutionContext,
     project: ProjectResource,

@@ -39,10 +39,13 @@ def test_a_killed_run_is_failed_by_sync_and_completed_by_reexecute(product_db, d
     time.sleep(1)
     assert statuses(product_db, execution_id)["serp_collection"] == "running"
     assert dagster_instance.get_run_by_id(execution_id).status == dg.DagsterRunStatus.STARTED
+    assert execution_id in dagster_instance.event_log_storage.get_concurrency_info("serp_api").active_run_ids
 
     synced = cli("sync")
     assert synced.returncode == 0, synced.stderr
     assert dagster_instance.get_run_by_id(execution_id).status == dg.DagsterRunStatus.FAILURE
+    # The provider pool slot the dead run held is free again, or every later run would wait for it.
+    assert execution_id not in dagster_instance.event_log_storage.get_concurrency_info("serp_api").active_run_ids
     after_kill = statuses(product_db, execution_id)
     assert after_kill["keyword_metrics"] == "completed" and after_kill["serp_collection"] == "failed"
     assert {after_kill[p] for p in PHASES[2:]} == {"blocked"}
