@@ -10,6 +10,7 @@ sensor: every service has a part, and nothing else (no `cylvy-pipeline dev`, no 
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import subprocess
@@ -51,8 +52,6 @@ def external_databases(database_urls):
 def _service_environment(product_url: str, dagster_url: str, state_dir: Path, code_port: int) -> dict[str, str]:
     """What an operator's shell holds after the README's set-up: the external databases, a state folder
     of its own, the code server's address, and the exports `cylvy-pipeline db env` prints."""
-    import os
-
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "CYLVY_DAGSTER_STORAGE_URL")}
     env |= {
         "CYLVY_DATABASE_URL": product_url,
