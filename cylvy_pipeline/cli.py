@@ -314,12 +314,30 @@ def command_db(args: argparse.Namespace) -> int:
             raise UsageError("db stop: CYLVY_DATABASE_URL points at an external database; there is nothing to stop")
         print("embedded PostgreSQL stopped" if database.stop_embedded_server() else "embedded PostgreSQL was not running")
         return 0
+    if args.db_command == "env":
+        return _print_dagster_environment()
     urls = database.database_urls()
     if args.db_command == "url":
         print(urls.product)
         return 0
     applied = apply_migrations(urls.product)
     print(f"applied migrations: {', '.join(applied)}" if applied else "database schema is up to date")
+    return 0
+
+
+def _print_dagster_environment() -> int:
+    """Prepare the instance and print, as shell exports, what Dagster's own commands (dagster-webserver,
+    dagster-daemon, dagster code-server) need to use it: DAGSTER_HOME (holding the package's dagster.yaml)
+    and the storage URL that file reads. Dagster's tables are created here, once, because two services
+    starting at the same moment would both try to create them and collide."""
+    import shlex
+
+    from cylvy_pipeline import execution
+    from cylvy_pipeline.environment import dagster_home, prepare_environment
+
+    execution.open_instance().dispose()
+    print(f"export DAGSTER_HOME={shlex.quote(str(dagster_home()))}")
+    print(f"export CYLVY_DAGSTER_STORAGE_URL={shlex.quote(prepare_environment().dagster)}")
     return 0
 
 
@@ -381,8 +399,14 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--keywords", type=int, metavar="N", help="sample scale knob, as for run")
     estimate.set_defaults(handler=command_estimate)
 
-    db = commands.add_parser("db", help="the product database")
-    db.add_argument("db_command", choices=["migrate", "url", "stop"])
+    db = commands.add_parser(
+        "db", help="the product database",
+        description="migrate: apply the product schema's migrations. url: print the product database URL. "
+        "stop: stop the embedded server. env: prepare Dagster's instance and print the shell exports "
+        "(DAGSTER_HOME, CYLVY_DAGSTER_STORAGE_URL) that dagster-webserver, dagster-daemon and dagster "
+        "code-server need: eval \"$(cylvy-pipeline db env)\".",
+    )
+    db.add_argument("db_command", choices=["migrate", "url", "stop", "env"])
     db.set_defaults(handler=command_db)
     return parser
 

@@ -1,7 +1,7 @@
 """Everything a process needs before it touches Dagster or the product tables.
 
 Starts (or finds) the databases, applies migrations, and points Dagster at its Postgres storage:
-``DAGSTER_HOME`` is a folder in the state directory holding a copy of the repository's dagster.yaml,
+``DAGSTER_HOME`` is a folder in the state directory holding a copy of the package's dagster.yaml,
 and ``CYLVY_DAGSTER_STORAGE_URL`` is the URL that file reads.
 """
 
@@ -12,11 +12,13 @@ import os
 import shutil
 from pathlib import Path
 
-from cylvy_pipeline.storage.database import REPOSITORY_ROOT, DatabaseUrls, database_urls, state_dir
+from cylvy_pipeline.storage.database import DatabaseUrls, database_urls, state_dir
 from cylvy_pipeline.storage.migrations import apply_migrations
 
-DAGSTER_YAML = REPOSITORY_ROOT / "dagster.yaml"
-WORKSPACE_YAML = REPOSITORY_ROOT / "workspace.yaml"
+# Package data (links to the repository's top-level files; a built package holds copies), so an
+# installed package (no checkout) has them too.
+DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
+WORKSPACE_YAML = Path(__file__).with_name("workspace.yaml")
 
 
 def dagster_home() -> Path:

@@ -43,8 +43,12 @@ def run_worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
 
 
 def worker_death(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:
-    """Why the run's worker is gone, or None while it lives or cannot be checked from this machine."""
-    if run.tags.get(WORKER_HOST_TAG, socket.gethostname()) != socket.gethostname():
+    """Why the run's worker is gone, or None while it lives or cannot be checked from this machine.
+
+    Only runs tagged with this machine's name are judged here: a run without the tag was started by
+    another run launcher (Kubernetes' K8sRunLauncher: its worker is a pid in another pod), whose own
+    health check covers it, and a pid reported there means nothing here."""
+    if run.tags.get(WORKER_HOST_TAG) != socket.gethostname():
         return None
     start = _run_start(instance, run.run_id)
     if start is None or start.dagster_event.pid is None:

@@ -53,7 +53,7 @@ def wait_until_ready(base_url: str, process: subprocess.Popen, log_path: Path) -
 
     def ready() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"dagster dev exited early; see {log_path}")
+            raise RuntimeError(f"the Dagster webserver exited early; see {log_path}")
         try:
             data = graphql(base_url, "{ instance { daemonHealth { allDaemonStatuses { daemonType healthy } } } }")
         except (httpx.HTTPError, AssertionError):

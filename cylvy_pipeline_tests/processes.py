@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import psutil
@@ -16,11 +17,16 @@ import psutil
 
 def start_cli(*args: str, log: Path | None = None, **env: str) -> subprocess.Popen:
     """Start ``cylvy-pipeline ARGS`` as a new session leader; output goes to ``log`` (or is captured)."""
+    return start_process([sys.executable, "-m", "cylvy_pipeline.cli", *args], log=log, env={**os.environ, **env})
+
+
+def start_process(command: Sequence[str], *, env: Mapping[str, str], log: Path | None = None) -> subprocess.Popen:
+    """Start ``command`` as a new session leader with ``env``; output goes to ``log`` (or is captured)."""
     output = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
-        [sys.executable, "-m", "cylvy_pipeline.cli", *args],
+        [str(part) for part in command],
         stdout=output, stderr=subprocess.STDOUT if log else subprocess.PIPE, text=True,
-        env={**os.environ, **env}, start_new_session=True,
+        env=dict(env), start_new_session=True,
         # Python's default: SIGINT raises KeyboardInterrupt, SIGTERM terminates. Never inherit an ignore.
         preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGTERM)],
     )

@@ -7,8 +7,9 @@ instance storage. Environment variables (all optional):
   embedded server.
 - ``CYLVY_DAGSTER_DATABASE_URL``: Dagster's storage database; defaults to the ``dagster`` database
   on the same server as the product database.
-- ``CYLVY_STATE_DIR``: the project-local state folder (default ``.cylvy`` in the repository), which
-  holds the embedded server's data and ``DAGSTER_HOME``.
+- ``CYLVY_STATE_DIR``: the state folder, which holds the embedded server's data and ``DAGSTER_HOME``.
+  Default: ``.cylvy`` in the repository when running from a checkout (an editable install), else the
+  user's state folder, ``$XDG_STATE_HOME/cylvy-pipeline`` (``~/.local/state/cylvy-pipeline``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,20 @@ class DatabaseUrls:
 
 
 def state_dir() -> Path:
-    return Path(os.environ.get("CYLVY_STATE_DIR") or REPOSITORY_ROOT / ".cylvy").resolve()
+    return Path(os.environ.get("CYLVY_STATE_DIR") or default_state_dir()).resolve()
+
+
+def default_state_dir() -> Path:
+    """The checkout's ``.cylvy`` when the package runs from a checkout; else the user's state folder.
+
+    An installed package's REPOSITORY_ROOT is site-packages, no place for a database: a user folder (not
+    the current one) keeps one embedded server and one Dagster instance per user wherever a command runs.
+    """
+    if (REPOSITORY_ROOT / "pyproject.toml").is_file():
+        return REPOSITORY_ROOT / ".cylvy"
+    xdg_state_home = os.environ.get("XDG_STATE_HOME", "")
+    base = Path(xdg_state_home) if os.path.isabs(xdg_state_home) else Path.home() / ".local" / "state"  # XDG: absolute only
+    return base / "cylvy-pipeline"
 
 
 def _embedded_data_dir() -> Path:
