@@ -127,11 +127,11 @@ with psycopg.connect(prepare_environment().product) as conn:
         (record,) = instance.get_run_records(dg.RunsFilter(tags={{"dagster/partition": market}}), limit=1)
         run_id = record.dagster_run.run_id
         events = instance.all_logs(run_id)
-        kinds = lambda *names: [e for e in events if e.dagster_event and e.dagster_event.event_type_value in names]
-        starts = {{e.step_key: e.timestamp for e in kinds("STEP_START")}}
-        ends = {{e.step_key: e.timestamp for e in kinds("STEP_SUCCESS")}}
-        run_start = kinds("RUN_START")[0].timestamp
-        run_end = kinds("RUN_SUCCESS")[0].timestamp
+        kinds = lambda kind: [e for e in events if e.dagster_event and e.dagster_event.event_type == kind]
+        starts = {{e.step_key: e.timestamp for e in kinds(dg.DagsterEventType.STEP_START)}}
+        ends = {{e.step_key: e.timestamp for e in kinds(dg.DagsterEventType.STEP_SUCCESS)}}
+        run_start = kinds(dg.DagsterEventType.RUN_START)[0].timestamp
+        run_end = kinds(dg.DagsterEventType.RUN_SUCCESS)[0].timestamp
         calls = conn.execute(
             "SELECT phase_name, provider, sum(calls) FROM api_usage WHERE pipeline_execution_id = %s "
             "GROUP BY phase_name, provider", (run_id,)).fetchall()
@@ -143,7 +143,9 @@ print(json.dumps(out))
     import json
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CYLVY_")}
-    result = subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"reading the runs failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

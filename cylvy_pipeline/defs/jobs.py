@@ -8,9 +8,9 @@ from cylvy_pipeline.contract import PHASE_GROUP, PIPELINE_JOB
 from cylvy_pipeline.project.model import Project
 
 #: Modules the multiprocess executor's fork server imports before it forks any step: each step starts
-#: with Dagster, pandas and the pipeline already imported instead of importing them again (seconds per
-#: step on a small machine), and dies with the run worker (step_processes.py).
-STEP_PROCESS_PRELOAD = ["cylvy_pipeline.defs.step_processes", "cylvy_pipeline.definitions"]
+#: with Dagster, its Postgres storage, pandas and the pipeline already imported instead of importing them
+#: again (seconds per step on a small machine), and dies with the run worker (step_processes.py).
+STEP_PROCESS_PRELOAD = ["cylvy_pipeline.defs.step_processes", "cylvy_pipeline.definitions", "dagster_postgres"]
 
 
 def pipeline_executor(kind: str, max_concurrent_steps: int) -> dg.ExecutorDefinition:

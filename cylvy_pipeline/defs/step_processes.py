@@ -1,4 +1,4 @@
-"""Step processes die with the run worker that started them.
+"""The multiprocess executor's fork server: step processes start warm, and die with their run worker.
 
 The multiprocess executor forks each step from a fork server (``STEP_PROCESS_PRELOAD`` in jobs.py
 imports this module there, and nowhere else). A run worker killed with SIGKILL (or by the OOM killer)
@@ -8,6 +8,9 @@ and events for a run that run monitoring has already failed. Importing this modu
 SIGKILL the fork server when the run worker exits, and every step when the fork server exits, so a
 killed run worker takes its steps with it, as it does with the in-process executor. A worker that
 stops normally (Ctrl-C, a UI termination) still stops its steps through Dagster first.
+
+The fork server also fills, once, the caches every step would otherwise fill for itself after the fork:
+the generated keyword vocabulary and the public-suffix list that registrable domains are cut with.
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ def _die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _warm_caches() -> None:
+    from cylvy_pipeline.analysis.identity import registrable_domain
+    from cylvy_pipeline.project.keyword_generator import vocabulary_capacity
+
+    vocabulary_capacity()
+    registrable_domain("www.cylvy.example")
+
+
+_warm_caches()
 if sys.platform == "linux":
     _die_with_parent()  # the fork server, with the run worker
     os.register_at_fork(after_in_child=_die_with_parent)  # each step, with the fork server
