@@ -173,7 +173,7 @@ def keyword_metrics_asset(
     with provider_scope(context, database.connect, loaded, "keyword_metrics") as scope:
         output = keyword_metrics.collect_keyword_metrics(
             keywords_frame(loaded), context.partition_key, keyword_data.client(scope),
-            retry_delay_s=keyword_data.retry_delay_s,
+            retry_delay_s=keyword_data.retry_delay_s, max_concurrency=keyword_data.concurrency(scope),
         )
     with database.connection() as conn:
         return store_output(context, conn, "keyword_metrics", output, usage=scope.usage)
@@ -242,6 +242,7 @@ def company_enrichment_serp_asset(
             company_data.client(scope),
             now=_now(),
             retry_delay_s=company_data.retry_delay_s,
+            max_concurrency=company_data.concurrency(scope),
         )
         return store_output(context, conn, "company_enrichment_serp", output, upstream, scope.usage)
 
@@ -264,7 +265,8 @@ def youtube_enrichment_asset(
         serp = upstream.read("serp_collection", "serp_results", columns=["serp_type", "url"])
         with provider_scope(context, database.connect, loaded, "youtube_enrichment") as scope:
             output = youtube_enrichment.enrich_videos(
-                serp, video_data.client(scope), retry_delay_s=video_data.retry_delay_s
+                serp, video_data.client(scope), retry_delay_s=video_data.retry_delay_s,
+                max_concurrency=video_data.concurrency(scope),
             )
         if output.result["degraded"]:
             context.log.warning(f"youtube_enrichment degraded: {output.result['degraded_reason']}")
@@ -342,6 +344,8 @@ def company_enrichment_youtube_asset(
             company_data.client(scope),
             now=_now(),
             retry_delay_s=company_data.retry_delay_s,
+            video_concurrency=video_data.concurrency(scope),
+            company_concurrency=company_data.concurrency(scope),
         )
         return store_output(context, conn, "company_enrichment_youtube", output, upstream, scope.usage)
 
@@ -383,6 +387,7 @@ def content_analysis_asset(
                 analyzer,
                 claims.produce_once,
                 now=_now(),
+                max_concurrency=content_analyzer.concurrency(scope),
             )
         return store_output(context, conn, "content_analysis", output, upstream, scope.usage)
 

@@ -7,7 +7,9 @@ one. Assets depend on the abstract types only; which implementation is bound is 
 their secrets through ``dg.EnvVar`` only, and their other settings from the project.
 
 A phase opens a :func:`provider_scope`: it records every call of that phase in ``api_usage`` and closes
-the HTTP clients when the phase ends.
+the HTTP clients when the phase ends. How many calls a phase makes to a kind of provider at once is the
+project's ``providers.concurrency.<kind>`` (:meth:`ProviderResource.concurrency`), for sample and real
+implementations alike.
 """
 
 from __future__ import annotations
@@ -72,7 +74,6 @@ PROVIDER_SECRETS: dict[tuple[str, str], tuple[str, ...]] = {
     ("content_analyzer", "openai"): ("OPENAI_API_KEY",),
     ("web", "rendering"): ("SCRAPINGBEE_API_KEY",),
 }
-DEFAULT_CONCURRENCY = 8  # in-phase concurrency of the sample providers
 #: The resource keys of the provider kinds that have a sample implementation.
 SAMPLE_PROVIDER_KEYS = ("keyword_data", "serp", "video_data", "company_data", "web")
 
@@ -125,6 +126,17 @@ def missing_provider_secrets(providers: Providers) -> list[str]:
     return missing
 
 
+class ProviderResource(dg.ConfigurableResource):
+    """What every provider resource shares: which kind it is, and how many of its calls a phase makes at
+    once (``providers.concurrency.<kind>`` in project.yaml; the results do not depend on it)."""
+
+    #: The provider kind: its key under ``providers:`` and ``providers.concurrency:`` in project.yaml.
+    kind: ClassVar[str]
+
+    def concurrency(self, scope: ProviderScope) -> int:
+        return getattr(scope.project.providers.concurrency, self.kind)
+
+
 # --- the sample market ---------------------------------------------------------------------------------
 
 
@@ -149,15 +161,14 @@ class _SampleMarketSettings(dg.ConfigurableResource):
         latency = (self.latency_ms or parse_latency_ms(self.latencies)[self.latency_provider]) / 1000
         return get_market(scope.project, self.seed), {"faults": faults, "latency_s": latency, "usage": scope.usage}
 
-    def concurrency(self, scope: ProviderScope) -> int:
-        return DEFAULT_CONCURRENCY
-
 
 # --- keyword data --------------------------------------------------------------------------------------
 
 
-class KeywordDataResource(dg.ConfigurableResource):
+class KeywordDataResource(ProviderResource):
     """Where keyword metrics (search volume, competition, bids per market) come from."""
+
+    kind: ClassVar[str] = "keyword_data"
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
@@ -202,15 +213,13 @@ class DataForSeoKeywordData(_DataForSeoCredentials, KeywordDataResource):
 # --- SERPs ---------------------------------------------------------------------------------------------
 
 
-class SerpResource(dg.ConfigurableResource):
+class SerpResource(ProviderResource):
     """Where ranked organic, news and video results come from."""
 
+    kind: ClassVar[str] = "serp"
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
     def client(self, scope: ProviderScope) -> SerpProvider:
-        raise NotImplementedError
-
-    def concurrency(self, scope: ProviderScope) -> int:
         raise NotImplementedError
 
 
@@ -230,17 +239,16 @@ class DataForSeoSerpData(_DataForSeoCredentials, SerpResource):
 
     def client(self, scope: ProviderScope) -> SerpProvider:
         settings = scope.project.providers.dataforseo
-        return DataForSeoSerp(self._client(scope), mode=settings.serp_mode, concurrency=settings.concurrency)
-
-    def concurrency(self, scope: ProviderScope) -> int:
-        return scope.project.providers.dataforseo.concurrency
+        return DataForSeoSerp(self._client(scope), mode=settings.serp_mode, concurrency=self.concurrency(scope))
 
 
 # --- video data, company data ----------------------------------------------------------------------------
 
 
-class VideoDataResource(dg.ConfigurableResource):
+class VideoDataResource(ProviderResource):
     """Where video and channel details come from (the YouTube Data API's shape)."""
+
+    kind: ClassVar[str] = "video_data"
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
@@ -271,8 +279,10 @@ class YouTubeVideoData(VideoDataResource):
         return YouTubeDataApi(http, api_key=self.api_key, base_url=settings.base_url)
 
 
-class CompanyDataResource(dg.ConfigurableResource):
+class CompanyDataResource(ProviderResource):
     """Where company profiles (name, industry, size, country, source type) come from."""
+
+    kind: ClassVar[str] = "company_data"
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
@@ -304,15 +314,13 @@ class HomepageCompanyDataSource(CompanyDataResource):
 # --- web pages -----------------------------------------------------------------------------------------
 
 
-class WebResource(dg.ConfigurableResource):
+class WebResource(ProviderResource):
     """How ranking pages are fetched for content scraping."""
 
+    kind: ClassVar[str] = "web"
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
     def client(self, scope: ProviderScope) -> WebFetcher:
-        raise NotImplementedError
-
-    def concurrency(self, scope: ProviderScope) -> int:
         raise NotImplementedError
 
 
@@ -355,9 +363,6 @@ class HttpWeb(WebResource):
             return direct
         return RoutedWebFetcher(direct, _rendering_fetcher(scope, self.rendering_api_key), domains)
 
-    def concurrency(self, scope: ProviderScope) -> int:
-        return scope.project.providers.http.concurrency
-
 
 class RenderingWeb(WebResource):
     """Every page through the rendering API (``providers.web: rendering``)."""
@@ -367,15 +372,14 @@ class RenderingWeb(WebResource):
     def client(self, scope: ProviderScope) -> WebFetcher:
         return _rendering_fetcher(scope, self.api_key)
 
-    def concurrency(self, scope: ProviderScope) -> int:
-        return scope.project.providers.http.concurrency
-
 
 # --- content analysis ----------------------------------------------------------------------------------
 
 
-class ContentAnalyzerResource(dg.ConfigurableResource):
+class ContentAnalyzerResource(ProviderResource):
     """What scores content against personas, JTBD phases, page types and custom dimensions."""
+
+    kind: ClassVar[str] = "content_analyzer"
 
     def analyzer(self, scope: ProviderScope) -> ContentAnalyzer:
         raise NotImplementedError

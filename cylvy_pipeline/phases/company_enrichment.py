@@ -15,6 +15,7 @@ from datetime import datetime
 import pandas as pd
 
 from cylvy_pipeline.analysis.identity import company_name_from_domain, registrable_domain
+from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.providers.base import CompanyDataProvider, CompanyProfile
@@ -72,20 +73,27 @@ def fetch_missing_profiles(
     *,
     now: datetime,
     retry_delay_s: float = 0.5,
+    max_concurrency: int = 1,
 ) -> pd.DataFrame:
-    """Profiles for the ``domains`` that have no fresh cached profile (one provider call each).
+    """Profiles for the ``domains`` that have no fresh cached profile (one provider call each, at most
+    ``max_concurrency`` at once).
 
     ``cached_profiles`` holds the fresh cache rows (PROFILE_COLUMNS); the result has the same columns
-    and holds only new rows, ready to upsert into the cache.
+    and holds only new rows, in domain order, ready to upsert into the cache. A lookup that fails after
+    its retries fails the whole call (no further lookup starts), with that domain's error.
     """
     missing = sorted(set(domains) - set(cached_profiles["domain"]))
-    rows = []
-    for domain in missing:
-        profile = call_with_retries(
-            lambda d=domain: provider.company_profile(d),
+
+    def look_up(domain: str) -> CompanyProfile:
+        return call_with_retries(
+            lambda: provider.company_profile(domain),
             describe=f"company profile for {domain}",
             base_delay_s=retry_delay_s,
         )
+
+    profiles = map_in_order(look_up, missing, max_concurrency=max_concurrency)
+    rows = []
+    for domain, profile in zip(missing, profiles, strict=True):
         known = declared.get(domain)
         rows.append(
             {
@@ -118,8 +126,10 @@ def enrich_serp_companies(
     *,
     now: datetime,
     retry_delay_s: float = 0.5,
+    max_concurrency: int = 1,
 ) -> PhaseOutput:
-    """Map every organic and news host of the SERPs to its company, enriching unknown domains once."""
+    """Map every organic and news host of the SERPs to its company, enriching unknown domains once
+    (at most ``max_concurrency`` lookups at once)."""
     hosts = pd.Series(
         serp_results.loc[serp_results["serp_type"] != "video", "domain"].unique(), dtype="object", name="host"
     )
@@ -127,7 +137,8 @@ def enrich_serp_companies(
     frame["domain"] = frame["host"].map(registrable_domain)
     declared = declared_companies(project)
     new_profiles = fetch_missing_profiles(
-        frame["domain"], cached_profiles, provider, declared, now=now, retry_delay_s=retry_delay_s
+        frame["domain"], cached_profiles, provider, declared, now=now, retry_delay_s=retry_delay_s,
+        max_concurrency=max_concurrency,
     )
     profiles = pd.concat([cached_profiles, new_profiles], ignore_index=True).drop_duplicates("domain", keep="last")
     frame = frame.merge(profiles, on="domain", how="left", validate="many_to_one")

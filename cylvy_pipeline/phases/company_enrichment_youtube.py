@@ -20,6 +20,7 @@ import pandas as pd
 
 from cylvy_pipeline.analysis.identity import registrable_domain
 from cylvy_pipeline.phases.company_enrichment import declared_companies, fetch_missing_profiles
+from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.providers.base import CHANNEL_COLUMNS, CompanyDataProvider, YouTubeProvider
@@ -106,11 +107,14 @@ def resolve_channel_companies(
     *,
     now: datetime,
     retry_delay_s: float = 0.5,
+    video_concurrency: int = 1,
+    company_concurrency: int = 1,
 ) -> PhaseOutput:
-    """Resolve the channels of the enriched videos to companies and enrich their domains."""
+    """Resolve the channels of the enriched videos to companies and enrich their domains (at most
+    ``video_concurrency`` channel batches and ``company_concurrency`` profile lookups at once)."""
     channels = videos[["channel_id", "channel_title"]].dropna(subset=["channel_id"]).drop_duplicates("channel_id")
     pending = [c for c in channels["channel_id"] if c not in set(cached_resolutions["channel_id"])]
-    details = _fetch_channels(pending, youtube, retry_delay_s)
+    details = _fetch_channels(pending, youtube, retry_delay_s, video_concurrency)
 
     declared = declared_companies(project)
     known_names = {_normalized_name(row.company_name): row.company_domain for row in domain_companies.itertuples()}
@@ -118,7 +122,8 @@ def resolve_channel_companies(
     # Whether a linked site is a platform is its source type: sites the SERPs did not show are looked up.
     linked = {d for links in details["links"] for d in _linked_domains(links)} if len(details) else set()
     link_profiles = fetch_missing_profiles(
-        linked, cached_profiles, companies, declared, now=now, retry_delay_s=retry_delay_s
+        linked, cached_profiles, companies, declared, now=now, retry_delay_s=retry_delay_s,
+        max_concurrency=company_concurrency,
     )
     profiles = pd.concat([cached_profiles, link_profiles], ignore_index=True).drop_duplicates("domain", keep="last")
     site_names = dict(zip(profiles["domain"], profiles["company_name"], strict=True))
@@ -145,7 +150,8 @@ def resolve_channel_companies(
 
     resolved_domains = table["company_domain"].dropna().unique()
     resolved_profiles = fetch_missing_profiles(
-        resolved_domains, profiles, companies, declared, now=now, retry_delay_s=retry_delay_s
+        resolved_domains, profiles, companies, declared, now=now, retry_delay_s=retry_delay_s,
+        max_concurrency=company_concurrency,
     )
     new_profiles = pd.concat([link_profiles, resolved_profiles], ignore_index=True)
     profiles = pd.concat([profiles, resolved_profiles], ignore_index=True).drop_duplicates("domain", keep="last")
@@ -175,16 +181,18 @@ def resolve_channel_companies(
     )
 
 
-def _fetch_channels(channel_ids: Sequence[str], youtube: YouTubeProvider, retry_delay_s: float) -> pd.DataFrame:
+def _fetch_channels(channel_ids: Sequence[str], youtube: YouTubeProvider, retry_delay_s: float,
+                    max_concurrency: int) -> pd.DataFrame:
     batch = youtube.max_ids_per_call
-    frames = [
-        call_with_retries(
-            lambda chunk=channel_ids[start : start + batch]: youtube.channels(chunk),
+
+    def fetch(start: int) -> pd.DataFrame:
+        return call_with_retries(
+            lambda: youtube.channels(channel_ids[start : start + batch]),
             describe=f"channel details (channels {start + 1}–{min(start + batch, len(channel_ids))})",
             base_delay_s=retry_delay_s,
         )
-        for start in range(0, len(channel_ids), batch)
-    ]
+
+    frames = map_in_order(fetch, range(0, len(channel_ids), batch), max_concurrency=max_concurrency)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CHANNEL_COLUMNS)
 
 

@@ -23,6 +23,7 @@ from cylvy_pipeline.analysis.analyzer import (
     DimensionScore,
     content_hash,
 )
+from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.providers.errors import BudgetExceeded, ProviderAuthError
@@ -111,33 +112,44 @@ def analyze_content(
     produce_once: ProduceOnce,
     *,
     now: datetime,
+    max_concurrency: int = 1,
 ) -> PhaseOutput:
     """Analyse ``items`` (see :func:`content_items`), reusing cached analyses of identical content.
 
     Each new analysis goes through ``produce_once`` (keyed by content hash), which records it in the
-    analysis cache, or hands over the analysis a concurrent execution made meanwhile.
+    analysis cache, or hands over the analysis a concurrent execution made meanwhile. At most
+    ``max_concurrency`` analyses run at once (``produce_once`` and the analyzer must be thread-safe); the
+    output does not depend on it. A failed analysis is recorded and the others go on; a refused key or a
+    spent budget stops the phase, since every further analysis would fail the same way.
     """
     version = analysis_version(analyzer, dimensions, brands)
     cache = {h: _from_json(r) for h, r in zip(cached_analyses["content_hash"], cached_analyses["result"], strict=True)}
-    analysed_here, failures = 0, []
-    analyses: dict[str, ContentAnalysis] = {}
-    for row in items.drop_duplicates("content_hash").itertuples():
-        if row.content_hash in cache:
-            analyses[row.content_hash] = cache[row.content_hash]
-            continue
+    to_analyse = [row for row in items.drop_duplicates("content_hash").itertuples() if row.content_hash not in cache]
 
-        def analyse(row=row) -> dict:
+    def analyse(row) -> tuple[dict | None, bool, dict | None]:
+        """(the cache row, whether it was made here, a failure) for one item."""
+
+        def produce() -> dict:
             title = row.title if isinstance(row.title, str) else None
             analysis = analyzer.analyze(row.text, title, dimensions, brands, row.content_type)
             return {"content_hash": row.content_hash, "analyzer_version": version,
                     "result": _to_json(analysis), "analyzed_at": now}
 
         try:
-            cache_row, here = produce_once(row.content_hash, analyse)
+            cache_row, here = produce_once(row.content_hash, produce)
         except (ProviderAuthError, BudgetExceeded):
             raise  # every further item would fail the same way (and a refused key costs a call each)
         except Exception as error:  # noqa: BLE001 — any analyzer failure is recorded, never stored as a result
-            failures.append({"url": row.url, "error": f"{type(error).__name__}: {error}"})
+            return None, False, {"url": row.url, "error": f"{type(error).__name__}: {error}"}
+        return cache_row, here, None
+
+    analysed_here, failures = 0, []
+    analyses: dict[str, ContentAnalysis] = {h: cache[h] for h in items["content_hash"] if h in cache}
+    for row, (cache_row, here, failure) in zip(
+        to_analyse, map_in_order(analyse, to_analyse, max_concurrency=max_concurrency), strict=True
+    ):
+        if failure is not None:
+            failures.append(failure)
             continue
         analyses[row.content_hash] = _from_json(cache_row["result"])
         if here:

@@ -10,13 +10,13 @@ execution.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pandas as pd
 
 from cylvy_pipeline.analysis.extraction import MIN_SCRAPED_CHARS, extract_page, is_scraped
 from cylvy_pipeline.analysis.urls import normalize_url
+from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.providers.base import WebFetcher
 from cylvy_pipeline.providers.errors import ProviderError
@@ -101,11 +101,12 @@ def scrape_serp_pages(
     cached = reusable_fetches(cached_pages).drop(columns=["url"], errors="ignore").set_index("normalized_url")
     to_fetch = urls[~urls["normalized_url"].isin(cached.index)].drop_duplicates("normalized_url")
 
-    def fetch(url: str, normalized: str) -> tuple[dict, bool]:
+    def fetch(page: tuple[str, str]) -> tuple[dict, bool]:
+        url, normalized = page
         return produce_once(normalized, lambda: scrape_page(url, normalized, fetcher, now=now, retry_delay_s=retry_delay_s))
 
-    with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
-        outcomes = list(pool.map(fetch, to_fetch["url"], to_fetch["normalized_url"]))
+    outcomes = map_in_order(fetch, list(zip(to_fetch["url"], to_fetch["normalized_url"], strict=True)),
+                            max_concurrency=max_concurrency)
     rows = pd.DataFrame([row for row, _ in outcomes], columns=list(PAGE_CACHE_COLUMNS))
     fetched_here = pd.Series([here for _, here in outcomes], dtype=bool)
     known = pd.concat([cached, rows.drop(columns=["url"]).set_index("normalized_url")])

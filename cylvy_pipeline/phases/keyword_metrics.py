@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
 from cylvy_pipeline.providers.base import KEYWORD_METRIC_COLUMNS, KeywordMetricsProvider
 from cylvy_pipeline.providers.retry import call_with_retries
 
 
 def collect_keyword_metrics(
-    keywords: pd.DataFrame, market: str, provider: KeywordMetricsProvider, *, retry_delay_s: float = 0.5
+    keywords: pd.DataFrame, market: str, provider: KeywordMetricsProvider, *, retry_delay_s: float = 0.5,
+    max_concurrency: int = 1,
 ) -> PhaseOutput:
-    """Ask the provider for every keyword's metrics in ``market``, in batches.
+    """Ask the provider for every keyword's metrics in ``market``, in batches (at most
+    ``max_concurrency`` batches at once).
 
     ``keywords`` has the project's columns (keyword, category, jtbd_stage, avg_monthly_searches,
     is_brand). A volume the provider does not know falls back to the keyword file's figure; with
@@ -20,14 +23,15 @@ def collect_keyword_metrics(
     """
     batch = provider.max_keywords_per_call
     names = keywords["keyword"].tolist()
-    fetched = [
-        call_with_retries(
-            lambda chunk=names[start : start + batch]: provider.keyword_metrics(chunk, market),
+
+    def fetch(start: int) -> pd.DataFrame:
+        return call_with_retries(
+            lambda: provider.keyword_metrics(names[start : start + batch], market),
             describe=f"keyword metrics for {market} (keywords {start + 1}–{min(start + batch, len(names))})",
             base_delay_s=retry_delay_s,
         )
-        for start in range(0, len(names), batch)
-    ]
+
+    fetched = map_in_order(fetch, range(0, len(names), batch), max_concurrency=max_concurrency)
     metrics = pd.concat(fetched, ignore_index=True) if fetched else pd.DataFrame(columns=KEYWORD_METRIC_COLUMNS)
     merged = keywords.merge(metrics[list(KEYWORD_METRIC_COLUMNS)], on="keyword", how="left")
     merged["metrics_missing"] = merged["search_volume"].isna()

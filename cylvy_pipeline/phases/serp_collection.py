@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
 from cylvy_pipeline.analysis.ctr import ctr_for_positions
+from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput
 from cylvy_pipeline.providers.base import SERP_ITEM_COLUMNS, SerpProvider
 from cylvy_pipeline.providers.retry import call_with_retries
@@ -45,9 +45,8 @@ def collect_serps(
         # A queue: post every SERP, collect each when ready. Not retried as a whole: that would post (and
         # pay for) every task again; its calls are retried one by one.
         pages = provider.search_many(requests, market, depth)
-    else:
-        with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
-            pages = list(pool.map(fetch, requests))
+    else:  # a SERP that fails for good (a refused key, a spent budget) stops the others from starting
+        pages = map_in_order(fetch, requests, max_concurrency=max_concurrency)
 
     fetches = pd.DataFrame(
         {

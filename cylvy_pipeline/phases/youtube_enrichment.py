@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
+from cylvy_pipeline.phases.parallel import map_until_failure
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, coverage, coverage_gate
 from cylvy_pipeline.providers.base import VIDEO_COLUMNS, YouTubeProvider
 from cylvy_pipeline.providers.errors import ProviderError
@@ -25,27 +26,29 @@ def video_id_from_url(url: str) -> str | None:
     return tail or None
 
 
-def enrich_videos(serp_results: pd.DataFrame, provider: YouTubeProvider, *, retry_delay_s: float = 0.5) -> PhaseOutput:
-    """Look up every distinct ranking video in batches of the provider's maximum (50 per call)."""
+def enrich_videos(serp_results: pd.DataFrame, provider: YouTubeProvider, *, retry_delay_s: float = 0.5,
+                  max_concurrency: int = 1) -> PhaseOutput:
+    """Look up every distinct ranking video in batches of the provider's maximum (50 per call), at most
+    ``max_concurrency`` batches at once. The first batch that fails (an outage, a spent quota) ends the
+    lookups: the phase keeps the batches before it and says it is degraded."""
     videos = serp_results.loc[serp_results["serp_type"] == "video", ["url"]].drop_duplicates()
     videos["video_id"] = videos["url"].map(video_id_from_url)
     videos = videos.dropna(subset=["video_id"]).drop_duplicates("video_id")
     ids = videos["video_id"].tolist()
     batch = provider.max_ids_per_call
-    fetched: list[pd.DataFrame] = []
-    degraded_reason = None
-    for start in range(0, len(ids), batch):
-        try:
-            fetched.append(
-                call_with_retries(
-                    lambda chunk=ids[start : start + batch]: provider.videos(chunk),
-                    describe=f"video details (videos {start + 1}–{min(start + batch, len(ids))})",
-                    base_delay_s=retry_delay_s,
-                )
-            )
-        except ProviderError as error:
-            degraded_reason = str(error)
-            break  # an outage or exhausted quota: keep what we have rather than burn more calls
+
+    def fetch(start: int) -> pd.DataFrame:
+        return call_with_retries(
+            lambda: provider.videos(ids[start : start + batch]),
+            describe=f"video details (videos {start + 1}–{min(start + batch, len(ids))})",
+            base_delay_s=retry_delay_s,
+        )
+
+    # An outage or exhausted quota: keep what we have rather than burn more calls.
+    fetched, error = map_until_failure(fetch, range(0, len(ids), batch), max_concurrency=max_concurrency)
+    if error is not None and not isinstance(error, ProviderError):
+        raise error
+    degraded_reason = str(error) if error is not None else None
     details = pd.concat(fetched, ignore_index=True) if fetched else pd.DataFrame(columns=VIDEO_COLUMNS)
     table = videos.merge(details[list(VIDEO_COLUMNS)], on="video_id", how="inner")
     views = table["view_count"].astype("Float64")

@@ -391,6 +391,29 @@ def _translate_validation_error(path: Path, exc: ValidationError) -> ProjectConf
     return ProjectConfigError(path, location, f"{err['msg']} (got {got})", "correct the value")
 
 
+#: Settings that moved: (section under providers, key) -> where they live now.
+_MOVED_PROVIDER_KEYS: dict[tuple[str, str], str] = {
+    ("dataforseo", "concurrency"): "providers.concurrency.serp",
+    ("http", "concurrency"): "providers.concurrency.web",
+}
+
+
+def _check_moved_provider_keys(path: Path, data: Mapping[str, Any]) -> None:
+    """A setting from before ``providers.concurrency`` gathered each kind's concurrency in one place is
+    named with its new place, rather than rejected as an unknown field."""
+    providers = data.get("providers")
+    if not isinstance(providers, Mapping):
+        return
+    for (section, key), new_place in _MOVED_PROVIDER_KEYS.items():
+        settings = providers.get(section)
+        if isinstance(settings, Mapping) and key in settings:
+            kind = new_place.rsplit(".", 1)[1]
+            raise ProjectConfigError(
+                path, f"providers.{section}.{key}", f"moved to {new_place}",
+                f"write 'concurrency: {{{kind}: {settings[key]}}}' under providers instead",
+            )
+
+
 def _check_providers(path: Path, providers: Providers, markets: Sequence[str]) -> None:
     """Every market has a DataForSEO location when DataForSEO is used; allowed networks parse."""
     if "dataforseo" in (providers.keyword_data, providers.serp):
@@ -913,6 +936,7 @@ def load_project(project_dir: str | os.PathLike[str] | None = None, *, keyword_c
     if data.get("providers") is None:
         data.pop("providers", None)
     data["keywords"] = ()
+    _check_moved_provider_keys(yaml_path, data)
     try:
         draft = Project.model_validate(data)
     except ValidationError as exc:

@@ -125,7 +125,6 @@ class DataForSeoSettings(_Frozen):
     price_keyword_call_usd: float = Field(0.075, ge=0)  # a search-volume call, up to 1,000 keywords
     price_serp_live_usd: float = Field(0.002, ge=0)  # a live SERP of 10 results
     price_serp_queue_usd: float = Field(0.0006, ge=0)  # a SERP through the standard queue
-    concurrency: int = Field(8, ge=1, le=64)  # SERPs (live) or ready results (queue) fetched at once
     timeout_s: float = Field(60, gt=0)
 
     def market_locations(self) -> dict[str, DataForSeoLocation]:
@@ -143,7 +142,6 @@ class HttpWebSettings(_Frozen):
     #: production: a SERP can point anywhere, and the scraper must not reach internal services.
     allow_networks: tuple[str, ...] = ()
     max_per_host: int = Field(2, ge=1, le=32)
-    concurrency: int = Field(16, ge=1, le=128)
     timeout_s: float = Field(20, gt=0)
     max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
 
@@ -188,6 +186,21 @@ class LlmSettings(_Frozen):
     timeout_s: float = Field(60, gt=0)
 
 
+class ProviderConcurrency(_Frozen):
+    """How many calls one phase makes to each kind of provider at once (sample providers included).
+
+    Results never depend on it: a phase gives the same output in the same order at any setting. Higher is
+    faster until the provider's own rate limit (``calls_per_minute``) or a site's patience is the bound.
+    """
+
+    keyword_data: int = Field(1, ge=1, le=16)  # keyword batches (up to 1,000 keywords each)
+    serp: int = Field(8, ge=1, le=64)  # SERPs (live) or ready results (queue)
+    video_data: int = Field(1, ge=1, le=16)  # batches of 50 video or channel ids
+    company_data: int = Field(8, ge=1, le=64)  # domains looked up
+    web: int = Field(16, ge=1, le=128)  # pages fetched (each host at most providers.http.max_per_host)
+    content_analyzer: int = Field(4, ge=1, le=32)  # pages and videos analysed (one database connection each)
+
+
 class Providers(_Frozen):
     """Which service each kind of provider calls (``sample``: the simulated market) and their settings.
 
@@ -203,6 +216,7 @@ class Providers(_Frozen):
     #: The most an execution (one market) may spend on providers; a phase stops before a call that
     #: would go past it. None: no limit.
     max_cost_usd: float | None = Field(None, gt=0)
+    concurrency: ProviderConcurrency = ProviderConcurrency()
     dataforseo: DataForSeoSettings = DataForSeoSettings()
     youtube: YouTubeSettings = YouTubeSettings()
     homepage: HomepageSettings = HomepageSettings()

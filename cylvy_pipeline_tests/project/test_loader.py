@@ -818,13 +818,51 @@ def test_real_providers_and_their_settings(tmp_path):
          "providers.dataforseo.serp_mode: must be 'live' or 'queue', got 'fast' — use 'live' or 'queue'"),
         ("dataforseo:\n  login: me\n", "providers.dataforseo: unknown field 'login' — remove it (allowed: base_url, "
          "serp_mode, locations, calls_per_minute, price_keyword_call_usd, price_serp_live_usd, price_serp_queue_usd, "
-         "concurrency, timeout_s)"),
+         "timeout_s)"),
         ("http:\n  allow_networks: [intranet]\n",
          "providers.http.allow_networks[0]: 'intranet' is not an IP network — write an address or network, "
          "e.g. 127.0.0.1/32 or 10.0.0.0/8"),
     ],
 )
 def test_bad_provider_settings_are_one_line_errors(tmp_path, providers_yaml, message):
+    folder = _with_providers(tmp_path, providers_yaml)
+    with pytest.raises(ProjectConfigError) as error:
+        load_project(folder)
+    assert str(error.value) == f"project.yaml {message}"
+
+
+def test_concurrency_per_provider_kind(tmp_path):
+    assert load_project(None).providers.concurrency.model_dump() == {
+        "keyword_data": 1, "serp": 8, "video_data": 1, "company_data": 8, "web": 16, "content_analyzer": 4}
+    folder = _with_providers(tmp_path, """\
+        concurrency:
+          company_data: 3
+          content_analyzer: 2
+        """)
+    providers = load_project(folder).providers
+    assert (providers.concurrency.company_data, providers.concurrency.content_analyzer, providers.concurrency.web) == (
+        3, 2, 16)  # the kinds not listed keep their defaults
+
+
+@pytest.mark.parametrize(
+    ("providers_yaml", "message"),
+    [
+        ("concurrency:\n  web: 0\n", "providers.concurrency.web: must be at least 1, got 0 — use a value at least 1"),
+        ("concurrency:\n  content_analyzer: 33\n",
+         "providers.concurrency.content_analyzer: must be at most 32, got 33 — use a value at most 32"),
+        ("concurrency:\n  company_data: 2.5\n",
+         "providers.concurrency.company_data: expected a whole number, got 2.5 — write a whole number, e.g. 10"),
+        ("concurrency:\n  llm: 4\n", "providers.concurrency: unknown field 'llm' — remove it (allowed: keyword_data, "
+         "serp, video_data, company_data, web, content_analyzer)"),
+        ("concurrency: 8\n", "providers.concurrency: expected a mapping, got 8 — write 'field: value' lines indented "
+         "under it"),
+        ("dataforseo:\n  concurrency: 8\n", "providers.dataforseo.concurrency: moved to providers.concurrency.serp — "
+         "write 'concurrency: {serp: 8}' under providers instead"),
+        ("http:\n  concurrency: 32\n", "providers.http.concurrency: moved to providers.concurrency.web — "
+         "write 'concurrency: {web: 32}' under providers instead"),
+    ],
+)
+def test_bad_concurrency_settings_are_one_line_errors(tmp_path, providers_yaml, message):
     folder = _with_providers(tmp_path, providers_yaml)
     with pytest.raises(ProjectConfigError) as error:
         load_project(folder)
