@@ -46,6 +46,9 @@ from cylvy_pipeline.providers.real.homepage import HomepageCompanyData
 from cylvy_pipeline.providers.real.llm_analyzer import CREDENTIAL_ENV as LLM_CREDENTIAL_ENV
 from cylvy_pipeline.providers.real.llm_analyzer import PROVIDER as LLM_PROVIDER
 from cylvy_pipeline.providers.real.llm_analyzer import LlmContentAnalyzer, LlmPrices
+from cylvy_pipeline.providers.real.peopledatalabs import CREDENTIAL_ENV as PDL_CREDENTIAL_ENV
+from cylvy_pipeline.providers.real.peopledatalabs import PROVIDER as PDL_PROVIDER
+from cylvy_pipeline.providers.real.peopledatalabs import PeopleDataLabsCompanyData
 from cylvy_pipeline.providers.real.rendering import CREDENTIAL_ENV as RENDERING_CREDENTIAL_ENV
 from cylvy_pipeline.providers.real.rendering import PROVIDER as RENDERING_PROVIDER
 from cylvy_pipeline.providers.real.rendering import RenderingWebFetcher, RoutedWebFetcher
@@ -71,6 +74,7 @@ PROVIDER_SECRETS: dict[tuple[str, str], tuple[str, ...]] = {
     ("keyword_data", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
     ("serp", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
     ("video_data", "youtube"): ("YOUTUBE_API_KEY",),
+    ("company_data", "peopledatalabs"): ("PDL_API_KEY",),
     ("content_analyzer", "openai"): ("OPENAI_API_KEY",),
     ("web", "rendering"): ("SCRAPINGBEE_API_KEY",),
 }
@@ -311,6 +315,22 @@ class HomepageCompanyDataSource(CompanyDataResource):
         return HomepageCompanyData(http, url_template=settings.url_template)
 
 
+class PeopleDataLabsCompanyDataSource(CompanyDataResource):
+    """Company profiles bought from People Data Labs' Company Enrichment API, charged per match
+    (``providers.company_data: peopledatalabs``; settings under ``providers.peopledatalabs``)."""
+
+    api_key: str = Field(description="People Data Labs API key (set PDL_API_KEY)")
+
+    def client(self, scope: ProviderScope) -> CompanyDataProvider:
+        settings = scope.project.providers.peopledatalabs
+        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
+        http = scope.closing(ProviderHttp(PDL_PROVIDER, policy=policy, credential_env=PDL_CREDENTIAL_ENV,
+                                          usage=scope.usage, budget=scope.check_budget))
+        return PeopleDataLabsCompanyData(http, api_key=self.api_key, base_url=settings.base_url,
+                                         min_likelihood=settings.min_likelihood,
+                                         price_per_match_usd=settings.price_per_match_usd)
+
+
 # --- web pages -----------------------------------------------------------------------------------------
 
 
@@ -421,6 +441,14 @@ def _web_resource(providers: Providers, sample: dict) -> WebResource:
     return SampleWeb(**sample)
 
 
+def _company_data_resource(providers: Providers, sample: dict) -> CompanyDataResource:
+    if providers.company_data == "peopledatalabs":
+        return PeopleDataLabsCompanyDataSource(api_key=dg.EnvVar("PDL_API_KEY"))
+    if providers.company_data == "homepage":
+        return HomepageCompanyDataSource()
+    return SampleCompanyDataSource(**sample)
+
+
 def sample_knobs(environ: Mapping[str, str]) -> dict[str, dg.EnvVar]:
     """The sample providers' optional knobs, as ``dg.EnvVar`` so every process that runs a step reads
     them from its own environment. Only the variables that are set are bound: an ``EnvVar`` of an unset
@@ -443,8 +471,7 @@ def provider_resources(providers: Providers, environ: Mapping[str, str]) -> dict
         "serp": DataForSeoSerpData(**dataforseo()) if providers.serp == "dataforseo" else SampleSerpData(**sample),
         "video_data": YouTubeVideoData(api_key=dg.EnvVar("YOUTUBE_API_KEY")) if providers.video_data == "youtube"
         else SampleVideoData(**sample),
-        "company_data": HomepageCompanyDataSource() if providers.company_data == "homepage"
-        else SampleCompanyDataSource(**sample),
+        "company_data": _company_data_resource(providers, sample),
         "web": _web_resource(providers, sample),
         "content_analyzer": OpenAiCompatibleAnalyzer(api_key=dg.EnvVar("OPENAI_API_KEY"))
         if providers.content_analyzer == "openai" else LocalAnalyzer(),

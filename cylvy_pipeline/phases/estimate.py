@@ -21,6 +21,7 @@ from cylvy_pipeline.phases.content_scraping import reusable_fetches, serp_page_u
 from cylvy_pipeline.phases.youtube_enrichment import video_id_from_url
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.providers.real.dataforseo import MAX_KEYWORDS_PER_CALL, MAX_TASKS_PER_POST
+from cylvy_pipeline.providers.real.peopledatalabs import PROVIDER as PDL_PROVIDER
 from cylvy_pipeline.providers.real.youtube import MAX_IDS_PER_CALL as YOUTUBE_IDS_PER_CALL
 
 ESTIMATE_COLUMNS = ("phase", "provider", "calls", "cost_usd", "basis")
@@ -77,7 +78,8 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
                          f"{basis}, queue: {posts} task_post, ≥{len(project.serp_types)} tasks_ready, {serps} task_get"))
 
     video_provider = "sample YouTube" if providers.video_data == "sample" else "YouTube Data API"
-    company_provider = "sample company data" if providers.company_data == "sample" else "homepage"
+    company_provider = {"sample": "sample company data", "homepage": "homepage",
+                        "peopledatalabs": PDL_PROVIDER}[providers.company_data]
     web_provider = {"sample": "sample web", "http": "web", "rendering": "rendering API"}[providers.web]
     if latest.serps is None:
         unknown = "unknown until the market's SERPs are collected once"
@@ -90,8 +92,13 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
     serp = latest.serps
     domains = set(serp.loc[serp["serp_type"] != "video", "domain"].map(registrable_domain))
     missing_profiles = len(domains - cache.profile_domains)
-    rows.append(_row("company_enrichment_serp", company_provider, missing_profiles, 0.0,
-                     f"{len(domains)} domains in the latest SERPs, {len(domains) - missing_profiles} with a fresh profile"))
+    basis = f"{len(domains)} domains in the latest SERPs, {len(domains) - missing_profiles} with a fresh profile"
+    if providers.company_data == "peopledatalabs":  # charged per match: the cost if every lookup matches
+        price = providers.peopledatalabs.price_per_match_usd
+        rows.append(_row("company_enrichment_serp", company_provider, missing_profiles, missing_profiles * price,
+                         f"{basis}; at most ${price:g} a lookup, charged only for a match"))
+    else:
+        rows.append(_row("company_enrichment_serp", company_provider, missing_profiles, 0.0, basis))
 
     videos = set(serp.loc[serp["serp_type"] == "video", "url"].map(video_id_from_url).dropna())
     video_calls = math.ceil(len(videos) / YOUTUBE_IDS_PER_CALL)

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -415,7 +416,8 @@ def _check_moved_provider_keys(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def _check_providers(path: Path, providers: Providers, markets: Sequence[str]) -> None:
-    """Every market has a DataForSEO location when DataForSEO is used; allowed networks parse."""
+    """Every market has a DataForSEO location when DataForSEO is used; allowed networks parse; API base
+    URLs are http(s) URLs."""
     if "dataforseo" in (providers.keyword_data, providers.serp):
         known = providers.dataforseo.market_locations()
         for market in markets:
@@ -435,6 +437,13 @@ def _check_providers(path: Path, providers: Providers, markets: Sequence[str]) -
                 path, f"providers.http.allow_networks[{i}]", f"'{network}' is not an IP network",
                 "write an address or network, e.g. 127.0.0.1/32 or 10.0.0.0/8",
             ) from None
+    base_url = providers.peopledatalabs.base_url
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ProjectConfigError(
+            path, "providers.peopledatalabs.base_url", f"'{base_url}' is not an http(s) URL",
+            "write the API's address, e.g. https://api.peopledatalabs.com/v5",
+        )
 
 
 def _check_name(path: Path, location: str, name: str) -> str:

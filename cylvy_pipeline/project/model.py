@@ -162,6 +162,19 @@ class HomepageSettings(_Frozen):
     timeout_s: float = Field(15, gt=0)
 
 
+class PeopleDataLabsSettings(_Frozen):
+    """People Data Labs' Company Enrichment API: company profiles bought per match (a domain it does not
+    know costs nothing). Credential: PDL_API_KEY."""
+
+    base_url: str = "https://api.peopledatalabs.com/v5"
+    #: The least match likelihood (1-10) PDL may answer with; a weaker match is "no match". None: PDL's default.
+    min_likelihood: int | None = Field(None, ge=1, le=10)
+    #: List price of one match in USD (what the budget and `estimate` use; a no-match is free).
+    price_per_match_usd: float = Field(0.10, ge=0)
+    calls_per_minute: float = Field(600, gt=0)  # PDL allows 1,000 a minute on paid plans, 10 on the free one
+    timeout_s: float = Field(30, gt=0)
+
+
 class RenderingSettings(_Frozen):
     """A rendering scraper API (ScrapingBee's format) for sites that need JavaScript or a proxy: every
     page (``providers.web: rendering``) or only the ``domains`` listed here (with ``providers.web: http``).
@@ -210,7 +223,7 @@ class Providers(_Frozen):
     keyword_data: Literal["sample", "dataforseo"] = "sample"
     serp: Literal["sample", "dataforseo"] = "sample"
     video_data: Literal["sample", "youtube"] = "sample"
-    company_data: Literal["sample", "homepage"] = "sample"
+    company_data: Literal["sample", "homepage", "peopledatalabs"] = "sample"
     content_analyzer: Literal["local", "openai"] = "local"
     web: Literal["sample", "http", "rendering"] = "sample"
     #: The most an execution (one market) may spend on providers; a phase stops before a call that
@@ -220,6 +233,7 @@ class Providers(_Frozen):
     dataforseo: DataForSeoSettings = DataForSeoSettings()
     youtube: YouTubeSettings = YouTubeSettings()
     homepage: HomepageSettings = HomepageSettings()
+    peopledatalabs: PeopleDataLabsSettings = PeopleDataLabsSettings()
     llm: LlmSettings = LlmSettings()
     http: HttpWebSettings = HttpWebSettings()
     rendering: RenderingSettings = RenderingSettings()

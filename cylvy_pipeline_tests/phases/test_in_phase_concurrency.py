@@ -26,6 +26,7 @@ from cylvy_pipeline.defs.providers import (
     HttpWeb,
     LocalAnalyzer,
     OpenAiCompatibleAnalyzer,
+    PeopleDataLabsCompanyDataSource,
     ProviderScope,
     RenderingWeb,
     SampleCompanyDataSource,
@@ -49,6 +50,7 @@ from cylvy_pipeline.project.model import ProviderConcurrency, Providers
 from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderHttp
 from cylvy_pipeline.providers.real.homepage import HomepageCompanyData
 from cylvy_pipeline.providers.real.llm_analyzer import LlmContentAnalyzer
+from cylvy_pipeline.providers.real.peopledatalabs import PeopleDataLabsCompanyData
 from cylvy_pipeline.providers.real.youtube import YouTubeDataApi
 from cylvy_pipeline.storage.claims import SharedCacheClaims
 from cylvy_pipeline_tests.providers.conftest import make_project
@@ -132,6 +134,7 @@ CONFIGURED = ProviderConcurrency(keyword_data=2, serp=3, video_data=5, company_d
         (SampleSerpData(), "serp"), (DataForSeoSerpData(login="l", password="p"), "serp"),
         (SampleVideoData(), "video_data"), (YouTubeVideoData(api_key="k"), "video_data"),
         (SampleCompanyDataSource(), "company_data"), (HomepageCompanyDataSource(), "company_data"),
+        (PeopleDataLabsCompanyDataSource(api_key="k"), "company_data"),
         (SampleWeb(), "web"), (HttpWeb(), "web"), (RenderingWeb(api_key="k"), "web"),
         (LocalAnalyzer(), "content_analyzer"), (OpenAiCompatibleAnalyzer(api_key="k"), "content_analyzer"),
     ],
@@ -182,7 +185,25 @@ def homepages(server: LocalServer, overlap: Overlap) -> ProviderHttp:
     return client, HomepageCompanyData(client, url_template=server.url + "/{domain}/")
 
 
-@pytest.mark.parametrize(("source", "concurrency"), [(homepages, 4), (homepages, 8)], ids=["4", "8"])
+def people_data_labs(server: LocalServer, overlap: Overlap):
+    """PDL's Company Enrichment API; later domains answer sooner."""
+
+    def answer(request: Request) -> Reply:
+        index = DOMAINS.index(request.query["website"][0])
+        with overlap.answering(0.05 + 0.02 * (len(DOMAINS) - index)):
+            pass
+        if (record := company_record(index)) is None:
+            return Reply(404, {"status": 404, "error": {"type": "not_found", "message": "No records were found"}})
+        return Reply(200, {"status": 200, "display_name": record["name"], "employee_count": record["employees"],
+                           "location": {"country": "germany"}, "type": "private"}, {"x-call-credits-spent": "1"})
+
+    server.route("GET", "/v5/company/enrich", answer)
+    client = http("People Data Labs")
+    return client, PeopleDataLabsCompanyData(client, api_key="k", base_url=server.url + "/v5")
+
+
+@pytest.mark.parametrize(("source", "concurrency"), [(homepages, 4), (people_data_labs, 8)],
+                         ids=["homepage", "peopledatalabs"])
 def test_company_enrichment_looks_domains_up_concurrently_with_the_same_result(source, concurrency: int) -> None:
     serp = pd.DataFrame({"serp_type": "organic", "domain": [f"www.{d}" for d in reversed(DOMAINS)]})
     project, cache = make_project(), pd.DataFrame(columns=list(PROFILE_COLUMNS))

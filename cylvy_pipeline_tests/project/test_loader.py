@@ -831,22 +831,32 @@ def test_bad_provider_settings_are_one_line_errors(tmp_path, providers_yaml, mes
     assert str(error.value) == f"project.yaml {message}"
 
 
-def test_concurrency_per_provider_kind(tmp_path):
+def test_concurrency_per_provider_kind_and_the_paid_company_data_settings(tmp_path):
     assert load_project(None).providers.concurrency.model_dump() == {
         "keyword_data": 1, "serp": 8, "video_data": 1, "company_data": 8, "web": 16, "content_analyzer": 4}
     folder = _with_providers(tmp_path, """\
+        company_data: peopledatalabs
         concurrency:
           company_data: 3
           content_analyzer: 2
+        peopledatalabs:
+          base_url: http://127.0.0.1:8080/v5
+          min_likelihood: 6
+          price_per_match_usd: 0.28
         """)
     providers = load_project(folder).providers
+    assert providers.company_data == "peopledatalabs"
     assert (providers.concurrency.company_data, providers.concurrency.content_analyzer, providers.concurrency.web) == (
         3, 2, 16)  # the kinds not listed keep their defaults
+    assert (providers.peopledatalabs.base_url, providers.peopledatalabs.min_likelihood,
+            providers.peopledatalabs.price_per_match_usd) == ("http://127.0.0.1:8080/v5", 6, 0.28)
 
 
 @pytest.mark.parametrize(
     ("providers_yaml", "message"),
     [
+        ("company_data: clearbit\n", "providers.company_data: must be 'sample', 'homepage' or 'peopledatalabs', got "
+         "'clearbit' — use 'sample', 'homepage' or 'peopledatalabs'"),
         ("concurrency:\n  web: 0\n", "providers.concurrency.web: must be at least 1, got 0 — use a value at least 1"),
         ("concurrency:\n  content_analyzer: 33\n",
          "providers.concurrency.content_analyzer: must be at most 32, got 33 — use a value at most 32"),
@@ -860,9 +870,22 @@ def test_concurrency_per_provider_kind(tmp_path):
          "write 'concurrency: {serp: 8}' under providers instead"),
         ("http:\n  concurrency: 32\n", "providers.http.concurrency: moved to providers.concurrency.web — "
          "write 'concurrency: {web: 32}' under providers instead"),
+        ("peopledatalabs:\n  api_key: pdl-secret\n", "providers.peopledatalabs: unknown field 'api_key' — remove it "
+         "(allowed: base_url, min_likelihood, price_per_match_usd, calls_per_minute, timeout_s)"),
+        ("peopledatalabs:\n  base_url: api.peopledatalabs.com/v5\n", "providers.peopledatalabs.base_url: "
+         "'api.peopledatalabs.com/v5' is not an http(s) URL — write the API's address, e.g. "
+         "https://api.peopledatalabs.com/v5"),
+        ("peopledatalabs:\n  min_likelihood: 11\n",
+         "providers.peopledatalabs.min_likelihood: must be at most 10, got 11 — use a value at most 10"),
+        ("peopledatalabs:\n  price_per_match_usd: -0.1\n",
+         "providers.peopledatalabs.price_per_match_usd: must be at least 0, got -0.1 — use a value at least 0"),
+        ("peopledatalabs:\n  calls_per_minute: 0\n",
+         "providers.peopledatalabs.calls_per_minute: must be greater than 0, got 0 — use a value greater than 0"),
+        ("peopledatalabs:\n  timeout_s: 0\n",
+         "providers.peopledatalabs.timeout_s: must be greater than 0, got 0 — use a value greater than 0"),
     ],
 )
-def test_bad_concurrency_settings_are_one_line_errors(tmp_path, providers_yaml, message):
+def test_bad_concurrency_and_company_data_settings_are_one_line_errors(tmp_path, providers_yaml, message):
     folder = _with_providers(tmp_path, providers_yaml)
     with pytest.raises(ProjectConfigError) as error:
         load_project(folder)
