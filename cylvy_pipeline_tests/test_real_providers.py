@@ -293,3 +293,127 @@ def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continu
     assert round(spent["DataForSEO"], 4) == 0.0554  # volumes once, then the nine SERPs after the budget rose
     # (the pages' analyses may already be cached by the test before: same content, same model)
     assert f", cost ${sum(spent.values()):.4f}" in resumed.stdout
+
+
+class FakePeopleDataLabs:
+    """People Data Labs' Company Enrichment API: out of credits until ``credits`` is set, then a match for
+    the client's site and the gazette, and no match for the competitor."""
+
+    RECORDS = {
+        "ledgerline.example": {"display_name": "Ledgerline Ltd", "industry": "computer software", "employee_count": 640,
+                               "inferred_revenue": "$50M-$100M", "location": {"country": "ireland"}, "type": "private"},
+        "bankinggazette.example": {"display_name": "Banking Gazette Media Group", "industry": "newspapers",
+                                   "employee_count": 85, "location": {"country": "united kingdom"}, "type": "private"},
+    }
+
+    def __init__(self, server: LocalServer):
+        self.credits = False
+        self.asked: list[str] = []
+        server.route("GET", "/v5/company/enrich", self.enrich)
+
+    def enrich(self, request: Request) -> Reply:
+        domain = request.query["website"][0]
+        self.asked.append(domain)
+        if request.headers.get("X-Api-Key") != "pdl-key":
+            return Reply(401, {"status": 401, "error": {"type": "authentication_error", "message": "Invalid key"}})
+        if not self.credits:
+            return Reply(402, {"status": 402, "error": {"type": "payment_required",
+                                                        "message": "You have hit your account maximum (all matches used)"}})
+        if domain not in self.RECORDS:
+            return Reply(404, {"status": 404, "error": {"type": "not_found",
+                                                        "message": "No records were found matching your request"}})
+        return Reply(200, {"status": 200, "likelihood": 9, "name": domain, **self.RECORDS[domain]},
+                     {"x-call-credits-spent": "1"})
+
+
+def pdl_project(folder: Path, api_url: str, web_url: str) -> Path:
+    """The real-provider project with company data bought from People Data Labs, one lookup at a time, no
+    profile counted as fresh (every domain is looked up), and a model of its own (its analyses are not
+    the other runs' cache hits)."""
+    project = real_project(folder, api_url, homepages_url=web_url, extra=textwrap.dedent(f"""\
+        concurrency:
+          company_data: 1
+          content_analyzer: 3
+        peopledatalabs:
+          base_url: {api_url}/v5
+          price_per_match_usd: 0.1
+        """))
+    yaml = project / "project.yaml"
+    yaml.write_text(yaml.read_text().replace("company_data: homepage", "company_data: peopledatalabs")
+                    .replace("profile_freshness_days: 30", "profile_freshness_days: 0")
+                    .replace("model: test-model", "model: test-model-pdl"))
+    return project
+
+
+@pytest.fixture
+def forget_cached_companies(product_db):
+    """The shared caches without the company profiles and channel resolution a test recorded, afterwards:
+    the homepage run finds the gazette without a record and resolves the channel itself, in any order."""
+    (started,) = product_db.execute("SELECT clock_timestamp()").fetchone()
+    yield
+    product_db.execute("DELETE FROM company_profiles WHERE domain = ANY(%s) AND recorded_at >= %s",
+                       (list(SITES), started))
+    product_db.execute("DELETE FROM channel_resolutions WHERE channel_id = %s AND recorded_at >= %s",
+                       (CHANNEL, started))
+
+
+def test_company_data_bought_from_people_data_labs_stops_when_credits_run_out_and_continues_after(
+        tmp_path, vendors, product_db, forget_cached_companies):
+    api, web, _ = vendors
+    pdl = FakePeopleDataLabs(api)
+    project = pdl_project(tmp_path / "project", api.url, web.url)
+    secrets = {**SECRETS, "PDL_API_KEY": "pdl-key"}
+
+    stopped = cli("run", "--project", str(project), **secrets)
+    assert stopped.returncode == 1
+    execution, run_id = product_db.execute(
+        "SELECT id, dagster_run_ids[1] FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1"
+    ).fetchone()
+    status, error = product_db.execute(
+        """SELECT status, result_data->>'error' FROM pipeline_phase_status
+           WHERE pipeline_execution_id = %s AND phase_name = 'company_enrichment_serp'""", (execution,)).fetchone()
+    assert status == "failed"
+    assert error == (
+        "People Data Labs has no credits left for company enrichment (HTTP 402 payment_required: You have hit your "
+        "account maximum (all matches used)): add credits to the account or wait for the plan to renew, then "
+        "re-execute from failure")
+    # One lookup at a time, so one refused lookup; not retried by the HTTP layer nor by the phase's retry policy.
+    assert pdl.asked == ["bankinggazette.example"]
+
+    pdl.credits = True
+    resumed = cli("reexecute", str(run_id), **secrets)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "pdl-key" not in resumed.stdout + resumed.stderr
+    # The SERP domains once each (in domain order), then the channel's linked site.
+    assert pdl.asked == ["bankinggazette.example", "bankinggazette.example", "ledgerline.example", "quorvane.example",
+                         "ledgerline.example"]
+    usage = product_db.execute(
+        """SELECT phase_name, status, count(*), round(sum(cost_usd)::numeric, 4) FROM api_usage
+           WHERE pipeline_execution_id = %s AND provider = 'People Data Labs' GROUP BY 1, 2 ORDER BY 1, 2""",
+        (execution,)).fetchall()
+    assert [(phase, status, calls, float(cost)) for phase, status, calls, cost in usage] == [
+        ("company_enrichment_serp", "http_402", 1, 0.0), ("company_enrichment_serp", "http_404", 1, 0.0),
+        ("company_enrichment_serp", "ok", 2, 0.2), ("company_enrichment_youtube", "ok", 1, 0.1)]
+    companies = dict(product_db.execute(
+        """SELECT company_domain, company_name FROM dsi_company WHERE pipeline_execution_id = %s
+           AND landscape = 'All' AND serp_type = 'organic'""", (execution,)))
+    assert companies["bankinggazette.example"] == "Banking Gazette Media Group"  # PDL's record
+    assert companies["ledgerline.example"] == "Ledgerline"  # the project's own name for its client
+    gazette = product_db.execute(
+        "SELECT source, source_type, hq_country, employees FROM company_profiles WHERE domain = 'bankinggazette.example'"
+    ).fetchone()
+    assert gazette == ("People Data Labs", "PREMIUM_PUBLISHER", "GB", 85)  # "newspapers": a publisher
+
+
+def test_people_data_labs_without_its_key_stops_the_run_at_launch(tmp_path, product_db):
+    project = pdl_project(tmp_path / "project", "http://127.0.0.1:9", "http://127.0.0.1:9")
+    before = product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone()
+    env = {k: v for k, v in os.environ.items() if k != "PDL_API_KEY"} | SECRETS
+    done = subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", "run", "--project", str(project)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "cylvy-pipeline: providers.company_data is peopledatalabs, and PDL_API_KEY is not set — export it, "
+        "or set that provider to sample in project.yaml"
+    )
+    assert product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone() == before
