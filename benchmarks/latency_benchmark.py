@@ -9,13 +9,13 @@ For each market it reports the run's wall time (run start to run end in Dagster'
 the critical path of its step graph — the longest chain of measured step durations through the phases
 and their blocking checks, i.e. the run's wall time had every step started the moment its inputs were
 ready — and, for each phase that calls a provider, its step time against its own bound: the time its
-calls take at the phase's concurrency, ceil(calls / concurrency) × latency, summed over the providers
-it calls (calls counted in ``api_usage``).
+calls take at the provider's in-phase concurrency (``providers.concurrency``), ceil(calls / concurrency)
+× latency, summed over the providers it calls (calls counted in ``api_usage``).
 
     python benchmarks/latency_benchmark.py --keywords 1000 --latency 100
     python benchmarks/latency_benchmark.py --keywords 1000 --markets US,UK,DE \\
         --latency serp=6000,web=1500,company_data=800,youtube=300,keyword_metrics=2000 \\
-        --providers "serp_concurrency: 64"
+        --providers "concurrency: {serp: 64, web: 64, company_data: 32}"
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 CLI = [sys.executable, "-m", "cylvy_pipeline.cli"]
@@ -37,9 +36,9 @@ SAMPLE_PROVIDERS = {
     "sample keyword metrics": "keyword_metrics", "sample SERP": "serp", "sample YouTube": "youtube",
     "sample company data": "company_data", "sample web": "web",
 }
-# Phase -> the resource whose in-phase concurrency it calls its provider with; the other provider
-# phases make their calls one after another (keyword metrics and videos in batches of 1,000 and 50).
-PHASE_RESOURCES = {"serp_collection": "serp", "content_scraping": "web"}
+# The name of each sample provider in CYLVY_SAMPLE_LATENCY_MS -> its kind under providers.concurrency.
+PROVIDER_KINDS = {"keyword_metrics": "keyword_data", "serp": "serp", "youtube": "video_data",
+                  "company_data": "company_data", "web": "web"}
 
 
 def critical_path(durations: dict[str, float], dependencies: dict[str, list[str]]) -> tuple[float, list[str]]:
@@ -74,14 +73,9 @@ def step_dependencies() -> dict[str, list[str]]:
     return dependencies
 
 
-def phase_concurrency(project) -> dict[str, int]:
-    """Each provider phase's in-phase concurrency, as its resource reads it from the project."""
-    from cylvy_pipeline.contract import PHASES
-    from cylvy_pipeline.defs.providers import ProviderScope, provider_resources
-
-    resources = provider_resources(project.providers, {})
-    return {phase: resources[PHASE_RESOURCES[phase]].concurrency(ProviderScope(project, phase, None, ExitStack()))
-            if phase in PHASE_RESOURCES else 1 for phase in PHASES}
+def provider_concurrency(project) -> dict[str, int]:
+    """Each sample provider's in-phase concurrency (``providers.concurrency.<kind>`` of the project)."""
+    return {name: getattr(project.providers.concurrency, kind) for name, kind in PROVIDER_KINDS.items()}
 
 
 def one_run(keywords: int, markets: list[str], latency: str, project_dir: Path | None) -> dict:
@@ -171,7 +165,7 @@ def main() -> None:
             lines = "".join(f"  {line.strip()}\n" for line in args.providers.split(";"))
             (project_dir / "project.yaml").write_text((project_dir / "project.yaml").read_text() + "\nproviders:\n" + lines)
         project = load_project(project_dir, keyword_count=args.keywords)
-        concurrency = phase_concurrency(project)
+        concurrency = provider_concurrency(project)
         run = one_run(args.keywords, markets, args.latency, project_dir)
 
     dependencies = step_dependencies()
@@ -188,10 +182,11 @@ def main() -> None:
             calls = [(SAMPLE_PROVIDERS[provider], n) for p, provider, n in measured["calls"] if p == phase]
             if not calls:
                 continue
-            bound = sum(math.ceil(n / concurrency[phase]) * latencies[kind] / 1000 for kind, n in calls)
+            bound = sum(math.ceil(n / concurrency[kind]) * latencies[kind] / 1000 for kind, n in calls)
             step = measured["steps"].get(phase, float("nan"))
             ratio = f"{step / bound:.2f}" if bound else "–"
-            print(f"| {market} | {phase} | {sum(n for _, n in calls):,} | {concurrency[phase]} | {bound:.1f} | "
+            at_once = "/".join(str(concurrency[kind]) for kind, _ in calls)
+            print(f"| {market} | {phase} | {sum(n for _, n in calls):,} | {at_once} | {bound:.1f} | "
                   f"{step:.1f} | {ratio} |")
 
 

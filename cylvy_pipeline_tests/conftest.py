@@ -52,9 +52,9 @@ def database_urls():
 
 @pytest.fixture(scope="session")
 def dagster_instance(database_urls):
-    import dagster as dg
+    from cylvy_pipeline.execution import open_instance
 
-    instance = dg.DagsterInstance.get()
+    instance = open_instance()  # as the CLI opens it: storage created, provider pool limits in place
     yield instance
     instance.dispose()
 
