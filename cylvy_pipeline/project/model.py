@@ -207,7 +207,7 @@ class ProviderConcurrency(_Frozen):
     """
 
     keyword_data: int = Field(1, ge=1, le=16)  # keyword batches (up to 1,000 keywords each)
-    serp: int = Field(8, ge=1, le=64)  # SERPs (live) or ready results (queue)
+    serp: int = Field(8, ge=1, le=256)  # SERPs (live: each waits seconds for its answer) or ready results (queue)
     video_data: int = Field(1, ge=1, le=16)  # batches of 50 video or channel ids
     company_data: int = Field(8, ge=1, le=64)  # domains looked up
     web: int = Field(16, ge=1, le=128)  # pages fetched (each host at most providers.http.max_per_host)
