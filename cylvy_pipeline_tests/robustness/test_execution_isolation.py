@@ -3,7 +3,6 @@ a run of some phases reads the upstream output that was current when it started 
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,10 +10,11 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from cylvy_pipeline.defs.providers import sample_latency_run_config
+from cylvy_pipeline.contract import KEYWORDS_TAG, PARTITION_TAG, execution_id_of
 from cylvy_pipeline.execution import run_market
 from cylvy_pipeline.storage.tables import pinned_output_execution, query_frame, write_phase_output
 from cylvy_pipeline_tests.dagster_ui import wait_for
+from cylvy_pipeline_tests.processes import kill_session, start_cli
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +52,6 @@ def assert_built_from_its_own_rows(conn, execution_id: str) -> None:
     assert values("dsi_company", "company_domain") - channel_companies <= companies
 
 
-def _scaled(keyword_count: int, latency_ms: float) -> dict:
-    config = sample_latency_run_config(latency_ms)
-    config["resources"]["project"] = {"config": {"keyword_count": keyword_count}}
-    return config
-
-
 def _phase_succeeded(instance: dg.DagsterInstance, phase: str) -> bool:
     records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
     return any(
@@ -67,23 +61,28 @@ def _phase_succeeded(instance: dg.DagsterInstance, phase: str) -> bool:
     )
 
 
-def test_two_executions_of_one_market_at_once_each_use_only_their_own_rows(dagster_instance, product_db):
+def test_two_executions_of_one_market_at_once_each_use_only_their_own_rows(dagster_instance, product_db, tmp_path):
     # The slow execution (20 keywords, 80 ms per provider call) is overtaken: the fast one (12 keywords)
     # starts once the slow one has collected its SERPs and finishes while it is still enriching, so
-    # every later phase of the slow execution runs after the fast one's output became the newest.
-    outcome = {}
-    slow = threading.Thread(
-        target=lambda: outcome.setdefault("slow", run_market(dagster_instance, "DE", run_config=_scaled(20, 80)))
+    # every later phase of the slow execution runs after the fast one's output became the newest. The
+    # slow one is a command of its own, as two executions are in production (two runs in threads of one
+    # process can deadlock in Dagster's logging set-up, which reconfigures logging for every run).
+    slow = start_cli("run", "--market", "DE", "--keywords", "20", log=tmp_path / "slow.log", CYLVY_SAMPLE_LATENCY_MS="80")
+    try:
+        wait_for(lambda: _phase_succeeded(dagster_instance, "serp_collection"), timeout_s=120, interval_s=0.1,
+                 what="the slow execution's SERPs")
+        fast = run_market(dagster_instance, "DE")
+        assert slow.wait(timeout=300) == 0, (tmp_path / "slow.log").read_text()
+    finally:
+        kill_session(slow.pid)
+    (slow_run,) = dagster_instance.get_run_records(
+        dg.RunsFilter(tags={PARTITION_TAG: "DE", KEYWORDS_TAG: "20"}), limit=1
     )
-    slow.start()
-    wait_for(lambda: _phase_succeeded(dagster_instance, "serp_collection"), timeout_s=120, interval_s=0.1,
-             what="the slow execution's SERPs")
-    fast = run_market(dagster_instance, "DE")
-    slow.join(timeout=300)
-    assert fast.success and outcome["slow"].success
-    for execution in (fast, outcome["slow"]):
-        assert_built_from_its_own_rows(product_db, execution.execution_id)
-    sizes = {e.execution_id: len(_rows(product_db, "keyword_metrics", e.execution_id, "keyword")) for e in (fast, outcome["slow"])}
+    slow_execution = execution_id_of(slow_run.dagster_run)
+    assert fast.success
+    for execution_id in (fast.execution_id, slow_execution):
+        assert_built_from_its_own_rows(product_db, execution_id)
+    sizes = {e: len(_rows(product_db, "keyword_metrics", e, "keyword")) for e in (fast.execution_id, slow_execution)}
     assert sorted(sizes.values()) == [12, 20]
 
 
