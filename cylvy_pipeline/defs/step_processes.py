@@ -15,20 +15,10 @@ the generated keyword vocabulary and the public-suffix list that registrable dom
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import sys
 
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _die_with_parent() -> None:
-    parent = os.getppid()
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent exited before the request was in place
-        os.kill(os.getpid(), signal.SIGKILL)
-
+from cylvy_pipeline.defs.parent_death import die_with_parent
 
 def _warm_caches() -> None:
     from cylvy_pipeline.analysis.identity import registrable_domain
@@ -40,5 +30,5 @@ def _warm_caches() -> None:
 
 _warm_caches()
 if sys.platform == "linux":
-    _die_with_parent()  # the fork server, with the run worker
-    os.register_at_fork(after_in_child=_die_with_parent)  # each step, with the fork server
+    die_with_parent()  # the fork server, with the run worker
+    os.register_at_fork(after_in_child=die_with_parent)  # each step, with the fork server
