@@ -104,7 +104,10 @@ def test_settings_read_at_run_time_are_bound_as_environment_variables(tmp_path):
     ("variable", "value", "message"),
     [
         ("CYLVY_EXECUTOR", "threads",
-         "CYLVY_EXECUTOR: 'threads' is not an executor — use one of multiprocess, in_process, or unset it"),
+         "CYLVY_EXECUTOR: 'threads' is not an executor — use one of multiprocess, in_process, celery, or unset it"),
+        ("CYLVY_EXECUTOR", "celery",
+         "CYLVY_CELERY_BROKER_URL: not set, and the celery executor needs the broker its workers listen on — set "
+         "it to the Redis URL, e.g. redis://127.0.0.1:6379/0, or choose another CYLVY_EXECUTOR"),
         ("CYLVY_MAX_CONCURRENT_STEPS", "0",
          "CYLVY_MAX_CONCURRENT_STEPS: '0' is not a positive whole number — set it to the number of "
          "steps, e.g. 4, or unset it"),
@@ -114,3 +117,19 @@ def test_a_bad_execution_setting_fails_loading_with_one_line(variable, value, me
     with pytest.raises(ProjectConfigError) as error:
         pipeline_definitions(LocationSettings({variable: value}))
     assert str(error.value) == message
+
+
+def test_the_celery_executor_reads_its_broker_where_the_run_executes(monkeypatch):
+    loaded_with = "redis://:a-password@broker.example:6379/0"
+    job = pipeline_definitions(
+        LocationSettings({"CYLVY_EXECUTOR": "celery", "CYLVY_CELERY_BROKER_URL": loaded_with})
+    ).resolve_job_def("market_pipeline")
+    assert job.executor_def.name == "celery"
+    # Bound as the variable, not its value: the process that executes the run (another machine's run
+    # worker) resolves it from its own environment, and Redis keeps the step results there too.
+    monkeypatch.setenv("CYLVY_CELERY_BROKER_URL", "redis://run-worker.example:6379/1")
+    resolved = job.executor_def.config_schema.resolve_config({})
+    assert resolved.success, resolved.errors
+    config = resolved.value["config"]
+    assert (config["broker"], config["backend"]) == ("redis://run-worker.example:6379/1",) * 2
+    assert config["config_source"]["task_track_started"] is True  # the run watches started steps

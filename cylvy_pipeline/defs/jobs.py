@@ -13,12 +13,19 @@ from cylvy_pipeline.project.model import Project
 STEP_PROCESS_PRELOAD = ["cylvy_pipeline.defs.step_processes", "cylvy_pipeline.definitions", "dagster_postgres"]
 
 
-def pipeline_executor(kind: str, max_concurrent_steps: int) -> dg.ExecutorDefinition:
+def pipeline_executor(kind: str, max_concurrent_steps: int, celery_broker_url: str | None = None) -> dg.ExecutorDefinition:
     """``multiprocess``: each step in its own process, up to ``max_concurrent_steps`` at once, so
     independent phases (company enrichment, YouTube enrichment and scraping after the SERPs) wait on
-    their providers at the same time. ``in_process``: one step after another in the run's process."""
+    their providers at the same time. ``in_process``: one step after another in the run's process.
+    ``celery``: each step a Celery task that any `cylvy-pipeline worker` takes (each worker executes up
+    to its own concurrency at once, which is where ``CYLVY_MAX_CONCURRENT_STEPS`` applies then)."""
     if kind == "in_process":
         return dg.in_process_executor
+    if kind == "celery":
+        # Imported here: only a location that uses Celery pays for importing it.
+        from cylvy_pipeline.defs.celery_executor import celery_pipeline_executor
+
+        return celery_pipeline_executor(celery_broker_url or "")
     return dg.multiprocess_executor.configured(
         {
             "max_concurrent": max_concurrent_steps,

@@ -8,8 +8,11 @@ URL, the sample knobs) are bound as ``dg.EnvVar`` so each process reads them fro
 =============================== ===========================================================================
 ``CYLVY_PROJECT_DIR``           the project folder (default: the bundled sample project)
 ``CYLVY_SAMPLE_KEYWORDS``       the sample scale knob: a generated keyword list of that size
-``CYLVY_EXECUTOR``              ``multiprocess`` (default: independent phases at once) or ``in_process``
-``CYLVY_MAX_CONCURRENT_STEPS``  steps of one run at once with the multiprocess executor (default 4)
+``CYLVY_EXECUTOR``              ``multiprocess`` (default: independent phases at once), ``in_process`` or
+                                ``celery`` (each step a task for the ``cylvy-pipeline worker`` processes)
+``CYLVY_MAX_CONCURRENT_STEPS``  steps of one run at once with the multiprocess executor, and steps one
+                                Celery worker executes at once (default 4)
+``CYLVY_CELERY_BROKER_URL``     the Redis URL of the Celery broker (required with ``celery``)
 =============================== ===========================================================================
 """
 
@@ -34,7 +37,8 @@ KEYWORD_COUNT_ENV = "CYLVY_SAMPLE_KEYWORDS"
 EXECUTOR_ENV = "CYLVY_EXECUTOR"
 MAX_CONCURRENT_STEPS_ENV = "CYLVY_MAX_CONCURRENT_STEPS"
 DATABASE_URL_ENV = "CYLVY_DATABASE_URL"
-EXECUTORS = ("multiprocess", "in_process")
+CELERY_BROKER_URL_ENV = "CYLVY_CELERY_BROKER_URL"
+EXECUTORS = ("multiprocess", "in_process", "celery")
 DEFAULT_MAX_CONCURRENT_STEPS = 4
 
 
@@ -85,6 +89,24 @@ class LocationSettings:
         count = _positive_whole_number(self.environ, MAX_CONCURRENT_STEPS_ENV, "the number of steps, e.g. 4")
         return count or DEFAULT_MAX_CONCURRENT_STEPS
 
+    @property
+    def celery_broker_url(self) -> str:
+        """The broker the run submits its steps to, and workers take them from (``CYLVY_CELERY_BROKER_URL``)."""
+        url = self.environ.get(CELERY_BROKER_URL_ENV, "").strip()
+        if not url:
+            raise ProjectConfigError(
+                path=None, location="", display=CELERY_BROKER_URL_ENV,
+                problem="not set, and the celery executor needs the broker its workers listen on",
+                fix="set it to the Redis URL, e.g. redis://127.0.0.1:6379/0, or choose another CYLVY_EXECUTOR",
+            )
+        return url
+
+    def executor_definition(self) -> dg.ExecutorDefinition:
+        kind = self.executor
+        return pipeline_executor(
+            kind, self.max_concurrent_steps, celery_broker_url=self.celery_broker_url if kind == "celery" else None
+        )
+
     def project_resource(self) -> ProjectResource:
         project_dir = self.project_dir or (dg.EnvVar(PROJECT_DIR_ENV) if configured_project_dir(self.environ) else None)
         keyword_count = self.keyword_count if self.keyword_count is not None else (
@@ -113,7 +135,7 @@ def pipeline_definitions(settings: LocationSettings) -> dg.Definitions:
     return dg.Definitions(
         assets=phase_assets(markets),
         asset_checks=phase_checks(markets),
-        jobs=[market_pipeline_job(markets, pipeline_executor(settings.executor, settings.max_concurrent_steps))],
+        jobs=[market_pipeline_job(markets, settings.executor_definition())],
         schedules=PIPELINE_SCHEDULES,
         sensors=PIPELINE_SENSORS,
         resources={
