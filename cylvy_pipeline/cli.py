@@ -246,6 +246,15 @@ def command_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_worker(args: argparse.Namespace) -> int:
+    from cylvy_pipeline.celery_worker import run_worker
+
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError("worker: --concurrency must be at least 1")
+    run_worker(name=args.name, concurrency=args.concurrency, loglevel=args.loglevel)
+    return 0
+
+
 #: How long `dev` waits, on Ctrl-C or SIGTERM, for launched runs to cancel and for Dagster to stop
 #: before it kills what is left (together well under 10 s).
 DEV_CANCEL_TIMEOUT_S = 4.0
@@ -366,6 +375,20 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="phase table and summary of an execution (default: latest)")
     status.add_argument("execution_id", nargs="?", metavar="EXECUTION_ID")
     status.set_defaults(handler=command_status)
+
+    worker = commands.add_parser(
+        "worker",
+        help="a Celery worker executing the steps of runs made with CYLVY_EXECUTOR=celery",
+        description="Start a Celery worker on the broker CYLVY_CELERY_BROKER_URL. It loads the code location "
+        "from this environment (project, databases, secrets) and executes steps of any run that uses the "
+        "celery executor, up to --concurrency at once. Ctrl-C or SIGTERM stops it once its steps finish.",
+    )
+    worker.add_argument("--name", metavar="NAME@HOST",
+                        help="the worker's node name, unique among the workers (default: cylvy-<pid>@<host name>)")
+    worker.add_argument("--concurrency", type=int, metavar="N",
+                        help="steps executed at once (default: CYLVY_MAX_CONCURRENT_STEPS, else 4)")
+    worker.add_argument("--loglevel", default="INFO", help="Celery's log level (default INFO)")
+    worker.set_defaults(handler=command_worker)
 
     sync = commands.add_parser("sync", help="reconcile pipeline_phase_status from Dagster's records")
     sync.add_argument("--follow", action="store_true", help="keep syncing in-flight runs until interrupted")
