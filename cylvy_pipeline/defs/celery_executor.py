@@ -20,6 +20,7 @@ pay the step's provider calls again on the next worker with nobody having looked
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 import warnings
@@ -104,7 +105,15 @@ class WatchedCeleryExecutor(CeleryExecutor):
                 result = _submit_task(app, context, step, queue, priority, known_state)
             return WatchedStep(result, app, context, step, cursor)
 
-        return core_celery_execution_loop(plan_context, execution_plan, step_execution_fn=submit)
+        try:
+            yield from core_celery_execution_loop(plan_context, execution_plan, step_execution_fn=submit)
+        finally:
+            # The loop ends once no step of the run is out on a worker. A step it let go without an
+            # end (revoked by a cancel) still holds its provider pool slot, and would hold it until the
+            # daemon's run monitoring frees it, or, with no daemon, forever: every later run would wait.
+            storage = plan_context.instance.event_log_storage
+            if storage.supports_global_concurrency_limits:
+                storage.free_concurrency_slots_for_run(plan_context.run_id)
 
 
 def _latest_event_id(instance: dg.DagsterInstance, run_id: str) -> int:
@@ -141,6 +150,11 @@ class WatchedStep:
         if now >= self._next_check:
             self._next_check = now + CHECK_EVERY_S
             self.lost = self._check_worker(now)
+            if self.lost is not None:
+                # A worker that was only cut off from the broker must not finish, once it is back, a
+                # step its run has failed: the request to kill the step's process waits for it there.
+                with contextlib.suppress(Exception):
+                    self.result.revoke(terminate=True, signal="SIGKILL")
         return self.lost is not None
 
     def get(self):
@@ -158,7 +172,10 @@ class WatchedStep:
             return self._end_of_lost_step(f"the Celery task of this step failed: {error.message.strip()}")
 
     def revoke(self) -> None:
-        self.result.revoke()
+        # The run is being canceled. dagster-celery only revokes, which keeps a queued step from
+        # starting but lets a running one go on to its end (hours, for some phases) while the cancel
+        # waits: the step's process is stopped too (SIGTERM; its transaction rolls back).
+        self.result.revoke(terminate=True)
 
     def _check_worker(self, now: float) -> str | None:
         """Why the step is lost, once its worker has been silent or without it for LOST_AFTER_S."""
