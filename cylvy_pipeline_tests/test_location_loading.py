@@ -133,3 +133,14 @@ def test_the_celery_executor_reads_its_broker_where_the_run_executes(monkeypatch
     config = resolved.value["config"]
     assert (config["broker"], config["backend"]) == ("redis://run-worker.example:6379/1",) * 2
     assert config["config_source"]["task_track_started"] is True  # the run watches started steps
+
+
+def test_a_worker_without_a_broker_refuses_to_start_in_one_line(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k != "CYLVY_CELERY_BROKER_URL"}
+    result = subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", "worker"], capture_output=True, text=True,
+                            env={**environment, "CYLVY_STATE_DIR": str(tmp_path / "state")}, timeout=120)
+    assert (result.returncode, result.stderr.strip().splitlines()) == (
+        2, ["cylvy-pipeline: CYLVY_CELERY_BROKER_URL: not set, and the celery executor needs the broker its workers "
+            "listen on — set it to the Redis URL, e.g. redis://127.0.0.1:6379/0, or choose another CYLVY_EXECUTOR"]
+    )
+    assert not (tmp_path / "state").exists()  # refused before touching a database
