@@ -100,7 +100,7 @@ def workers(broker_url, database_urls, tmp_path_factory) -> Iterator[dict[str, W
             )
             started[name] = Worker(name, process, log)
         for worker in started.values():
-            wait_for(lambda w=worker: _ready(w), timeout_s=120, interval_s=0.2, what=f"worker {worker.name} to be ready")
+            wait_for(lambda w=worker: _ready(w), timeout_s=120, interval_s=0.2, what=f"worker {worker.name} ready")
         yield started
     finally:
         for worker in started.values():
@@ -199,6 +199,35 @@ def test_ctrl_c_cancels_the_run_and_stops_its_running_step_on_the_worker(
         PROVIDER_POOLS["serp_collection"]).active_run_ids
 
 
+def test_a_step_process_killed_under_a_live_worker_fails_its_step_at_once(
+    dagster_instance, product_db, workers, broker_url, tmp_path
+):
+    # The out-of-memory killer's choice: the process executing the step, not its worker.
+    started = time.time()
+    run = _celery_cli(broker_url, "run", "--market", "UK", log=tmp_path / "run.log")
+    try:
+        run_id = wait_for(lambda: _latest_run(dagster_instance, "UK", started), timeout_s=120, interval_s=0.1,
+                          what="the UK run")
+        pid = wait_for(lambda: _steps(dagster_instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
+                       interval_s=0.1, what="serp_collection to start")
+        worker = workers[_worker_of(pid, workers)]
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        assert run.wait(timeout=60) == 1, (tmp_path / "run.log").read_text()
+        # The worker reports the lost process itself: no waiting for the worker to go silent.
+        assert time.monotonic() - killed < LOST_AFTER_S
+    finally:
+        kill_session(run.pid)
+    assert statuses(product_db, run_id) == {"keyword_metrics": "completed", "serp_collection": "failed",
+                                            **dict.fromkeys(PHASES[2:], "blocked")}
+    error = product_db.execute(
+        """SELECT result_data->>'error' FROM pipeline_phase_status
+           WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (run_id,),
+    ).fetchone()[0]
+    assert "WorkerLostError" in error and "SIGKILL" in error, error
+    assert worker.process.poll() is None  # the worker replaced its process and goes on
+
+
 def test_a_worker_killed_mid_step_fails_its_step_and_reexecution_completes_the_execution(
     dagster_instance, product_db, workers, broker_url, tmp_path
 ):
@@ -248,5 +277,5 @@ def test_a_worker_killed_mid_step_fails_its_step_and_reexecution_completes_the_e
     # The same execution, completed by its re-execution on the worker that is left.
     reexecution = _latest_run(dagster_instance, "DE", resumed_at)
     assert dagster_instance.get_run_by_id(reexecution).root_run_id == run_id
-    assert {_worker_of(pid, {survivor.name: survivor}) for pid, _, _ in _steps(dagster_instance, reexecution).values()} \
-        == {survivor.name}
+    executed_by = {_worker_of(pid, workers) for pid, _, _ in _steps(dagster_instance, reexecution).values()}
+    assert executed_by == {survivor.name}

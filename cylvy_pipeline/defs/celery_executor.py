@@ -70,11 +70,12 @@ def result_backend(broker_url: str) -> str:
 def celery_pipeline_executor(broker_url: str) -> dg.ExecutorDefinition:
     """The executor of a job whose steps run on Celery workers. The broker URL is read by the process
     that runs the job (``dg.EnvVar``-style), so a run worker on another machine uses its own."""
+    backend = result_backend(broker_url)
     return watched_celery_executor.configured(
         {
             "broker": {"env": BROKER_URL_ENV},
-            # The same variable when the broker keeps the results too: no URL (or its password) in the definitions.
-            "backend": {"env": BROKER_URL_ENV} if result_backend(broker_url) == broker_url else result_backend(broker_url),
+            # The same variable when the broker keeps the results: no URL (or password) in the definitions.
+            "backend": {"env": BROKER_URL_ENV} if backend == broker_url else backend,
             "config_source": CELERY_SETTINGS,
         },
         name="celery",
@@ -174,7 +175,8 @@ class WatchedStep:
     def revoke(self) -> None:
         # The run is being canceled. dagster-celery only revokes, which keeps a queued step from
         # starting but lets a running one go on to its end (hours, for some phases) while the cancel
-        # waits: the step's process is stopped too (SIGTERM; its transaction rolls back).
+        # waits. Terminating sends the step's process SIGTERM, which Dagster raises in the step as an
+        # interrupt: the phase ends "canceled" at once and the worker goes on with its next step.
         self.result.revoke(terminate=True)
 
     def _check_worker(self, now: float) -> str | None:

@@ -13,7 +13,9 @@ from cylvy_pipeline.project.model import Project
 STEP_PROCESS_PRELOAD = ["cylvy_pipeline.defs.step_processes", "cylvy_pipeline.definitions", "dagster_postgres"]
 
 
-def pipeline_executor(kind: str, max_concurrent_steps: int, celery_broker_url: str | None = None) -> dg.ExecutorDefinition:
+def pipeline_executor(
+    kind: str, max_concurrent_steps: int, celery_broker_url: str | None = None
+) -> dg.ExecutorDefinition:
     """``multiprocess``: each step in its own process, up to ``max_concurrent_steps`` at once, so
     independent phases (company enrichment, YouTube enrichment and scraping after the SERPs) wait on
     their providers at the same time. ``in_process``: one step after another in the run's process.
