@@ -51,6 +51,12 @@ def run_worker(*, name: str | None, concurrency: int | None, loglevel: str) -> N
     settings = LocationSettings(os.environ)
     broker = settings.celery_broker_url
     pipeline_definitions(settings)  # the code location loads here, or the worker does not start
+    # What each step would load after the fork, loaded once before it (as the fork server does).
+    import dagster_postgres  # noqa: F401  (Dagster's storage, which every step opens)
+
+    from cylvy_pipeline.defs.step_warmup import warm_step_caches
+
+    warm_step_caches()
     prepare_environment()  # the databases answer, and Dagster's storage URL is set for the steps
     app = worker_app(broker)
     signals.worker_process_init.connect(die_with_parent, weak=False)

@@ -19,16 +19,9 @@ import os
 import sys
 
 from cylvy_pipeline.defs.parent_death import die_with_parent
+from cylvy_pipeline.defs.step_warmup import warm_step_caches
 
-def _warm_caches() -> None:
-    from cylvy_pipeline.analysis.identity import registrable_domain
-    from cylvy_pipeline.project.keyword_generator import vocabulary_capacity
-
-    vocabulary_capacity()
-    registrable_domain("www.cylvy.example")
-
-
-_warm_caches()
+warm_step_caches()
 if sys.platform == "linux":
     die_with_parent()  # the fork server, with the run worker
     os.register_at_fork(after_in_child=die_with_parent)  # each step, with the fork server
