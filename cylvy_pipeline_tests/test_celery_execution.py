@@ -178,15 +178,13 @@ def test_ctrl_c_cancels_the_run_and_stops_its_running_step_on_the_worker(
         pid = wait_for(lambda: _steps(dagster_instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
                        interval_s=0.1, what="serp_collection to start")
         worker = workers[_worker_of(pid, workers)]
-        interrupted = time.time()
+        interrupted = time.monotonic()
         os.kill(run.pid, signal.SIGINT)
         assert run.wait(timeout=30) == 130, (tmp_path / "run.log").read_text()
+        # The step's process on the worker was stopped, not waited for (its SERPs take about 12 s).
+        assert wait_until_gone([pid], timeout_s=1) == [] and time.monotonic() - interrupted < 6
     finally:
         kill_session(run.pid)
-    # The step was stopped on its worker (the task revoked with SIGTERM, which Dagster turns into an
-    # interrupt of the step), not waited for: it ended well before its ~12 s of SERPs.
-    _, start, end = _steps(dagster_instance, run_id)["serp_collection"]
-    assert end is not None and end - interrupted < 5 and end - start < 10, (start, interrupted, end)
     assert statuses(product_db, run_id) == {"keyword_metrics": "completed", "serp_collection": "failed",
                                             **dict.fromkeys(PHASES[2:], "skipped")}
     reason = product_db.execute(
@@ -194,7 +192,9 @@ def test_ctrl_c_cancels_the_run_and_stops_its_running_step_on_the_worker(
            WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (run_id,),
     ).fetchone()[0]
     assert reason == "canceled"
-    assert worker.process.poll() is None  # the worker lives on for the next steps
+    # The worker lives on, with a new process for its next step.
+    assert worker.process.poll() is None
+    wait_for(lambda: len(worker.pids()) >= 2, timeout_s=10, interval_s=0.1, what="the worker's new pool process")
     assert run_id not in dagster_instance.event_log_storage.get_concurrency_info(
         PROVIDER_POOLS["serp_collection"]).active_run_ids
 

@@ -175,9 +175,11 @@ class WatchedStep:
     def revoke(self) -> None:
         # The run is being canceled. dagster-celery only revokes, which keeps a queued step from
         # starting but lets a running one go on to its end (hours, for some phases) while the cancel
-        # waits. Terminating sends the step's process SIGTERM, which Dagster raises in the step as an
-        # interrupt: the phase ends "canceled" at once and the worker goes on with its next step.
-        self.result.revoke(terminate=True)
+        # waits: the step's process is killed too (its transaction rolls back; the phase ends
+        # "canceled") and the worker forks a new one. SIGKILL, not SIGTERM: Dagster turns SIGTERM into
+        # an interrupt the process survives, and billiard then takes that process's next death, a
+        # WorkerLostError, for this termination (the next step would end in an unknown state).
+        self.result.revoke(terminate=True, signal="SIGKILL")
 
     def _check_worker(self, now: float) -> str | None:
         """Why the step is lost, once its worker has been silent or without it for LOST_AFTER_S."""
