@@ -31,10 +31,10 @@ from cylvy_pipeline_tests.robustness.runs import statuses
 pytestmark = pytest.mark.slow
 
 # Only the workers get the latency: a step reads it from the environment of the process executing it.
-# 36 SERPs, 8 at a time, 2.5 s each: serp_collection lasts about 12 s, longer than the run takes to
-# give up on a silent worker, so the first run shows a healthy worker is never taken for a dead one,
-# and the second has seconds to kill a worker in the middle of it.
-WORKER_LATENCY = {"CYLVY_SAMPLE_LATENCY_MS": "serp=2500"}
+# 36 SERPs, 8 at a time, 3 s each: serp_collection lasts about 15 s, longer than the run takes to give
+# up on a silent worker, so the first run shows a healthy worker is never taken for a dead one, and
+# the others have seconds to interrupt it.
+WORKER_LATENCY = {"CYLVY_SAMPLE_LATENCY_MS": "serp=3000"}
 
 
 @dataclass
@@ -181,7 +181,7 @@ def test_ctrl_c_cancels_the_run_and_stops_its_running_step_on_the_worker(
         interrupted = time.monotonic()
         os.kill(run.pid, signal.SIGINT)
         assert run.wait(timeout=30) == 130, (tmp_path / "run.log").read_text()
-        # The step's process on the worker was stopped, not waited for (its SERPs take about 12 s).
+        # The step's process on the worker was stopped, not waited for (its SERPs take about 15 s).
         assert wait_until_gone([pid], timeout_s=1) == [] and time.monotonic() - interrupted < 6
     finally:
         kill_session(run.pid)
