@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import dagster as dg
 import pytest
 import redis
 
+from cylvy_pipeline.celery_worker import RUN_CHECK_EVERY_S
 from cylvy_pipeline.contract import PARTITION_TAG, PHASES, PROVIDER_POOLS
 from cylvy_pipeline.defs.celery_executor import CHECK_EVERY_S, LOST_AFTER_S
 from cylvy_pipeline_tests.dagster_ui import wait_for
@@ -226,6 +228,47 @@ def test_a_step_process_killed_under_a_live_worker_fails_its_step_at_once(
     ).fetchone()[0]
     assert "WorkerLostError" in error and "SIGKILL" in error, error
     assert worker.process.poll() is None  # the worker replaced its process and goes on
+
+
+def test_a_step_whose_run_died_stops_on_its_worker_once_sync_has_failed_the_run(
+    dagster_instance, product_db, workers, broker_url, tmp_path
+):
+    started = time.time()
+    run = _celery_cli(broker_url, "run", "--market", "US", log=tmp_path / "run.log")
+    try:
+        run_id = wait_for(lambda: _latest_run(dagster_instance, "US", started), timeout_s=120, interval_s=0.1,
+                          what="the US run")
+        pid = wait_for(lambda: _steps(dagster_instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
+                       interval_s=0.1, what="serp_collection to start")
+        worker = workers[_worker_of(pid, workers)]
+        # The run's own process tree dies (its machine lost); the worker executing its step does not.
+        members = session_members(run.pid)
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=10)
+        assert wait_until_gone(members, timeout_s=5) == []
+    finally:
+        kill_session(run.pid)
+    assert pid in worker.pids(), "the step goes on with nobody left to revoke it"
+
+    synced = subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", "sync"], capture_output=True, text=True,
+                            timeout=120)
+    assert synced.returncode == 0, synced.stderr
+    assert dagster_instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+    # The step learns that its run has ended and stops: its SERPs (about 15 s) are neither finished nor stored.
+    assert wait_until_gone([pid], timeout_s=RUN_CHECK_EVERY_S + 5) == []
+    assert "serp_collection" not in {e.step_key for e in dagster_instance.all_logs(
+        run_id, of_type={dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE})}
+    stored = product_db.execute("SELECT count(*) FROM serp_results WHERE pipeline_execution_id = %s",
+                                (run_id,)).fetchone()[0]
+    assert stored == 0
+    assert statuses(product_db, run_id) == {"keyword_metrics": "completed", "serp_collection": "failed",
+                                            **dict.fromkeys(PHASES[2:], "blocked")}
+    said = [e.message for e in dagster_instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)]
+    assert any(m.startswith(f"Stopped serp_collection on the Celery worker {worker.name}@")
+               and m.endswith(f"(pid {pid}): its run had already ended (failure)") for m in said), said
+    # The worker lives on, with a new process for its next step.
+    assert worker.process.poll() is None
+    wait_for(lambda: len(worker.pids()) >= 2, timeout_s=10, interval_s=0.1, what="the worker's new pool process")
 
 
 def test_a_worker_killed_mid_step_fails_its_step_and_reexecution_completes_the_execution(

@@ -98,7 +98,7 @@ def watched_celery_executor(init_context) -> CeleryExecutor:
 class WatchedCeleryExecutor(CeleryExecutor):
     def execute(self, plan_context, execution_plan):
         def submit(app, context, step, queue, priority, known_state):
-            cursor = _latest_event_id(context.instance, context.run_id)
+            cursor = latest_event_id(context.instance, context.run_id)
             with warnings.catch_warnings():
                 # dagster-celery registers its task again for every step it submits; Celery keeps the
                 # first registration (the same function) and warns about each later one.
@@ -117,12 +117,13 @@ class WatchedCeleryExecutor(CeleryExecutor):
                 storage.free_concurrency_slots_for_run(plan_context.run_id)
 
 
-def _latest_event_id(instance: dg.DagsterInstance, run_id: str) -> int:
+def latest_event_id(instance: dg.DagsterInstance, run_id: str) -> int:
+    """The storage id of the run's newest event (0 before its first): where a step's own events begin."""
     records = instance.get_records_for_run(run_id, limit=1, ascending=False).records
     return records[0].storage_id if records else 0
 
 
-_TERMINAL = frozenset(
+STEP_ENDS = frozenset(
     {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.STEP_UP_FOR_RETRY}
 )
 
@@ -209,8 +210,8 @@ class WatchedStep:
 
     def _end_of_lost_step(self, cause: str) -> list[str]:
         instance = self.context.instance
-        events = _events_since(instance, self.context.run_id, self.cursor, self.step.key)
-        if any(e.event_type in _TERMINAL for e in events):
+        events = step_events_since(instance, self.context.run_id, self.cursor, self.step.key)
+        if any(e.event_type in STEP_ENDS for e in events):
             return [serialize_value(e) for e in events]  # the step ended; only its Celery result is missing
         failure = DagsterEvent.step_failure_event(
             self.context.for_step(self.step),
@@ -219,7 +220,8 @@ class WatchedStep:
         return [serialize_value(e) for e in (*events, failure)]
 
 
-def _events_since(instance: dg.DagsterInstance, run_id: str, storage_id: int, step_key: str) -> list[DagsterEvent]:
+def step_events_since(instance: dg.DagsterInstance, run_id: str, storage_id: int, step_key: str) -> list[DagsterEvent]:
+    """The events of ``step_key`` in the run after the event ``storage_id``."""
     cursor = EventLogCursor.from_storage_id(storage_id).to_string()
     records = instance.get_records_for_run(run_id, cursor=cursor).records
     return [r.event_log_entry.dagster_event for r in records
