@@ -16,7 +16,14 @@ import pytest
 TEST_KEYWORDS = 12
 _REPOSITORY = Path(__file__).resolve().parents[1]
 
-os.environ.setdefault("CYLVY_STATE_DIR", str(_REPOSITORY / ".cylvy" / "test"))
+# The suite runs in two pytest-xdist workers (setup.cfg), each with a state folder, and so an embedded
+# PostgreSQL server and Dagster instance, of its own: a test sees only its own worker's runs and rows.
+# The workers inherit the environment pytest's main process set here, hence the base kept apart.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_STATE_BASE = os.environ.setdefault(
+    "CYLVY_TEST_STATE_BASE", os.environ.get("CYLVY_STATE_DIR") or str(_REPOSITORY / ".cylvy" / "test")
+)
+os.environ["CYLVY_STATE_DIR"] = f"{_STATE_BASE}-{_WORKER}" if _WORKER else _STATE_BASE
 os.environ["CYLVY_SAMPLE_KEYWORDS"] = str(TEST_KEYWORDS)
 os.environ.pop("CYLVY_PROJECT_DIR", None)
 os.environ.pop("CYLVY_SAMPLE_FAULTS", None)
