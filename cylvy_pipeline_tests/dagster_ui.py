@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from dagster_graphql import DagsterGraphQLClient
 from websockets.sync.client import connect
 
 CHROMIUM_FLAGS = (
@@ -86,6 +87,16 @@ def dagster_dev(log_path: Path, *extra_args: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def launch(base_url: str, market: str, run_config: dict | None = None) -> str:
+    """Launch market_pipeline for one market through the webserver, as the UI's Launchpad does; the run id."""
+    port = int(base_url.rsplit(":", 1)[1])
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    return client.submit_job_execution(
+        "market_pipeline", repository_location_name="cylvy_pipeline", repository_name="__repository__",
+        tags={"dagster/partition": market}, run_config=run_config or {},
+    )
 
 
 def chromium(*args: str, user_data_dir: Path) -> str:

@@ -26,7 +26,7 @@ import redis
 from cylvy_pipeline.celery_worker import RUN_CHECK_EVERY_S
 from cylvy_pipeline.contract import PARTITION_TAG, PHASES, PROVIDER_POOLS
 from cylvy_pipeline.defs.celery_executor import CHECK_EVERY_S, LOST_AFTER_S
-from cylvy_pipeline_tests.dagster_ui import wait_for
+from cylvy_pipeline_tests.dagster_ui import dagster_dev, launch, wait_for
 from cylvy_pipeline_tests.processes import kill_session, session_members, start_cli, wait_until_gone
 from cylvy_pipeline_tests.robustness.runs import statuses
 
@@ -269,6 +269,24 @@ def test_a_step_whose_run_died_stops_on_its_worker_once_sync_has_failed_the_run(
     # The worker lives on, with a new process for its next step.
     assert worker.process.poll() is None
     wait_for(lambda: len(worker.pids()) >= 2, timeout_s=10, interval_s=0.1, what="the worker's new pool process")
+
+
+def test_a_run_launched_from_the_ui_executes_its_steps_on_the_workers(
+    dagster_instance, product_db, workers, broker_url, tmp_path, monkeypatch
+):
+    # `cylvy-pipeline dev` configured for Celery: the run worker it launches submits the steps.
+    monkeypatch.setenv("CYLVY_EXECUTOR", "celery")
+    monkeypatch.setenv("CYLVY_CELERY_BROKER_URL", broker_url)
+    with dagster_dev(tmp_path / "dagster-dev.log") as ui:
+        run_id = launch(ui, "DE")
+        run = wait_for(lambda: (r := dagster_instance.get_run_by_id(run_id)) and r.is_finished and r,
+                       timeout_s=240, interval_s=0.5, what="the launched run to end")
+    assert run.status == dg.DagsterRunStatus.SUCCESS, (tmp_path / "dagster-dev.log").read_text()[-3000:]
+    steps = _steps(dagster_instance, run_id)
+    assert set(PHASES) <= set(steps)
+    executed_by = {key: _worker_of(pid, workers) for key, (pid, _, _) in steps.items()}
+    assert None not in executed_by.values(), executed_by
+    assert statuses(product_db, run_id) == dict.fromkeys(PHASES, "completed")
 
 
 def test_a_worker_killed_mid_step_fails_its_step_and_reexecution_completes_the_execution(

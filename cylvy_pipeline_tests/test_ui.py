@@ -16,7 +16,7 @@ from dagster_graphql import DagsterGraphQLClient
 from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.defs.providers import sample_latency_run_config
 from cylvy_pipeline.run_launcher import run_worker_pid
-from cylvy_pipeline_tests.dagster_ui import browser_page, chromium, dagster_dev, graphql, wait_for
+from cylvy_pipeline_tests.dagster_ui import browser_page, chromium, dagster_dev, graphql, launch, wait_for
 from cylvy_pipeline_tests.test_definitions import SEED_EDGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -36,15 +36,6 @@ def phase_statuses(conn, execution_id: str) -> dict[str, str]:
     return dict(conn.execute(
         "SELECT phase_name, status FROM pipeline_phase_status WHERE pipeline_execution_id = %s", (execution_id,)
     ).fetchall())
-
-
-def launch(base_url: str, market: str, run_config: dict | None = None) -> str:
-    port = int(base_url.rsplit(":", 1)[1])
-    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-    return client.submit_job_execution(
-        "market_pipeline", repository_location_name="cylvy_pipeline", repository_name="__repository__",
-        tags={"dagster/partition": market}, run_config=run_config or {},
-    )
 
 
 def test_graphql_shows_the_eight_phases_with_the_seed_edges(ui):
