@@ -181,6 +181,26 @@ def test_short_page_is_not_scraped() -> None:
     assert not is_scraped(page)
 
 
+@pytest.mark.parametrize(
+    ("head", "heading", "title", "description"),
+    [
+        ('<meta property="og:title" content="Ledger Line: the lending desk">'
+         '<meta name="twitter:description" content="Notes for lenders.">',
+         "Faster decisions", "Ledger Line: the lending desk", "Notes for lenders."),
+        ('<meta name="DESCRIPTION" content="Plain description.">'
+         '<meta name="twitter:description" content="Second choice.">',
+         "Faster decisions", "Faster decisions", "Plain description."),
+        ("", "", None, None),
+    ],
+    ids=["open-graph-title-and-twitter-description", "first-heading-and-meta-description", "nothing-declared"],
+)
+def test_a_page_without_a_title_element_is_named_by_what_it_declares(head, heading, title, description) -> None:
+    heading_html = f"<h1>{heading}</h1>" if heading else ""
+    html = f"<html><head>{head}</head><body>{heading_html}<p>{ARTICLE_PARAGRAPHS[0]}</p></body></html>"
+    page = extract_page(html.encode(), "text/html", "https://ledger-line.example/desk")
+    assert (page.title, page.meta_description) == (title, description)
+
+
 def test_scraped_threshold_is_one_hundred_characters() -> None:
     def page_with(length: int) -> ExtractedPage:
         text = "x" * length
