@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +148,24 @@ def _worker_of(pid: int, workers: dict[str, Worker]) -> str | None:
     return next((name for name, worker in workers.items() if pid in worker.pids()), None)
 
 
+@contextmanager
+def _run_in_serp_collection(
+    instance: dg.DagsterInstance, workers: dict[str, Worker], broker_url: str, market: str, log: Path
+) -> Iterator[tuple[subprocess.Popen, str, int, Worker]]:
+    """`run --market M` on Celery, caught while its serp_collection executes on a worker: the command, its
+    run id, the pid of the step's process and that worker. The command's session is killed afterwards."""
+    started = time.time()
+    run = _celery_cli(broker_url, "run", "--market", market, log=log)
+    try:
+        run_id = wait_for(lambda: _latest_run(instance, market, started), timeout_s=120, interval_s=0.1,
+                          what=f"the {market} run")
+        pid = wait_for(lambda: _steps(instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
+                       interval_s=0.1, what="serp_collection to start")
+        yield run, run_id, pid, workers[_worker_of(pid, workers)]
+    finally:
+        kill_session(run.pid)
+
+
 def test_steps_of_a_run_execute_on_both_workers(dagster_instance, product_db, workers, broker_url, tmp_path):
     started = time.time()
     run = _celery_cli(broker_url, "run", "--market", "UK", log=tmp_path / "run.log")
@@ -172,21 +191,14 @@ def test_steps_of_a_run_execute_on_both_workers(dagster_instance, product_db, wo
 def test_ctrl_c_cancels_the_run_and_stops_its_running_step_on_the_worker(
     dagster_instance, product_db, workers, broker_url, tmp_path
 ):
-    started = time.time()
-    run = _celery_cli(broker_url, "run", "--market", "US", log=tmp_path / "run.log")
-    try:
-        run_id = wait_for(lambda: _latest_run(dagster_instance, "US", started), timeout_s=120, interval_s=0.1,
-                          what="the US run")
-        pid = wait_for(lambda: _steps(dagster_instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
-                       interval_s=0.1, what="serp_collection to start")
-        worker = workers[_worker_of(pid, workers)]
+    with _run_in_serp_collection(dagster_instance, workers, broker_url, "US", tmp_path / "run.log") as (
+        run, run_id, pid, worker
+    ):
         interrupted = time.monotonic()
         os.kill(run.pid, signal.SIGINT)
         assert run.wait(timeout=30) == 130, (tmp_path / "run.log").read_text()
         # The step's process on the worker was stopped, not waited for (its SERPs take about 15 s).
         assert wait_until_gone([pid], timeout_s=1) == [] and time.monotonic() - interrupted < 6
-    finally:
-        kill_session(run.pid)
     assert statuses(product_db, run_id) == {"keyword_metrics": "completed", "serp_collection": "failed",
                                             **dict.fromkeys(PHASES[2:], "skipped")}
     reason = product_db.execute(
@@ -205,21 +217,14 @@ def test_a_step_process_killed_under_a_live_worker_fails_its_step_at_once(
     dagster_instance, product_db, workers, broker_url, tmp_path
 ):
     # The out-of-memory killer's choice: the process executing the step, not its worker.
-    started = time.time()
-    run = _celery_cli(broker_url, "run", "--market", "UK", log=tmp_path / "run.log")
-    try:
-        run_id = wait_for(lambda: _latest_run(dagster_instance, "UK", started), timeout_s=120, interval_s=0.1,
-                          what="the UK run")
-        pid = wait_for(lambda: _steps(dagster_instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
-                       interval_s=0.1, what="serp_collection to start")
-        worker = workers[_worker_of(pid, workers)]
+    with _run_in_serp_collection(dagster_instance, workers, broker_url, "UK", tmp_path / "run.log") as (
+        run, run_id, pid, worker
+    ):
         os.kill(pid, signal.SIGKILL)
         killed = time.monotonic()
         assert run.wait(timeout=60) == 1, (tmp_path / "run.log").read_text()
         # The worker reports the lost process itself: no waiting for the worker to go silent.
         assert time.monotonic() - killed < LOST_AFTER_S
-    finally:
-        kill_session(run.pid)
     assert statuses(product_db, run_id) == {"keyword_metrics": "completed", "serp_collection": "failed",
                                             **dict.fromkeys(PHASES[2:], "blocked")}
     error = product_db.execute(
@@ -233,21 +238,14 @@ def test_a_step_process_killed_under_a_live_worker_fails_its_step_at_once(
 def test_a_step_whose_run_died_stops_on_its_worker_once_sync_has_failed_the_run(
     dagster_instance, product_db, workers, broker_url, tmp_path
 ):
-    started = time.time()
-    run = _celery_cli(broker_url, "run", "--market", "US", log=tmp_path / "run.log")
-    try:
-        run_id = wait_for(lambda: _latest_run(dagster_instance, "US", started), timeout_s=120, interval_s=0.1,
-                          what="the US run")
-        pid = wait_for(lambda: _steps(dagster_instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
-                       interval_s=0.1, what="serp_collection to start")
-        worker = workers[_worker_of(pid, workers)]
+    with _run_in_serp_collection(dagster_instance, workers, broker_url, "US", tmp_path / "run.log") as (
+        run, run_id, pid, worker
+    ):
         # The run's own process tree dies (its machine lost); the worker executing its step does not.
         members = session_members(run.pid)
         os.kill(run.pid, signal.SIGKILL)
         run.wait(timeout=10)
         assert wait_until_gone(members, timeout_s=5) == []
-    finally:
-        kill_session(run.pid)
     assert pid in worker.pids(), "the step goes on with nobody left to revoke it"
 
     synced = subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", "sync"], capture_output=True, text=True,
@@ -292,14 +290,9 @@ def test_a_run_launched_from_the_ui_executes_its_steps_on_the_workers(
 def test_a_worker_killed_mid_step_fails_its_step_and_reexecution_completes_the_execution(
     dagster_instance, product_db, workers, broker_url, tmp_path
 ):
-    started = time.time()
-    run = _celery_cli(broker_url, "run", "--market", "DE", log=tmp_path / "run.log")
-    try:
-        run_id = wait_for(lambda: _latest_run(dagster_instance, "DE", started), timeout_s=120, interval_s=0.1,
-                          what="the DE run")
-        pid = wait_for(lambda: _steps(dagster_instance, run_id).get("serp_collection", (None,))[0], timeout_s=120,
-                       interval_s=0.1, what="serp_collection to start")
-        victim = workers[_worker_of(pid, workers)]
+    with _run_in_serp_collection(dagster_instance, workers, broker_url, "DE", tmp_path / "run.log") as (
+        run, run_id, pid, victim
+    ):
         survivor = next(w for w in workers.values() if w is not victim)
         # The whole worker at once, as when its machine goes: the main process and the step's process.
         tree = victim.pids()
@@ -312,8 +305,6 @@ def test_a_worker_killed_mid_step_fails_its_step_and_reexecution_completes_the_e
 
         # The run ends by itself: serp_collection failed, naming the worker; what depends on it blocked.
         assert run.wait(timeout=LOST_AFTER_S + 60) == 1, (tmp_path / "run.log").read_text()
-    finally:
-        kill_session(run.pid)
     assert dagster_instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
     after_kill = statuses(product_db, run_id)
     assert after_kill == {"keyword_metrics": "completed", "serp_collection": "failed",
