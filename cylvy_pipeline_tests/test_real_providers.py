@@ -262,18 +262,24 @@ def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(
     assert product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone() == before
 
 
+def latest_phase_outcome(product_db, phase: str) -> tuple[str, str, str, str | None]:
+    """The latest IE execution, its first Dagster run, and the status and error of ``phase`` in it."""
+    execution, run_id = product_db.execute(
+        "SELECT id, dagster_run_ids[1] FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1"
+    ).fetchone()
+    status, error = product_db.execute(
+        """SELECT status, result_data->>'error' FROM pipeline_phase_status
+           WHERE pipeline_execution_id = %s AND phase_name = %s""", (execution, phase)).fetchone()
+    return execution, run_id, status, error
+
+
 def test_a_spent_budget_stops_the_phase_before_the_call_and_re_execution_continues(tmp_path, vendors, product_db):
     api, web, fake = vendors
     # Keyword volumes cost $0.05 (list price $0.01); the SERPs' first queue post would add $0.0018.
     project = real_project(tmp_path / "project", api.url, extra="max_cost_usd: 0.051\n", homepages_url=web.url)
     stopped = cli("run", "--project", str(project), **SECRETS)
     assert stopped.returncode == 1
-    execution, run_id = product_db.execute(
-        "SELECT id, dagster_run_ids[1] FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1"
-    ).fetchone()
-    status, error = product_db.execute(
-        """SELECT status, result_data->>'error' FROM pipeline_phase_status
-           WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (execution,)).fetchone()
+    execution, run_id, status, error = latest_phase_outcome(product_db, "serp_collection")
     assert status == "failed"
     assert error == (
         "serp_collection stopped before a DataForSEO call that would take the execution past its budget: "
@@ -366,12 +372,7 @@ def test_company_data_bought_from_people_data_labs_stops_when_credits_run_out_an
 
     stopped = cli("run", "--project", str(project), **secrets)
     assert stopped.returncode == 1
-    execution, run_id = product_db.execute(
-        "SELECT id, dagster_run_ids[1] FROM pipeline_executions WHERE market = 'IE' ORDER BY created_at DESC LIMIT 1"
-    ).fetchone()
-    status, error = product_db.execute(
-        """SELECT status, result_data->>'error' FROM pipeline_phase_status
-           WHERE pipeline_execution_id = %s AND phase_name = 'company_enrichment_serp'""", (execution,)).fetchone()
+    execution, run_id, status, error = latest_phase_outcome(product_db, "company_enrichment_serp")
     assert status == "failed"
     assert error == (
         "People Data Labs has no credits left for company enrichment (HTTP 402 payment_required: You have hit your "
