@@ -250,15 +250,20 @@ def test_the_pipeline_runs_on_real_providers_chosen_in_project_yaml(tmp_path, ve
 
 def test_a_real_provider_without_its_secret_fails_at_launch_naming_the_variable(tmp_path, product_db):
     project = real_project(tmp_path / "project", "http://127.0.0.1:9")
-    before = product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATAFORSEO_")} | {"CYLVY_SAMPLE_KEYWORDS": ""}
+    assert_refused_at_launch(product_db, project, env, (
+        "cylvy-pipeline: providers.keyword_data is dataforseo, and DATAFORSEO_LOGIN is not set — export it, "
+        "or set that provider to sample in project.yaml"
+    ))
+
+
+def assert_refused_at_launch(product_db, project: Path, env: dict[str, str], message: str) -> None:
+    """`run` stops before anything runs: exit 2, the one line ``message``, no execution stored."""
+    before = product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone()
     done = subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", "run", "--project", str(project)],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 2
-    assert done.stderr.strip() == (
-        "cylvy-pipeline: providers.keyword_data is dataforseo, and DATAFORSEO_LOGIN is not set — export it, "
-        "or set that provider to sample in project.yaml"
-    )
+    assert done.stderr.strip() == message
     assert product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone() == before
 
 
@@ -408,13 +413,8 @@ def test_company_data_bought_from_people_data_labs_stops_when_credits_run_out_an
 
 def test_people_data_labs_without_its_key_stops_the_run_at_launch(tmp_path, product_db):
     project = pdl_project(tmp_path / "project", "http://127.0.0.1:9", "http://127.0.0.1:9")
-    before = product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone()
     env = {k: v for k, v in os.environ.items() if k != "PDL_API_KEY"} | SECRETS
-    done = subprocess.run([sys.executable, "-m", "cylvy_pipeline.cli", "run", "--project", str(project)],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 2
-    assert done.stderr.strip() == (
+    assert_refused_at_launch(product_db, project, env, (
         "cylvy-pipeline: providers.company_data is peopledatalabs, and PDL_API_KEY is not set — export it, "
         "or set that provider to sample in project.yaml"
-    )
-    assert product_db.execute("SELECT count(*) FROM pipeline_executions").fetchone() == before
+    ))
