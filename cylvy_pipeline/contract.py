@@ -52,17 +52,22 @@ PROVIDER_POOLS: Mapping[str, str] = {
 #: The asset group of the phases, and the job that materializes all of them for one market.
 PHASE_GROUP = "market_analysis"
 PIPELINE_JOB = "market_pipeline"
+#: The repository Dagster makes of a code location's one ``Definitions`` object: with the location's name,
+#: where the UI finds the job of a run.
+REPOSITORY_NAME = "__repository__"
 
 # Run tags. Dagster's own: which market (partition) a run is for, and which execution it continues.
 PARTITION_TAG = "dagster/partition"
 ROOT_RUN_TAG = "dagster/root_run_id"
 PARENT_RUN_TAG = "dagster/parent_run_id"
 # Ours: the project a run was made for (so a re-execution serves the same one), what launched it, the
-# machine whose processes execute it, and which execution's output a phase outside the run was read from.
+# machine whose processes execute it, whether the run launcher started it, and which execution's output a phase outside the run was read from.
 PROJECT_TAG = "cylvy/project_dir"
 KEYWORDS_TAG = "cylvy/keyword_count"
 TRIGGER_TAG = "cylvy/trigger"
 WORKER_HOST_TAG = "cylvy/worker_host"
+#: On runs the run launcher started (from the UI, a schedule or a sensor), not a `cylvy-pipeline` command.
+LAUNCHED_RUN_TAG = "cylvy/launched"
 INPUT_TAG_PREFIX = "cylvy/input/"
 
 

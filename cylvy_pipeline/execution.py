@@ -1,7 +1,10 @@
 """Run the pipeline from Python: one execution per market on the persistent Dagster instance.
 
-Runs started here are ordinary Dagster runs of the ``market_pipeline`` job, so they show in the UI and
-can be re-executed from failure there or from here.
+Runs started here are created as Dagster's own launchers create them (the UI's Launchpad, `dagster job
+launch`): each names the code location the workspace describes (its remote job origin) and the code that
+rebuilds its job (its code origin). So the UI, the GraphQL API and the daemon treat them like any run they
+launched themselves: the UI's "Re-execute from failure" works on them. This process then executes the run
+and waits for it, as the run worker.
 """
 
 from __future__ import annotations
@@ -15,19 +18,31 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import psycopg
 
+# The steps below are what `execute_job` does, minus what it cannot do: record where the run's job lives
+# for the UI (a remote job origin). Dagster has no public API for creating such a run and executing it in
+# this process, so these are the functions its own `execute_job` and re-execution are made of.
+from dagster._core.execution.api import create_execution_plan, execute_run
+from dagster._core.execution.plan.state import KnownExecutionState
+from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+from dagster._core.storage.tags import RESUME_RETRY_TAG
+from dagster._core.workspace.load import location_origins_from_yaml_paths
+
 from cylvy_pipeline.contract import (
     KEYWORDS_TAG,
+    LAUNCHED_RUN_TAG,
     PARENT_RUN_TAG,
     PARTITION_TAG,
     PHASES,
+    PIPELINE_JOB,
     PROJECT_TAG,
     PROVIDER_POOLS,
+    REPOSITORY_NAME,
     ROOT_RUN_TAG,
     WORKER_HOST_TAG,
     execution_id_of,
 )
 from cylvy_pipeline.defs.location import LocationSettings, configured_keyword_count, configured_project_dir
-from cylvy_pipeline.environment import prepare_environment
+from cylvy_pipeline.environment import WORKSPACE_YAML, prepare_environment
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.run_launcher import worker_host_tags
@@ -95,6 +110,10 @@ class ProjectChoice:
         )
 
 
+#: The code location runs started here belong to, by name, when it is not the one the package's
+#: workspace.yaml describes (e.g. a Helm user deployment's name).
+CODE_LOCATION_ENV = "CYLVY_CODE_LOCATION"
+
 # The run's own log (in the UI and the event log) keeps every event; the terminal shows the status table.
 _QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -115,16 +134,16 @@ def run_market(
     ``pipeline_phase_status`` is final on return; inside :func:`following_statuses` it also changes
     while the run executes.
     """
-    result = dg.execute_job(
-        project.job(),
-        instance=instance,
+    job = project.job()
+    run = _create_run(
+        instance,
+        job,
         # This process is the run's worker: the host tag lets `sync` here tell whether it is still alive.
         tags={PARTITION_TAG: market, **project.tags(), **worker_host_tags()},
-        asset_selection=[dg.AssetKey(p) for p in phases],
         run_config={**_QUIET_CONSOLE, **(run_config or {})},
+        asset_selection=frozenset(dg.AssetKey(p) for p in phases),
     )
-    _final_sync(instance, result.run_id)
-    return _outcome(instance, market, result.run_id)
+    return _execute(instance, job, run, market)
 
 
 class NothingToReexecute(ValueError):
@@ -132,7 +151,8 @@ class NothingToReexecute(ValueError):
 
 
 def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketRun:
-    """Re-execute a failed run from its failed steps; the execution (root run) stays the same."""
+    """Re-execute a failed run from its failed steps, as the UI's "Re-execute from failure" does; the
+    execution (root run) stays the same."""
     parent = instance.get_run_by_id(run_id)
     if parent is None:
         raise NothingToReexecute(f"reexecute: there is no run {run_id!r}")
@@ -140,23 +160,79 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> MarketR
         raise NothingToReexecute(f"reexecute: nothing to re-execute, run {run_id} succeeded")
     if not parent.is_finished:
         raise NothingToReexecute(f"reexecute: run {run_id} is still {parent.status.value.lower()}; wait for it to end")
-    result = dg.execute_job(
-        # Serve the project the run was made for.
-        ProjectChoice.of_run(parent).job(),
-        instance=instance,
-        reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
-        # execute_job carries neither the parent's tags nor the lineage tags the UI sets on a
-        # re-execution; the partition tag says which market, the root tag which execution.
+    job = ProjectChoice.of_run(parent).job()  # serve the project the run was made for
+    if parent.asset_selection:
+        job = job.get_subset(asset_selection=parent.asset_selection)
+    steps, known_state = KnownExecutionState.build_resume_retry_reexecution(instance, parent_run=parent)
+    if not steps:
+        raise NothingToReexecute(f"reexecute: nothing to re-execute, every step of run {run_id} succeeded")
+    plan = create_execution_plan(
+        job, parent.run_config, step_keys_to_execute=steps, known_state=known_state, tags=parent.tags,
+        instance_ref=instance.get_ref(),
+    )
+    run = _create_run(
+        instance,
+        job,
+        # The parent's own tags (market, project, trigger) and the lineage tags the UI sets on a
+        # re-execution; not Dagster's bookkeeping of the parent, nor the mark of a launched run.
         tags={
-            **{k: v for k, v in parent.tags.items() if k == PARTITION_TAG or not k.startswith("dagster/")},
+            **{k: v for k, v in parent.tags.items()
+               if (k == PARTITION_TAG or not k.startswith("dagster/")) and k != LAUNCHED_RUN_TAG},
             ROOT_RUN_TAG: parent.root_run_id or parent.run_id,
             PARENT_RUN_TAG: parent.run_id,
+            RESUME_RETRY_TAG: "true",
             **worker_host_tags(),
         },
         run_config=parent.run_config,
+        asset_selection=parent.asset_selection,
+        plan=plan,
+        parent=parent,
     )
-    _final_sync(instance, result.run_id)
-    return _outcome(instance, parent.tags.get(PARTITION_TAG, "?"), result.run_id)
+    return _execute(instance, job, run, parent.tags.get(PARTITION_TAG, "?"))
+
+
+def workspace_job_origin() -> RemoteJobOrigin:
+    """Where the UI, the daemon and Dagster's clients find the pipeline job: the code location named
+    ``CYLVY_CODE_LOCATION`` (default: the one the package's workspace.yaml describes, which `dev` serves).
+    A location the workspace file does not describe (a Helm user deployment, a gRPC server of its own) is
+    recorded by its name alone, which is all the UI needs to re-execute a run there."""
+    described = {origin.location_name: origin for origin in location_origins_from_yaml_paths([str(WORKSPACE_YAML)])}
+    name = os.environ.get(CODE_LOCATION_ENV, "").strip() or next(iter(described))
+    location = described.get(name) or RegisteredCodeLocationOrigin(name)
+    return RemoteJobOrigin(RemoteRepositoryOrigin(location, REPOSITORY_NAME), PIPELINE_JOB)
+
+
+def _create_run(
+    instance: dg.DagsterInstance,
+    job: dg.ReconstructableJob,
+    *,
+    tags: dict[str, str],
+    run_config: dict,
+    asset_selection: frozenset[dg.AssetKey] | None,
+    plan=None,
+    parent: dg.DagsterRun | None = None,
+) -> dg.DagsterRun:
+    """A run of ``job`` with both origins recorded: the workspace's code location (remote job origin) and
+    the code every process executing a step rebuilds the job from (code origin, carrying the project)."""
+    definition = job.get_definition()
+    return instance.create_run_for_job(
+        job_def=definition,
+        execution_plan=plan,
+        run_config=run_config,
+        tags={**definition.run_tags, **tags},
+        asset_selection=asset_selection,
+        root_run_id=(parent.root_run_id or parent.run_id) if parent else None,
+        parent_run_id=parent.run_id if parent else None,
+        remote_job_origin=workspace_job_origin(),
+        job_code_origin=job.get_python_origin(),
+    )
+
+
+def _execute(instance: dg.DagsterInstance, job: dg.ReconstructableJob, run: dg.DagsterRun, market: str) -> MarketRun:
+    """Execute ``run`` in this process (its run worker) and wait for it to end."""
+    execute_run(job, run, instance)
+    _final_sync(instance, run.run_id)
+    return _outcome(instance, market, run.run_id)
 
 
 def _final_sync(instance: dg.DagsterInstance, run_id: str) -> None:
@@ -221,7 +297,8 @@ def cancel_launched_runs(instance: dg.DagsterInstance, *, timeout_s: float) -> l
     here = worker_host_tags()[WORKER_HOST_TAG]
     launched = [
         run for run in in_flight_pipeline_runs(instance)
-        if run.remote_job_origin is not None and run.tags.get(WORKER_HOST_TAG, here) == here
+        if (run.status == dg.DagsterRunStatus.QUEUED or LAUNCHED_RUN_TAG in run.tags)
+        and run.tags.get(WORKER_HOST_TAG, here) == here
     ]
     for run in launched:
         instance.run_launcher.terminate(run.run_id)

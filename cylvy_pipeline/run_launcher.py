@@ -21,7 +21,7 @@ import psutil
 from dagster._core.events import EngineEventData, JobFailureData, RunFailureReason
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 
-from cylvy_pipeline.contract import WORKER_HOST_TAG
+from cylvy_pipeline.contract import LAUNCHED_RUN_TAG, WORKER_HOST_TAG
 
 #: Engine-event metadata key holding why a run's worker is gone.
 WORKER_DEATH_KEY = "worker_death"
@@ -98,7 +98,7 @@ class LocalProcessRunLauncher(DefaultRunLauncher):
     """DefaultRunLauncher whose run workers can be health-checked by run monitoring."""
 
     def launch_run(self, context) -> None:
-        self._instance.add_run_tags(context.dagster_run.run_id, worker_host_tags())
+        self._instance.add_run_tags(context.dagster_run.run_id, {**worker_host_tags(), LAUNCHED_RUN_TAG: "true"})
         super().launch_run(context)
 
     @property

@@ -17,6 +17,7 @@ from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.defs.providers import sample_latency_run_config
 from cylvy_pipeline.run_launcher import run_worker_pid
 from cylvy_pipeline_tests.dagster_ui import browser_page, chromium, dagster_dev, graphql, launch, wait_for
+from cylvy_pipeline_tests.test_cli import cli
 from cylvy_pipeline_tests.test_definitions import SEED_EDGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -98,6 +99,63 @@ def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents_until_reexecu
         "SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (run_id,)
     ).fetchone()[0]
     assert run_ids == [run_id, launched["run"]["runId"]]
+
+
+def reexecute_from_failure_in_the_ui(base_url: str, run_id: str) -> str:
+    """What the UI's "Re-execute from failure" button sends; the new run's id."""
+    launched = graphql(
+        base_url,
+        """mutation($params: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $params) {
+             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+        {"params": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}},
+    )["launchRunReexecution"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def latest_run_of(conn, market: str) -> str:
+    return conn.execute(
+        "SELECT dagster_run_ids[array_upper(dagster_run_ids, 1)] FROM pipeline_executions WHERE market = %s "
+        "ORDER BY started_at DESC LIMIT 1", (market,),
+    ).fetchone()[0]
+
+
+def wait_for_a_completed_execution(conn, execution_id: str) -> dict[str, str]:
+    return wait_for(
+        lambda: (s := phase_statuses(conn, execution_id)) and set(s.values()) == {"completed"} and len(s) == 8 and s,
+        timeout_s=240, interval_s=1, what="the re-executed execution to complete",
+    )
+
+
+# Every call to the company-data provider fails: company_enrichment_serp fails, its dependents are blocked,
+# and the run fails. The UI's processes do not have the fault, so a re-execution there completes.
+COMPANY_DATA_DOWN = {"CYLVY_SAMPLE_FAULTS": "company_enrichment_serp=1.0"}
+
+
+def test_a_run_the_command_line_started_is_reexecuted_from_failure_in_the_ui(ui, product_db):
+    assert cli("run", "--market", "UK", **COMPANY_DATA_DOWN).returncode == 1
+    failed = latest_run_of(product_db, "UK")
+    assert phase_statuses(product_db, failed)["company_enrichment_serp"] == "failed"
+
+    again = reexecute_from_failure_in_the_ui(ui, failed)
+    wait_for_a_completed_execution(product_db, failed)
+    run_ids = product_db.execute("SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (failed,)).fetchone()
+    assert run_ids[0] == [failed, again]
+
+
+def test_a_run_the_reexecute_command_started_is_reexecuted_from_failure_in_the_ui(ui, product_db):
+    assert cli("run", "--market", "DE", **COMPANY_DATA_DOWN).returncode == 1
+    execution_id = latest_run_of(product_db, "DE")
+    assert cli("reexecute", execution_id, **COMPANY_DATA_DOWN).returncode == 1  # the provider is still down
+    second = latest_run_of(product_db, "DE")
+    assert second != execution_id
+
+    third = reexecute_from_failure_in_the_ui(ui, second)
+    wait_for_a_completed_execution(product_db, execution_id)
+    run_ids = product_db.execute(
+        "SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (execution_id,)
+    ).fetchone()[0]
+    assert run_ids == [execution_id, second, third]
 
 
 def test_a_canceled_run_fails_the_running_phase_and_skips_the_rest(ui, dagster_instance, product_db):
