@@ -66,6 +66,8 @@ PROJECT_TAG = "cylvy/project_dir"
 KEYWORDS_TAG = "cylvy/keyword_count"
 TRIGGER_TAG = "cylvy/trigger"
 WORKER_HOST_TAG = "cylvy/worker_host"
+#: On a run that could not start (no market, or one the project does not list): the one line saying why.
+NOT_STARTED_TAG = "cylvy/not_started"
 #: On runs the run launcher started (from the UI, a schedule or a sensor), not a `cylvy-pipeline` command.
 LAUNCHED_RUN_TAG = "cylvy/launched"
 INPUT_TAG_PREFIX = "cylvy/input/"

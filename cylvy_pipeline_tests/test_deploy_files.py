@@ -82,7 +82,15 @@ def test_helm_values_keep_runs_on_psycopg2_with_their_secrets_and_project():
     assert values["runLauncher"]["type"] == "K8sRunLauncher"
     assert {"name": SECRET} in values["runLauncher"]["config"]["k8sRunLauncher"]["envSecrets"]
 
+    # Dagster's chart renders the concurrency block only when enabled: else the run coordinator gets
+    # max_concurrent_runs -1 and the provider pools have no limit.
+    assert values["concurrency"]["enabled"] is True
+    assert values["concurrency"]["runs"]["maxConcurrentRuns"] == 3
+    assert values["concurrency"]["pools"]["defaultLimit"] == 1
+
     deployment = _user_deployment()
+    # Runs the command line starts in a pod name the code location the UI knows them by.
+    assert deployment["env"]["CYLVY_CODE_LOCATION"] == deployment["name"]
     assert deployment["includeConfigInLaunchedRuns"] == {"enabled": True}
     assert {"name": SECRET} in deployment["envSecrets"]
     [mount] = deployment["volumeMounts"]

@@ -127,15 +127,15 @@ def wait_for_a_completed_execution(conn, execution_id: str) -> dict[str, str]:
     )
 
 
-# Every call to the company-data provider fails: company_enrichment_serp fails, its dependents are blocked,
-# and the run fails. The UI's processes do not have the fault, so a re-execution there completes.
-COMPANY_DATA_DOWN = {"CYLVY_SAMPLE_FAULTS": "company_enrichment_serp=1.0"}
+# Every SERP call fails (SERPs are never served from a cache): serp_collection fails, the phases after it
+# are blocked, and the run fails. The UI's processes do not have the fault, so a re-execution there completes.
+SERP_API_DOWN = {"CYLVY_SAMPLE_FAULTS": "serp_collection=1.0"}
 
 
 def test_a_run_the_command_line_started_is_reexecuted_from_failure_in_the_ui(ui, product_db):
-    assert cli("run", "--market", "UK", **COMPANY_DATA_DOWN).returncode == 1
+    assert cli("run", "--market", "UK", **SERP_API_DOWN).returncode == 1
     failed = latest_run_of(product_db, "UK")
-    assert phase_statuses(product_db, failed)["company_enrichment_serp"] == "failed"
+    assert phase_statuses(product_db, failed)["serp_collection"] == "failed"
 
     again = reexecute_from_failure_in_the_ui(ui, failed)
     wait_for_a_completed_execution(product_db, failed)
@@ -144,9 +144,9 @@ def test_a_run_the_command_line_started_is_reexecuted_from_failure_in_the_ui(ui,
 
 
 def test_a_run_the_reexecute_command_started_is_reexecuted_from_failure_in_the_ui(ui, product_db):
-    assert cli("run", "--market", "DE", **COMPANY_DATA_DOWN).returncode == 1
+    assert cli("run", "--market", "DE", **SERP_API_DOWN).returncode == 1
     execution_id = latest_run_of(product_db, "DE")
-    assert cli("reexecute", execution_id, **COMPANY_DATA_DOWN).returncode == 1  # the provider is still down
+    assert cli("reexecute", execution_id, **SERP_API_DOWN).returncode == 1  # the provider is still down
     second = latest_run_of(product_db, "DE")
     assert second != execution_id
 
@@ -156,6 +156,51 @@ def test_a_run_the_reexecute_command_started_is_reexecuted_from_failure_in_the_u
         "SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (execution_id,)
     ).fetchone()[0]
     assert run_ids == [execution_id, second, third]
+
+
+@pytest.mark.parametrize(
+    ("tags", "refusal"),
+    [
+        ({}, "this run has no market — choose a market partition: US, UK, DE"),
+        ({"dagster/partition": "FR"}, "'FR' is not a market of this project — choose a market partition: US, UK, DE"),
+    ],
+    ids=["no partition", "unknown market"],
+)
+def test_a_run_for_no_market_of_the_project_fails_at_once_in_one_line(ui, dagster_instance, product_db, tags, refusal):
+    # What the Launchpad and the GraphQL client send unless a partition is chosen (or a stale market).
+    client = DagsterGraphQLClient("127.0.0.1", port_number=int(ui.rsplit(":", 1)[1]))
+    run_id = client.submit_job_execution(
+        "market_pipeline", repository_location_name="cylvy_pipeline", repository_name="__repository__", tags=tags,
+    )
+    wait_for(lambda: dagster_instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE,
+             timeout_s=120, interval_s=0.5, what="the run to fail")
+    # Its first step failed, saying why and what to do; nothing else ran.
+    failures = dagster_instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    assert [f.dagster_event.step_key for f in failures] == ["keyword_metrics"]
+    assert failures[0].dagster_event.step_failure_data.error.message.startswith(
+        f"dagster._core.definitions.events.Failure: {refusal}"
+    )
+    assert len(dagster_instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)) == 1
+
+    # One alert, like any failed pipeline run, saying why it could not start.
+    alert = f"cylvy_pipeline: run {run_id} could not start: {refusal}"
+    alerts = wait_for(
+        lambda: product_db.execute("SELECT message FROM pipeline_alerts WHERE dagster_run_id = %s", (run_id,)).fetchall(),
+        timeout_s=60, interval_s=0.5, what="the run's alert",
+    )
+    assert alerts == [(alert,)]
+
+    # Never a market's execution: no rows, and `status` shows another execution.
+    assert cli("sync").returncode == 0
+    assert product_db.execute(
+        "SELECT count(*) FROM pipeline_executions WHERE id = %s OR %s = ANY(dagster_run_ids)", (run_id, run_id)
+    ).fetchone() == (0,)
+    assert product_db.execute(
+        "SELECT count(*) FROM pipeline_phase_status WHERE pipeline_execution_id = %s", (run_id,)
+    ).fetchone() == (0,)
+    status = cli("status")
+    assert status.returncode == 0 and run_id not in status.stdout
+    assert product_db.execute("SELECT count(*) FROM pipeline_alerts WHERE dagster_run_id = %s", (run_id,)).fetchone() == (1,)
 
 
 def test_a_canceled_run_fails_the_running_phase_and_skips_the_rest(ui, dagster_instance, product_db):

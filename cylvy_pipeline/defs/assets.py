@@ -18,7 +18,7 @@ from dagster._core.errors import DagsterExecutionInterruptedError
 
 from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
 from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION, PositionCutoffs
-from cylvy_pipeline.contract import PHASE_DEPENDENCIES, PHASE_GROUP, PROVIDER_POOLS
+from cylvy_pipeline.contract import NOT_STARTED_TAG, PHASE_DEPENDENCIES, PHASE_GROUP, PROVIDER_POOLS
 from cylvy_pipeline.defs.providers import (
     CompanyDataResource,
     ContentAnalyzerResource,
@@ -76,13 +76,33 @@ class PhaseAsset:
             pool=self.pool,
             kinds={"python", "postgres"},
             **self.options,
-        )(_final_failures(self.compute))
+        )(_final_failures(_for_a_market_of_the_project(self.compute)))
 
 
 def phase_asset(name: str, *, retries: bool = True, **options):
     """Declare a phase asset: its seed name as the key, the seed's dependencies, the market partitions,
     its provider's pool."""
     return lambda compute: PhaseAsset(name, compute, PROVIDER_POOLS.get(name), retries, options)
+
+
+def _for_a_market_of_the_project(compute):
+    """A run is one market's execution: a run without a market partition (what the Launchpad and the
+    GraphQL client send unless one is chosen) or for a market the project does not list fails in its first
+    step, in one line naming the fix. The run is tagged with that line, so the status tables never show it
+    as a market's execution and its alert says why it could not start."""
+
+    @functools.wraps(compute)
+    def run_phase(context: dg.AssetExecutionContext, *args, **kwargs):
+        markets = context.assets_def.partitions_def.get_partition_keys()
+        market = context.partition_key if context.has_partition_key else None
+        if market not in markets:
+            problem = "this run has no market" if market is None else f"{market!r} is not a market of this project"
+            refusal = f"{problem} — choose a market partition: {', '.join(markets)}"
+            context.instance.add_run_tags(context.run_id, {NOT_STARTED_TAG: refusal})
+            raise dg.Failure(refusal, allow_retries=False)
+        return compute(context, *args, **kwargs)
+
+    return run_phase
 
 
 def _final_failures(compute):

@@ -11,7 +11,7 @@ from cylvy_pipeline.defs.jobs import enabled_phase_keys
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.project.loader import KEYWORDS_FILE, PROJECT_FILE, SAMPLE_PROJECT_DIR
 from cylvy_pipeline.status.alerts import alert_failed_run
-from cylvy_pipeline.status.runs import is_pipeline_run
+from cylvy_pipeline.status.runs import could_not_start, is_pipeline_run, runs_the_phases
 from cylvy_pipeline.status.sync import sync, sync_executions
 
 STATUS_SYNC_INTERVAL_S = 1
@@ -87,12 +87,13 @@ def keyword_file_changed(context: dg.SensorEvaluationContext, project: ProjectRe
 )
 def pipeline_failure_alert(context: dg.RunFailureSensorContext, database: PostgresResource) -> None:
     run = context.dagster_run
-    if not is_pipeline_run(run):
+    if not runs_the_phases(run):
         return
     with database.connection() as conn:
         alert_failed_run(context.instance, conn, run)
         # Failure is also a status change: make the table true now rather than at the next sync tick.
-        sync_executions(context.instance, conn, [execution_id_of(run)])
+        if is_pipeline_run(run) or could_not_start(run):
+            sync_executions(context.instance, conn, [execution_id_of(run)])
 
 
 PIPELINE_SENSORS = [pipeline_status_sync, keyword_file_changed, pipeline_failure_alert]

@@ -19,7 +19,7 @@ import psycopg
 from cylvy_pipeline.contract import PARTITION_TAG, execution_id_of
 from cylvy_pipeline.status.derive import derive_phase_statuses
 from cylvy_pipeline.status.records import read_run
-from cylvy_pipeline.status.runs import execution_runs, is_pipeline_run
+from cylvy_pipeline.status.runs import could_not_start, execution_runs, is_pipeline_run, runs_the_phases
 
 WEBHOOK_ENV_VAR = "CYLVY_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_S = 10.0
@@ -29,8 +29,15 @@ def alert_failed_run(instance: dg.DagsterInstance, conn: psycopg.Connection, run
     """Record and post the alert for a failed pipeline run unless it was raised already.
 
     Returns whether this call raised it. Runs that are not pipeline runs, or did not fail, raise nothing.
+    A run of the phases that could not start (no market, or an unknown one) raises its own alert, saying why.
     """
-    if run.status != dg.DagsterRunStatus.FAILURE or not is_pipeline_run(run):
+    if run.status != dg.DagsterRunStatus.FAILURE:
+        return False
+    if (refusal := could_not_start(run)) and runs_the_phases(run):
+        return _claim_and_post(conn, execution_id_of(run), run.run_id, run.tags.get(PARTITION_TAG),
+                               f"cylvy_pipeline: run {run.run_id} could not start: {refusal}",
+                               {"could_not_start": refusal})
+    if not is_pipeline_run(run):
         return False
     execution_id = execution_id_of(run)
     runs = [read_run(instance, r.dagster_run) for r in execution_runs(instance, execution_id)]
@@ -45,15 +52,22 @@ def alert_failed_run(instance: dg.DagsterInstance, conn: psycopg.Connection, run
         + (f"; blocked: {', '.join(blocked)}" if blocked else "")
     )
     details = {
-        "pipeline_execution_id": execution_id, "dagster_run_id": run.run_id, "market": market,
         "failed_phases": failed, "blocked_phases": blocked,
         "run_failure": next((r.failure_reason for r in runs if r.run_id == run.run_id), None),
     }
+    return _claim_and_post(conn, execution_id, run.run_id, market, message, details)
+
+
+def _claim_and_post(
+    conn: psycopg.Connection, execution_id: str, run_id: str, market: str | None, message: str, details: dict
+) -> bool:
+    """Claim the run's alert by inserting its row, then post it: only the first caller for a run does."""
+    details = {"pipeline_execution_id": execution_id, "dagster_run_id": run_id, "market": market, **details}
     with conn.transaction():
         claimed = conn.execute(
             """INSERT INTO pipeline_alerts (pipeline_execution_id, dagster_run_id, market, message, details)
                VALUES (%s, %s, %s, %s, %s) ON CONFLICT (dagster_run_id) DO NOTHING RETURNING id""",
-            (execution_id, run.run_id, market, message, json.dumps(details)),
+            (execution_id, run_id, market, message, json.dumps(details)),
         ).fetchone()
     if claimed is None:
         return False

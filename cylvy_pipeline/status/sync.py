@@ -26,7 +26,7 @@ from cylvy_pipeline.status.derive import (
     summarize,
 )
 from cylvy_pipeline.status.records import read_run
-from cylvy_pipeline.status.runs import execution_runs, in_flight_pipeline_runs, is_pipeline_run
+from cylvy_pipeline.status.runs import could_not_start, execution_runs, in_flight_pipeline_runs, is_pipeline_run
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,14 @@ def changed_executions(
     instance: dg.DagsterInstance, updated_after: datetime | None, in_flight: Sequence[dg.DagsterRun]
 ) -> tuple[set[str], datetime | None]:
     """Executions with a run updated after the cursor, plus every execution with a run in flight
-    (a run's record does not change on step events, so in-flight runs are always looked at)."""
+    (a run's record does not change on step events, so in-flight runs are always looked at). A run found
+    not to be startable counts too: rows a sync made while it was starting are taken away."""
     changed = list(instance.get_run_records(dg.RunsFilter(updated_after=updated_after)))
     newest = max((r.update_timestamp for r in changed), default=updated_after)
-    executions = {execution_id_of(r.dagster_run) for r in changed if is_pipeline_run(r.dagster_run)}
+    executions = {
+        execution_id_of(r.dagster_run) for r in changed
+        if is_pipeline_run(r.dagster_run) or could_not_start(r.dagster_run)
+    }
     return executions | {execution_id_of(run) for run in in_flight}, newest
 
 
@@ -54,6 +58,7 @@ def sync_executions(instance: dg.DagsterInstance, conn: psycopg.Connection, exec
         for execution_id in sorted(set(execution_ids)):
             records = execution_runs(instance, execution_id)
             if not records:
+                changed += _forget_unstarted_execution(instance, conn, execution_id)
                 continue
             runs = [read_run(instance, r.dagster_run) for r in records]
             phases = derive_phase_statuses(runs)
@@ -74,6 +79,16 @@ def sync(instance: dg.DagsterInstance, conn: psycopg.Connection, updated_after: 
     executions, newest = changed_executions(instance, updated_after, in_flight)
     changed = sync_executions(instance, conn, executions)
     return SyncOutcome(tuple(sorted(executions)), changed, newest)
+
+
+def _forget_unstarted_execution(instance: dg.DagsterInstance, conn: psycopg.Connection, execution_id: str) -> int:
+    """An execution whose root run could not start is none: remove what a sync wrote while it started."""
+    root = instance.get_run_by_id(execution_id)
+    if root is None or not could_not_start(root):
+        return 0
+    phases = conn.execute("DELETE FROM pipeline_phase_status WHERE pipeline_execution_id = %s", (execution_id,))
+    executions = conn.execute("DELETE FROM pipeline_executions WHERE id = %s", (execution_id,))
+    return phases.rowcount + executions.rowcount
 
 
 _UPSERT_PHASE = """
