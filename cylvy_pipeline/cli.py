@@ -135,16 +135,20 @@ def command_reexecute(args: argparse.Namespace) -> int:
 
 def command_status(args: argparse.Namespace) -> int:
     from cylvy_pipeline import report
-    from cylvy_pipeline.status.summary import latest_execution_id
+    from cylvy_pipeline.status.summary import execution_of_run, latest_execution_id
 
     if args.execution_id:
         try:
             uuid.UUID(args.execution_id)
         except ValueError:
-            raise UsageError(f"status: {args.execution_id!r} is not an execution id (a UUID, the root run id)") from None
+            raise UsageError(f"status: {args.execution_id!r} is not an execution or run id (a UUID)") from None
     _reconcile_in_flight_runs()
     with _product_connection() as conn:
-        execution_id = args.execution_id or latest_execution_id(conn)
+        if args.execution_id:
+            # An execution's id is its first run's; a re-execution's run id (the UI shows it) names it too.
+            execution_id = execution_of_run(conn, args.execution_id) or _run_that_did_not_start(args.execution_id)
+        else:
+            execution_id = latest_execution_id(conn)
         if execution_id is None:
             raise UsageError("status: no pipeline executions yet — start one with `cylvy-pipeline run`")
         try:
@@ -152,6 +156,19 @@ def command_status(args: argparse.Namespace) -> int:
         except LookupError as error:
             raise UsageError(f"status: {error}") from None
     return 0
+
+
+def _run_that_did_not_start(run_id: str) -> str:
+    """A run id no execution holds: a run that could not start says why; anything else is looked up as an
+    execution id (and reported unknown)."""
+    from cylvy_pipeline import execution
+    from cylvy_pipeline.status.runs import could_not_start
+
+    with execution.open_instance() as instance:
+        run = instance.get_run_by_id(run_id)
+    if run is not None and (refusal := could_not_start(run)):
+        raise UsageError(f"status: run {run_id} could not start: {refusal}")
+    return run_id
 
 
 def _report_file_name(market: str) -> str:
@@ -217,14 +234,13 @@ def command_estimate(args: argparse.Namespace) -> int:
 
 
 def _reconcile_in_flight_runs() -> None:
-    """Bring the executions with a run in flight up to date, failing runs whose worker died."""
-    from datetime import UTC, datetime
-
+    """Bring the status tables up to date: fail runs whose worker died, and sync every run that changed
+    since the last reconcile (runs started by Dagster's own commands while no daemon ran among them)."""
     from cylvy_pipeline import execution
-    from cylvy_pipeline.status.sync import sync
+    from cylvy_pipeline.status.sync import reconcile
 
     with execution.open_instance() as instance, _product_connection() as conn:
-        sync(instance, conn, datetime.now(UTC))
+        reconcile(instance, conn)
 
 
 def command_sync(args: argparse.Namespace) -> int:
@@ -264,19 +280,31 @@ DEV_STOP_TIMEOUT_S = 4.0
 def command_dev(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution
     from cylvy_pipeline.defs.location import PROJECT_DIR_ENV
-    from cylvy_pipeline.environment import WORKSPACE_YAML
+    from cylvy_pipeline.environment import WORKSPACE_YAML, dagster_home
 
     if args.project:
         execution.ProjectChoice(args.project).load()  # a broken project fails here, in one line
     execution.open_instance().dispose()  # Dagster's storage exists before its processes start
     # The Dagster processes serve the project named here: it is their environment's, not this process's.
-    environment = {**os.environ, **({PROJECT_DIR_ENV: os.path.abspath(args.project)} if args.project else {})}
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port)]
+    # The Dagster processes start in another folder (below): paths they are given are absolute.
+    project_dir = args.project or os.environ.get(PROJECT_DIR_ENV)
+    environment = {
+        **os.environ,
+        "CYLVY_STATE_DIR": str(state_dir()),
+        **({PROJECT_DIR_ENV: os.path.abspath(project_dir)} if project_dir else {}),
+    }
+    command = [
+        # `dagster dev` is what `dg dev` runs too; its notice that `dg` supersedes it is not for our users.
+        sys.executable, "-W", "ignore:Function `dev_command` is superseded", "-m", "dagster", "dev",
+        "-w", str(WORKSPACE_YAML), "-h", args.host, "-p", str(args.port),
+    ]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     # The status-sync sensor runs in the daemon, which evaluates sensors at most every 5 s; the follower
     # keeps pipeline_phase_status within a fraction of a second of the runs.
     helpers = [] if args.no_follow else [subprocess.Popen([sys.executable, "-m", "cylvy_pipeline.cli", "sync", "--follow"])]
-    dagster_dev = subprocess.Popen(command, env=environment)
+    # Started in DAGSTER_HOME: from a checkout's root, Dagster would warn that the dagster.yaml there is
+    # not the one it uses (it is the source of DAGSTER_HOME's copy).
+    dagster_dev = subprocess.Popen(command, env=environment, cwd=dagster_home())
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C
     try:
         return dagster_dev.wait()
@@ -373,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     reexecute.set_defaults(handler=command_reexecute)
 
     status = commands.add_parser("status", help="phase table and summary of an execution (default: latest)")
-    status.add_argument("execution_id", nargs="?", metavar="EXECUTION_ID")
+    status.add_argument("execution_id", nargs="?", metavar="EXECUTION_ID",
+                        help="an execution id, or the id of any of its runs (default: the latest execution)")
     status.set_defaults(handler=command_status)
 
     worker = commands.add_parser(
@@ -446,6 +475,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CommandInterrupted:
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`status | head`): nothing more to say, and nothing to say it to. Python
+        # would report the failed flush at exit too, so the rest of the output goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     except Exception as error:
         if (outage := database_outage(error)) is None:
             raise
@@ -457,6 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 #: Exit status when the database went away (or never answered).
 DATABASE_UNREACHABLE = 3
+#: Exit status when the reader of the output closed it (128 + SIGPIPE, as a shell reports it).
+BROKEN_PIPE = 141
 
 
 def _database_in_use() -> str:

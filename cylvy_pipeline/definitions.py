@@ -15,9 +15,20 @@ from cylvy_pipeline.contract import PIPELINE_JOB
 from cylvy_pipeline.defs.location import LocationSettings, pipeline_definitions
 
 
+#: Why a process without DAGSTER_HOME may not load the location: Dagster's own commands (`dagster asset
+#: materialize`, say) would then run on a temporary instance, writing product rows for runs that neither
+#: the UI nor pipeline_phase_status ever see.
+NO_DAGSTER_HOME = (
+    "cylvy_pipeline: DAGSTER_HOME is not set, so this Dagster command would keep its runs in a temporary "
+    "instance that the UI and pipeline_phase_status never see — run `eval \"$(cylvy-pipeline db env)\"` first"
+)
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     """The definitions this process's environment describes."""
+    if not os.environ.get("DAGSTER_HOME"):
+        raise SystemExit(NO_DAGSTER_HOME)  # one line, not a traceback: it is how the command was called
     return pipeline_definitions(LocationSettings(os.environ))
 
 

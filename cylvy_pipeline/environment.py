@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from cylvy_pipeline.storage.database import DatabaseUrls, database_urls, state_dir
+from cylvy_pipeline.storage.database import REPOSITORY_ROOT, DatabaseUrls, database_urls, default_state_dir, state_dir
 from cylvy_pipeline.storage.migrations import apply_migrations
 
 # Package data (links to the repository's top-level files; a built package holds copies), so an
@@ -40,4 +40,29 @@ def prepare_environment() -> DatabaseUrls:
         os.replace(partial, target)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ["CYLVY_DAGSTER_STORAGE_URL"] = urls.dagster
+    if (REPOSITORY_ROOT / "pyproject.toml").is_file() and state_dir() == default_state_dir().resolve():
+        write_dagster_dotenv(REPOSITORY_ROOT, home, urls.dagster)
     return urls
+
+
+#: The first line of a ``.env`` file this package wrote (and may rewrite); any other ``.env`` is the user's.
+DOTENV_HEADER = "# Written by cylvy-pipeline: Dagster's own commands run here use the pipeline's instance."
+
+
+def write_dagster_dotenv(folder: Path, home: Path, storage_url: str) -> bool:
+    """Let Dagster's own commands (``dagster asset materialize``, ``dagster job launch``) run from
+    ``folder`` on the pipeline's instance: they read ``.env`` in the folder they run in before they open
+    an instance. Without it, from a checkout they would read its dagster.yaml with no storage URL and fail.
+    A ``.env`` the user wrote is left alone. Returns whether the file was written."""
+    dotenv = folder / ".env"
+    content = f"{DOTENV_HEADER}\nDAGSTER_HOME='{home}'\nCYLVY_DAGSTER_STORAGE_URL='{storage_url}'\n"
+    if dotenv.exists():
+        current = dotenv.read_text()
+        if current == content or not current.startswith(DOTENV_HEADER):
+            return False
+    partial = folder / f".env.{os.getpid()}"
+    # Readable by its owner only: an external database's URL holds its password.
+    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(content)
+    os.replace(partial, dotenv)
+    return True

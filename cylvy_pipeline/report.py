@@ -63,6 +63,9 @@ def execution_report(conn: psycopg.Connection, execution_id: str, *, with_top_co
     if len(top):
         lines.append(f"Top {len(top)} companies by organic DSI ({market}, all keywords):")
         lines.append(top.to_string(index=False))
+    if summary["status"] in ("failed", "canceled"):
+        # The latest run: "Re-execute from failure" continues from it, in the same execution.
+        lines.append(f"To continue it from its failed phases: cylvy-pipeline reexecute {summary['dagster_run_ids'][-1]}")
     return "\n".join(lines) + "\n"
 
 

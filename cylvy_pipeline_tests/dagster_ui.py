@@ -99,6 +99,18 @@ def launch(base_url: str, market: str, run_config: dict | None = None) -> str:
     )
 
 
+def reexecute_from_failure_in_the_ui(base_url: str, run_id: str) -> str:
+    """What the UI's "Re-execute from failure" button sends; the new run's id."""
+    launched = graphql(
+        base_url,
+        """mutation($params: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $params) {
+             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+        {"params": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}},
+    )["launchRunReexecution"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
 def chromium(*args: str, user_data_dir: Path) -> str:
     result = subprocess.run(
         ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={user_data_dir}", *args],

@@ -27,7 +27,7 @@ import redis
 from cylvy_pipeline.celery_worker import RUN_CHECK_EVERY_S
 from cylvy_pipeline.contract import PARTITION_TAG, PHASES, PROVIDER_POOLS
 from cylvy_pipeline.defs.celery_executor import CHECK_EVERY_S, LOST_AFTER_S
-from cylvy_pipeline_tests.dagster_ui import dagster_dev, launch, wait_for
+from cylvy_pipeline_tests.dagster_ui import dagster_dev, launch, reexecute_from_failure_in_the_ui, wait_for
 from cylvy_pipeline_tests.processes import kill_session, session_members, start_cli, wait_until_gone
 from cylvy_pipeline_tests.robustness.runs import statuses
 
@@ -269,7 +269,7 @@ def test_a_step_whose_run_died_stops_on_its_worker_once_sync_has_failed_the_run(
     wait_for(lambda: len(worker.pids()) >= 2, timeout_s=10, interval_s=0.1, what="the worker's new pool process")
 
 
-def test_a_run_launched_from_the_ui_executes_its_steps_on_the_workers(
+def test_the_ui_runs_steps_on_the_workers_and_reexecutes_a_failed_command_line_run(
     dagster_instance, product_db, workers, broker_url, tmp_path, monkeypatch
 ):
     # `cylvy-pipeline dev` configured for Celery: the run worker it launches submits the steps.
@@ -279,12 +279,26 @@ def test_a_run_launched_from_the_ui_executes_its_steps_on_the_workers(
         run_id = launch(ui, "DE")
         run = wait_for(lambda: (r := dagster_instance.get_run_by_id(run_id)) and r.is_finished and r,
                        timeout_s=240, interval_s=0.5, what="the launched run to end")
-    assert run.status == dg.DagsterRunStatus.SUCCESS, (tmp_path / "dagster-dev.log").read_text()[-3000:]
-    steps = _steps(dagster_instance, run_id)
-    assert set(PHASES) <= set(steps)
-    executed_by = {key: _worker_of(pid, workers) for key, (pid, _, _) in steps.items()}
-    assert None not in executed_by.values(), executed_by
-    assert statuses(product_db, run_id) == dict.fromkeys(PHASES, "completed")
+        assert run.status == dg.DagsterRunStatus.SUCCESS, (tmp_path / "dagster-dev.log").read_text()[-3000:]
+        steps = _steps(dagster_instance, run_id)
+        assert set(PHASES) <= set(steps)
+        executed_by = {key: _worker_of(pid, workers) for key, (pid, _, _) in steps.items()}
+        assert None not in executed_by.values(), executed_by
+        assert statuses(product_db, run_id) == dict.fromkeys(PHASES, "completed")
+
+        # A run the command line started fails (its SERP step's process killed on a worker); the UI's
+        # "Re-execute from failure" completes its execution on the workers.
+        with _run_in_serp_collection(dagster_instance, workers, broker_url, "US", tmp_path / "run.log") as (
+            command, failed_id, pid, _
+        ):
+            os.kill(pid, signal.SIGKILL)
+            assert command.wait(timeout=60) == 1, (tmp_path / "run.log").read_text()
+        again = reexecute_from_failure_in_the_ui(ui, failed_id)
+        wait_for(lambda: statuses(product_db, failed_id) == dict.fromkeys(PHASES, "completed"),
+                 timeout_s=240, interval_s=1, what="the re-executed execution to complete")
+    steps = _steps(dagster_instance, again)
+    assert set(PHASES[1:]) <= set(steps) and "keyword_metrics" not in steps  # from the failed phase on
+    assert None not in {_worker_of(pid, workers) for pid, _, _ in steps.values()}
 
 
 def test_a_worker_killed_mid_step_fails_its_step_and_reexecution_completes_the_execution(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from cylvy_pipeline.contract import PHASES
+from cylvy_pipeline.environment import dagster_home, write_dagster_dotenv
+from cylvy_pipeline.storage.database import database_urls
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.project.model import KNOWN_MARKETS
 
@@ -117,9 +121,15 @@ def test_run_prints_the_phase_table_and_top_companies_and_fails_loudly(product_d
     for phase in ("keyword_metrics", "dsi_calculation"):
         assert phase in ok.stdout
 
-    failed = cli("run", "--market", "US", CYLVY_SAMPLE_FAULTS="serp_collection=1.0")
+    # Each step in a process of its own, as the product runs by default: none of them prints to the terminal.
+    failed = cli("run", "--market", "US", CYLVY_SAMPLE_FAULTS="serp_collection=1.0", CYLVY_EXECUTOR="multiprocess")
     assert failed.returncode == 1
+    assert failed.stderr == ""
     assert "Failed phase(s) in US: serp_collection" in failed.stdout
+    # The last line is the command that continues the execution.
+    run_id = _run_id(failed.stdout)
+    last_line = failed.stdout.rstrip("\n").splitlines()[-1]
+    assert last_line == f"To continue it from its failed phases: cylvy-pipeline reexecute {run_id}"
 
 
 def test_db_url_prints_a_url_psql_can_use(database_urls):
@@ -162,6 +172,9 @@ def test_fail_then_reexecute_from_the_command_line(product_db):
 
     status = cli("status", run_id)
     assert status.returncode == 0 and "Summary: 8 completed" in status.stdout
+    # The re-execution's run id (what the UI shows of it) names the same execution.
+    by_second_run = cli("status", runs[1])
+    assert by_second_run.returncode == 0 and by_second_run.stdout == status.stdout
     latest = cli("status")
     assert latest.returncode == 0 and "keyword_metrics" in latest.stdout
 
@@ -169,7 +182,7 @@ def test_fail_then_reexecute_from_the_command_line(product_db):
 def test_status_and_sync_commands(database_urls):
     bad = cli("status", "not-an-id")
     assert bad.returncode == 2
-    assert bad.stderr == "cylvy-pipeline: status: 'not-an-id' is not an execution id (a UUID, the root run id)\n"
+    assert bad.stderr == "cylvy-pipeline: status: 'not-an-id' is not an execution or run id (a UUID)\n"
     unknown = cli("status", "00000000-0000-0000-0000-000000000000")
     assert unknown.returncode == 2
     assert unknown.stderr == (
@@ -178,3 +191,61 @@ def test_status_and_sync_commands(database_urls):
     synced = cli("sync")
     assert synced.returncode == 0 and synced.stdout.startswith("synced ")
     assert cli("reexecute", "no-such-run").stderr == "cylvy-pipeline: reexecute: there is no run 'no-such-run'\n"
+
+
+def _dagster(*args: str, folder: Path) -> subprocess.CompletedProcess:
+    """One of Dagster's own commands, run in ``folder`` without the instance variables in its environment."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "CYLVY_DAGSTER_STORAGE_URL")}
+    return subprocess.run([str(Path(sys.executable).with_name("dagster")), *args],
+                          capture_output=True, text=True, env=environment, cwd=folder, timeout=300)
+
+
+def test_a_run_dagster_itself_started_shows_in_status(dagster_instance, product_db, tmp_path):
+    # Dagster's own command in a folder holding the `.env` that commands write into a checkout (only
+    # there, and not for a test's state folder): no DAGSTER_HOME exported, no daemon syncing anything.
+    assert write_dagster_dotenv(tmp_path, dagster_home(), database_urls().dagster)
+    materialized = _dagster("asset", "materialize", "-m", "cylvy_pipeline.definitions",
+                            "--select", "keyword_metrics", "--partition", "DE", folder=tmp_path)
+    assert materialized.returncode == 0, materialized.stderr
+    run_id = dagster_instance.get_runs(limit=1)[0].run_id
+    assert product_db.execute("SELECT count(*) FROM pipeline_executions WHERE id = %s", (run_id,)).fetchone() == (0,)
+
+    status = cli("status", run_id)  # reconciles first
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith(f"== DE: execution {run_id} — completed (runs: {run_id})\n")
+    phases = {line.split()[0]: line.split()[1] for line in status.stdout.splitlines()[2:10]}
+    assert phases == {"keyword_metrics": "completed", **{p: "skipped" for p in PHASES[1:]}}
+    assert cli("status").stdout == status.stdout  # the latest execution
+
+
+def test_a_dotenv_the_user_wrote_is_left_alone(tmp_path):
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=mine\n")
+    assert not write_dagster_dotenv(tmp_path, tmp_path / "home", "postgresql+psycopg2://x@/dagster")
+    assert (tmp_path / ".env").read_text() == "OPENAI_API_KEY=mine\n"
+
+
+def test_dagster_commands_without_the_instance_fail_in_one_line(product_db, tmp_path):
+    before = stored_rows(product_db)
+    result = _dagster("asset", "materialize", "-m", "cylvy_pipeline.definitions",
+                      "--select", "keyword_metrics", "--partition", "US", folder=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "cylvy_pipeline: DAGSTER_HOME is not set, so this Dagster command would keep its runs in a temporary "
+        'instance that the UI and pipeline_phase_status never see — run `eval "$(cylvy-pipeline db env)"` first'
+    )
+    assert "Traceback" not in result.stderr
+    assert stored_rows(product_db) == before
+
+
+def test_status_piped_into_head_ends_quietly(database_urls):
+    assert cli("run", "--market", "UK", "--select", "keyword_metrics").returncode == 0
+    status = f"{shlex.quote(sys.executable)} -m cylvy_pipeline.cli status"
+    first_line = subprocess.run(f"{status} | head -n 1", shell=True, capture_output=True, text=True,
+                                env=os.environ.copy(), timeout=120)
+    assert first_line.stdout.startswith("== UK: execution ") and len(first_line.stdout.splitlines()) == 1
+    assert first_line.stderr == ""
+    # A reader gone before anything was written (`head -n 0`): the command ends quietly, as a shell's
+    # commands do on a closed pipe (128 + SIGPIPE).
+    gone = subprocess.run(["bash", "-c", f'{status} | head -n 0; echo "${{PIPESTATUS[0]}}"'],
+                          capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    assert (gone.stdout, gone.stderr) == ("141\n", "")

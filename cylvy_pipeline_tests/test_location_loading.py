@@ -47,7 +47,7 @@ def _project(folder: Path, markets: str, providers: str = "") -> Path:
 
 def _load_in_fresh_process(tmp_path: Path, **variables: str) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("CYLVY_", "DAGSTER_"))}
-    environment.update(variables)
+    environment.update({"DAGSTER_HOME": str(tmp_path / "dagster_home"), **variables})
     result = subprocess.run([sys.executable, "-c", _DESCRIBE], capture_output=True, text=True, env=environment,
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -16,7 +16,15 @@ from dagster_graphql import DagsterGraphQLClient
 from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.defs.providers import sample_latency_run_config
 from cylvy_pipeline.run_launcher import run_worker_pid
-from cylvy_pipeline_tests.dagster_ui import browser_page, chromium, dagster_dev, graphql, launch, wait_for
+from cylvy_pipeline_tests.dagster_ui import (
+    browser_page,
+    chromium,
+    dagster_dev,
+    graphql,
+    launch,
+    reexecute_from_failure_in_the_ui,
+    wait_for,
+)
 from cylvy_pipeline_tests.test_cli import cli
 from cylvy_pipeline_tests.test_definitions import SEED_EDGES
 
@@ -27,10 +35,25 @@ SLOW_PROVIDERS = sample_latency_run_config(1500)
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory, database_urls):
-    log = tmp_path_factory.mktemp("dagster-dev") / "dagster-dev.log"
-    with dagster_dev(log) as base_url:
+def ui_log(tmp_path_factory) -> Path:
+    """What `cylvy-pipeline dev` printed."""
+    return tmp_path_factory.mktemp("dagster-dev") / "dagster-dev.log"
+
+
+@pytest.fixture(scope="module")
+def ui(ui_log, database_urls):
+    with dagster_dev(ui_log) as base_url:
         yield base_url
+
+
+def test_dev_starts_without_warnings_meant_for_dagster_users(ui, ui_log):
+    printed = ui_log.read_text()
+    assert printed.startswith(f"Dagster UI on {ui} (Ctrl-C stops it)\n")
+    # Dagster's notice that `dg dev` supersedes `dagster dev`, and its warning that a checkout's
+    # dagster.yaml (the source of DAGSTER_HOME's copy) is not the one in use.
+    assert "SupersessionWarning" not in printed
+    assert "Found a dagster instance configuration value (dagster.yaml)" not in printed
+    assert "WARNING" not in printed and "Traceback" not in printed
 
 
 def phase_statuses(conn, execution_id: str) -> dict[str, str]:
@@ -99,18 +122,6 @@ def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents_until_reexecu
         "SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (run_id,)
     ).fetchone()[0]
     assert run_ids == [run_id, launched["run"]["runId"]]
-
-
-def reexecute_from_failure_in_the_ui(base_url: str, run_id: str) -> str:
-    """What the UI's "Re-execute from failure" button sends; the new run's id."""
-    launched = graphql(
-        base_url,
-        """mutation($params: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $params) {
-             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
-        {"params": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}},
-    )["launchRunReexecution"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    return launched["run"]["runId"]
 
 
 def latest_run_of(conn, market: str) -> str:

@@ -360,7 +360,7 @@ class ProviderHttp:
         return backoff_delay(attempt, self.policy.base_delay_s, self.policy.max_delay_s, retry_after)
 
     def _final(self, error: ProviderError, attempt: int) -> ProviderError:
-        tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+        tries = f" (after {attempt} tries)" if attempt > 1 else ""
         return ProviderError(f"{error}{tries}", transient=error.transient, retried=True)
 
     def _record(self, endpoint: str, status: str, http_status: int | None, units: float, cost: float,

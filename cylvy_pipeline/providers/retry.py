@@ -32,7 +32,7 @@ def call_with_retries(
     """Run ``call``; retry transient :class:`ProviderError`s with exponential backoff and full jitter.
 
     ``Retry-After`` from the provider wins over the computed delay. A non-transient error, one the client
-    already retried (``retried``), or the last transient one, is re-raised as a ProviderError whose message names ``describe`` and the attempt count.
+    already retried (``retried``), or the last transient one, is re-raised as a ProviderError whose message names ``describe`` and how many times it was tried.
     """
     for attempt in range(1, attempts + 1):
         try:
@@ -41,7 +41,8 @@ def call_with_retries(
             if not error.transient or error.retried or attempt == attempts:
                 if type(error) is not ProviderError:
                     raise  # a specific failure (e.g. QuotaExhausted) keeps its type for the caller
-                tries = f" after {attempt} attempts" if attempt > 1 else ""
+                # "Attempts" are the phase's (its retry policy); a request is "tried".
+                tries = f" after {attempt} tries" if attempt > 1 else ""
                 raise ProviderError(f"{describe} failed{tries}: {error}", transient=error.transient) from error
             sleep(backoff_delay(attempt, base_delay_s, max_delay_s, error.retry_after_s))
     raise AssertionError("unreachable")

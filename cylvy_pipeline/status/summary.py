@@ -12,6 +12,15 @@ from cylvy_pipeline.storage.tables import query_frame
 from cylvy_pipeline.storage.usage import execution_totals
 
 
+def execution_of_run(conn: psycopg.Connection, run_id: str) -> UUID | None:
+    """The execution a Dagster run belongs to: its first run or any re-execution of it."""
+    row = conn.execute(
+        "SELECT id FROM pipeline_executions WHERE id::text = %(run)s OR %(run)s = ANY(dagster_run_ids) LIMIT 1",
+        {"run": run_id},
+    ).fetchone()
+    return row[0] if row else None
+
+
 def latest_execution_id(conn: psycopg.Connection, market: str | None = None) -> UUID | None:
     row = conn.execute(
         """SELECT id FROM pipeline_executions WHERE %(market)s::text IS NULL OR market = %(market)s

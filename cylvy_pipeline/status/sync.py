@@ -91,6 +91,22 @@ def _forget_unstarted_execution(instance: dg.DagsterInstance, conn: psycopg.Conn
     return phases.rowcount + executions.rowcount
 
 
+def reconcile(instance: dg.DagsterInstance, conn: psycopg.Connection) -> SyncOutcome:
+    """Sync every run that changed since the last reconcile (every run, the first time): what `status`,
+    `report` and `dev` do first, so runs no daemon saw (started by Dagster's own commands, say) show too."""
+    row = conn.execute("SELECT synced_through FROM status_reconcile_cursor").fetchone()
+    outcome = sync(instance, conn, row[0] if row else None)
+    if outcome.cursor is not None:
+        with conn.transaction():
+            conn.execute(
+                """INSERT INTO status_reconcile_cursor (synced_through) VALUES (%s)
+                   ON CONFLICT (id) DO UPDATE SET updated_at = clock_timestamp(),
+                       synced_through = GREATEST(status_reconcile_cursor.synced_through, EXCLUDED.synced_through)""",
+                (outcome.cursor,),
+            )
+    return outcome
+
+
 _UPSERT_PHASE = """
 INSERT INTO pipeline_phase_status AS s
     (pipeline_execution_id, phase_name, status, started_at, completed_at, result_data, error_message,

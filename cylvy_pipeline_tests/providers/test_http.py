@@ -71,7 +71,7 @@ def test_5xx_that_never_passes_fails_transiently_after_every_attempt(server: Loc
     usage = Recorder()
     with usage.client() as http, pytest.raises(ProviderError) as error:
         http.request("GET", f"{server.url}/x", endpoint="x")
-    assert str(error.value) == "TestVendor answered x with HTTP 503 (after 4 attempts)"
+    assert str(error.value) == "TestVendor answered x with HTTP 503 (after 4 tries)"
     assert error.value.transient
     assert len(server.requests) == 4 and len(usage.calls) == 4
 
@@ -103,7 +103,7 @@ def test_a_response_slower_than_the_timeout_is_retried_then_fails(server: LocalS
     policy = HttpPolicy(timeout_s=0.2, attempts=2, base_delay_s=0.0)
     with usage.client(policy) as http, pytest.raises(ProviderError) as error:
         http.request("GET", f"{server.url}/slow", endpoint="slow")
-    assert str(error.value) == "TestVendor did not answer slow within 0.2 s (after 2 attempts)"
+    assert str(error.value) == "TestVendor did not answer slow within 0.2 s (after 2 tries)"
     assert error.value.transient and usage.statuses == ["timeout", "timeout"]
 
 

@@ -210,9 +210,9 @@ def test_a_burst_of_server_errors_is_retried_then_fails_the_phase_as_transient(s
         fetch_missing_profiles(["quorvane.example"], NO_PROFILES, pdl, {}, now=NOW, retry_delay_s=0)
     assert str(error.value) == (
         "company profile for quorvane.example failed: People Data Labs company/enrich answered HTTP 503 api_error: "
-        "The server encountered an unexpected condition after 4 attempts")
+        "The server encountered an unexpected condition after 4 tries")
     assert error.value.transient  # the phase's retry policy may try again later
-    assert len(server.requests) == 4 and len(sleeps) == 3  # the HTTP layer's attempts, not multiplied by the phase's
+    assert len(server.requests) == 4 and len(sleeps) == 3  # the HTTP layer's tries, not multiplied by the phase's
     assert api_usage() == [("company/enrich", f"http_{s}", s, 0.0, 0.0) for s in (500, 502, 503, 503)]
 
 

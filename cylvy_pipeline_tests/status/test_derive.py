@@ -45,18 +45,18 @@ def test_failure_blocks_dependents_naming_direct_upstreams_and_root_cause():
     steps = {p: done(i) for i, p in enumerate(PHASES[:5]) if p != "company_enrichment_serp"}
     steps["company_enrichment_serp"] = StepRecord(
         started_at=T0, ended_at=T0 + timedelta(seconds=4), failed=True, attempts=3,
-        error="company profile for acme.example failed after 4 attempts: simulated outage",
+        error="company profile for acme.example failed after 4 tries: simulated outage",
     )
     statuses = {s.phase: s for s in derive_phase_statuses([RunRecord("r1", "FAILURE", ALL, steps)])}
     failed = statuses["company_enrichment_serp"]
     assert failed.status == "failed"
     assert failed.result_data == {
         "success": False, "attempts": 3,
-        "error": "company profile for acme.example failed after 4 attempts: simulated outage",
+        "error": "company profile for acme.example failed after 4 tries: simulated outage",
     }
     assert failed.error_message == (
         "company_enrichment_serp failed after 3 attempts: company profile for acme.example failed after 4 "
-        "attempts: simulated outage"
+        "tries: simulated outage"
     )
     assert {p: s.status for p, s in statuses.items()} == {
         "keyword_metrics": "completed", "serp_collection": "completed", "company_enrichment_serp": "failed",

@@ -201,7 +201,7 @@ class PeopleDataLabsCompanyData:
             )
         if status == 429 or status >= 500:  # after the HTTP layer's retries
             return ProviderError(
-                f"{PROVIDER} {ENDPOINT} answered {answer} after {self.http.policy.attempts} attempts",
+                f"{PROVIDER} {ENDPOINT} answered {answer} after {self.http.policy.attempts} tries",
                 transient=True, retried=True,
             )
         return ProviderError(f"{PROVIDER} {ENDPOINT} answered {answer}", transient=False)
