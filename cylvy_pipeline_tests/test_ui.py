@@ -14,6 +14,7 @@ import pytest
 from dagster_graphql import DagsterGraphQLClient
 
 from cylvy_pipeline.contract import PHASES
+from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.defs.providers import sample_latency_run_config
 from cylvy_pipeline.run_launcher import run_worker_pid
 from cylvy_pipeline_tests.dagster_ui import (
@@ -167,6 +168,30 @@ def test_a_run_the_reexecute_command_started_is_reexecuted_from_failure_in_the_u
         "SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (execution_id,)
     ).fetchone()[0]
     assert run_ids == [execution_id, second, third]
+
+
+def test_a_reexecution_where_another_project_is_served_fails_naming_both(ui, product_db):
+    # Made for 13 generated keywords; the UI's code location serves 12 (the suite's environment).
+    assert cli("run", "--market", "UK", "--keywords", "13", **SERP_API_DOWN).returncode == 1
+    failed = latest_run_of(product_db, "UK")
+    again = reexecute_from_failure_in_the_ui(ui, failed)
+    wait_for(lambda: latest_run_of(product_db, "UK") == again and phase_statuses(product_db, failed)["serp_collection"]
+             == "failed" and product_db.execute("SELECT status FROM pipeline_executions WHERE id = %s",
+                                                (failed,)).fetchone()[0] == "failed",
+             timeout_s=120, interval_s=0.5, what="the re-execution to fail")
+    error = product_db.execute(
+        """SELECT result_data->>'error' FROM pipeline_phase_status
+           WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (failed,),
+    ).fetchone()[0]
+    sample = SAMPLE_PROJECT_DIR
+    assert error == (
+        f"this execution was made for the project in {sample} scaled to 13 keywords, and this code location "
+        f"serves the project in {sample} scaled to 12 keywords — continue it with `cylvy-pipeline reexecute "
+        f"{again}`, which serves the execution's own project"
+    )
+    # The command it names does.
+    assert cli("reexecute", again).returncode == 0
+    assert set(phase_statuses(product_db, failed).values()) == {"completed"}
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ and returns the phase's standardized result as materialization metadata.
 
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,14 @@ from dagster._core.errors import DagsterExecutionInterruptedError
 
 from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
 from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION, PositionCutoffs
-from cylvy_pipeline.contract import NOT_STARTED_TAG, PHASE_DEPENDENCIES, PHASE_GROUP, PROVIDER_POOLS
+from cylvy_pipeline.contract import (
+    KEYWORDS_TAG,
+    NOT_STARTED_TAG,
+    PHASE_DEPENDENCIES,
+    PHASE_GROUP,
+    PROJECT_TAG,
+    PROVIDER_POOLS,
+)
 from cylvy_pipeline.defs.providers import (
     CompanyDataResource,
     ContentAnalyzerResource,
@@ -41,6 +49,7 @@ from cylvy_pipeline.phases import (
     youtube_enrichment,
 )
 from cylvy_pipeline.phases.results import PhaseOutput
+from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.project.queries import keywords_frame, landscape_keywords
 from cylvy_pipeline.providers.errors import ProviderError
@@ -76,7 +85,7 @@ class PhaseAsset:
             pool=self.pool,
             kinds={"python", "postgres"},
             **self.options,
-        )(_final_failures(_for_a_market_of_the_project(self.compute)))
+        )(_final_failures(_for_a_market_of_the_project(_for_the_project_of_its_execution(self.compute))))
 
 
 def phase_asset(name: str, *, retries: bool = True, **options):
@@ -103,6 +112,34 @@ def _for_a_market_of_the_project(compute):
         return compute(context, *args, **kwargs)
 
     return run_phase
+
+
+def _for_the_project_of_its_execution(compute):
+    """A run made for one project (its tags, set by `cylvy-pipeline run`) never executes with another: a
+    re-execution launched where the code location serves a different project folder or keyword count
+    (the UI of a `dev` started for another project) fails in its first step, naming both and the command
+    that continues the execution with its own project, instead of mixing two projects in one execution."""
+
+    @functools.wraps(compute)
+    def run_phase(context: dg.AssetExecutionContext, *args, project: ProjectResource, **kwargs):
+        tags = context.run.tags
+        if PROJECT_TAG in tags:
+            made_for = (tags[PROJECT_TAG], int(tags[KEYWORDS_TAG]) if KEYWORDS_TAG in tags else None)
+            served = (os.path.abspath(project.project_dir or SAMPLE_PROJECT_DIR), project.keyword_count)
+            if made_for != served:
+                raise dg.Failure(
+                    f"this execution was made for {_project_words(*made_for)}, and this code location serves "
+                    f"{_project_words(*served)} — continue it with `cylvy-pipeline reexecute {context.run_id}`, "
+                    "which serves the execution's own project",
+                    allow_retries=False,
+                )
+        return compute(context, *args, project=project, **kwargs)
+
+    return run_phase
+
+
+def _project_words(folder: str, keyword_count: int | None) -> str:
+    return f"the project in {folder}" + (f" scaled to {keyword_count} keywords" if keyword_count else "")
 
 
 def _final_failures(compute):
