@@ -86,12 +86,17 @@ def fail_runs_of_dead_workers(instance: dg.DagsterInstance, runs: Iterable[dg.Da
             instance.report_run_failed(
                 run, cause, JobFailureData(error=None, failure_reason=RunFailureReason.UNEXPECTED_TERMINATION)
             )
-        # The pool slots its steps held would otherwise stay taken until the daemon frees them, and
-        # without a daemon, forever: every later run would wait for them.
-        if instance.event_log_storage.supports_global_concurrency_limits:
-            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        free_pool_slots(instance, run.run_id)
         ended.append(run.run_id)
     return ended
+
+
+def free_pool_slots(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Give back the provider pool slots the steps of a run with a dead worker held. Dagster's run
+    monitoring frees them only `free_slots_after_run_end_seconds` after the run ended, if its daemon is
+    still running then; until then, and without a daemon forever, every later run would wait for them."""
+    if instance.event_log_storage.supports_global_concurrency_limits:
+        instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
 class LocalProcessRunLauncher(DefaultRunLauncher):
@@ -111,4 +116,5 @@ class LocalProcessRunLauncher(DefaultRunLauncher):
             return CheckRunHealthResult(WorkerStatus.RUNNING)
         # Run monitoring fails the run next, with a message of its own: the cause goes on record first.
         record_worker_death(self._instance, run, cause)
+        free_pool_slots(self._instance, run.run_id)
         return CheckRunHealthResult(WorkerStatus.FAILED, cause)

@@ -76,7 +76,9 @@ def test_a_failed_cli_run_gives_one_alert_and_one_post(daemon_and_webhook, produ
     assert posts[0]["text"].startswith("cylvy_pipeline: DE execution ") and "failed at serp_collection" in posts[0]["text"]
 
 
-def test_a_killed_cli_run_is_failed_by_the_daemon_and_alerted_once(daemon_and_webhook, product_db, tmp_path):
+def test_a_killed_cli_run_is_failed_by_the_daemon_and_alerted_once(
+    daemon_and_webhook, product_db, dagster_instance, tmp_path
+):
     run, execution_id = start_run_in_serp_collection(product_db, tmp_path / "run.log", "US")
     try:
         os.kill(run.pid, signal.SIGKILL)
@@ -91,3 +93,6 @@ def test_a_killed_cli_run_is_failed_by_the_daemon_and_alerted_once(daemon_and_we
     assert posts[0]["failed_phases"] == {
         "serp_collection": f"the run worker process (pid {run.pid}) died while the run was in progress"
     }
+    # The SERP pool slot the dead run held is free at once, not after run monitoring's delay (by which time
+    # the daemon may be gone): else every later run waits for it.
+    assert execution_id not in dagster_instance.event_log_storage.get_concurrency_info("serp_api").active_run_ids
