@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+from cylvy_pipeline.settings import DAGSTER_STORAGE_URL_ENV
 from cylvy_pipeline.storage.database import DatabaseUrls, database_urls, state_dir
 from cylvy_pipeline.storage.migrations import apply_migrations
 
@@ -39,5 +40,5 @@ def prepare_environment() -> DatabaseUrls:
         shutil.copyfile(DAGSTER_YAML, partial)
         os.replace(partial, target)
     os.environ["DAGSTER_HOME"] = str(home)
-    os.environ["CYLVY_DAGSTER_STORAGE_URL"] = urls.dagster
+    os.environ[DAGSTER_STORAGE_URL_ENV] = urls.dagster
     return urls

@@ -37,7 +37,7 @@ from dagster._utils.error import SerializableErrorInfo, serializable_error_info_
 from dagster_celery.core_execution_loop import core_celery_execution_loop
 from dagster_celery.executor import CELERY_CONFIG, CeleryExecutor, _submit_task
 
-from cylvy_pipeline.defs.location import CELERY_BROKER_URL_ENV as BROKER_URL_ENV
+from cylvy_pipeline.settings import CELERY_BROKER_URL_ENV as BROKER_URL_ENV
 
 #: Celery settings the run and the workers share (one dict, so the two sides cannot disagree).
 CELERY_SETTINGS = {

@@ -64,9 +64,9 @@ from cylvy_pipeline.providers.sample.clients import (
     SampleWebFetcher,
     SampleYouTube,
 )
-from cylvy_pipeline.providers.sample.faults import ENV_VAR as FAULTS_ENV_VAR
-from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, FaultInjector, parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.providers.sample.faults import FaultInjector, parse_fault_spec, parse_latency_ms
 from cylvy_pipeline.providers.sample.market import SimulatedMarket, get_market
+from cylvy_pipeline.settings import SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
 from cylvy_pipeline.storage.usage import UsageLog
 
 #: Environment variables a real provider needs, by (kind, implementation).
@@ -156,8 +156,8 @@ class _SampleMarketSettings(dg.ConfigurableResource):
     latency_ms: float = Field(
         default=0.0, ge=0, description="Simulated latency of every call (0: this provider's share of `latencies`)"
     )
-    latencies: str = Field(default="", description="Simulated latency per provider (CYLVY_SAMPLE_LATENCY_MS)")
-    faults: str = Field(default="", description="Injected faults per phase (CYLVY_SAMPLE_FAULTS)")
+    latencies: str = Field(default="", description=f"Simulated latency per provider ({SAMPLE_LATENCY_MS_ENV})")
+    faults: str = Field(default="", description=f"Injected faults per phase ({SAMPLE_FAULTS_ENV})")
     retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
 
     def _sample(self, scope: ProviderScope) -> tuple[SimulatedMarket, dict]:
@@ -453,7 +453,7 @@ def sample_knobs(environ: Mapping[str, str]) -> dict[str, dg.EnvVar]:
     """The sample providers' optional knobs, as ``dg.EnvVar`` so every process that runs a step reads
     them from its own environment. Only the variables that are set are bound: an ``EnvVar`` of an unset
     variable fails the run, and an unset knob means none."""
-    knobs = {"faults": FAULTS_ENV_VAR, "latencies": LATENCY_ENV_VAR}
+    knobs = {"faults": SAMPLE_FAULTS_ENV, "latencies": SAMPLE_LATENCY_MS_ENV}
     return {field: dg.EnvVar(variable) for field, variable in knobs.items() if environ.get(variable, "").strip()}
 
 
