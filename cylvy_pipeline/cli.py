@@ -260,11 +260,12 @@ def command_sync(args: argparse.Namespace) -> int:
 
 
 def command_worker(args: argparse.Namespace) -> int:
-    from cylvy_pipeline.celery_worker import run_worker
+    from cylvy_pipeline.definitions import defs
+    from cylvy_pipeline.runtime.celery_worker import run_worker
 
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("worker: --concurrency must be at least 1")
-    run_worker(name=args.name, concurrency=args.concurrency, loglevel=args.loglevel)
+    run_worker(name=args.name, concurrency=args.concurrency, loglevel=args.loglevel, load_location=defs)
     return 0
 
 

@@ -30,7 +30,7 @@ from cylvy_pipeline.defs.location import LocationSettings
 from cylvy_pipeline.environment import prepare_environment
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.run_launcher import worker_host_tags
+from cylvy_pipeline.runtime.run_launcher import worker_host_tags
 from cylvy_pipeline.settings import configured_keyword_count, configured_project_dir
 from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.live import LiveStatusSync

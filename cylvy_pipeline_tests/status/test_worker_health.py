@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 from dagster._core.events import DagsterEvent
 
-from cylvy_pipeline.run_launcher import fail_runs_of_dead_workers, worker_host_tags
+from cylvy_pipeline.runtime.run_launcher import fail_runs_of_dead_workers, worker_host_tags
 from cylvy_pipeline_tests.status.test_run_records import started_run
 
 
