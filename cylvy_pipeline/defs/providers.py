@@ -14,6 +14,7 @@ implementations alike.
 
 from __future__ import annotations
 
+import abc
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -130,9 +131,10 @@ def missing_provider_secrets(providers: Providers) -> list[str]:
     return missing
 
 
-class ProviderResource(dg.ConfigurableResource):
+class ProviderResource(dg.ConfigurableResource, abc.ABC):
     """What every provider resource shares: which kind it is, and how many of its calls a phase makes at
-    once (``providers.concurrency.<kind>`` in project.yaml; the results do not depend on it)."""
+    once (``providers.concurrency.<kind>`` in project.yaml; the results do not depend on it). Each kind is
+    abstract (assets depend on it); only its sample and real implementations can be bound."""
 
     #: The provider kind: its key under ``providers:`` and ``providers.concurrency:`` in project.yaml.
     kind: ClassVar[str]
@@ -176,8 +178,9 @@ class KeywordDataResource(ProviderResource):
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleKeywordData(_SampleMarketSettings, KeywordDataResource):
@@ -223,8 +226,9 @@ class SerpResource(ProviderResource):
     kind: ClassVar[str] = "serp"
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> SerpProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleSerpData(_SampleMarketSettings, SerpResource):
@@ -256,8 +260,9 @@ class VideoDataResource(ProviderResource):
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> YouTubeProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleVideoData(_SampleMarketSettings, VideoDataResource):
@@ -290,8 +295,9 @@ class CompanyDataResource(ProviderResource):
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> CompanyDataProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleCompanyDataSource(_SampleMarketSettings, CompanyDataResource):
@@ -340,8 +346,9 @@ class WebResource(ProviderResource):
     kind: ClassVar[str] = "web"
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> WebFetcher:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleWeb(_SampleMarketSettings, WebResource):
@@ -401,8 +408,9 @@ class ContentAnalyzerResource(ProviderResource):
 
     kind: ClassVar[str] = "content_analyzer"
 
+    @abc.abstractmethod
     def analyzer(self, scope: ProviderScope) -> ContentAnalyzer:
-        raise NotImplementedError
+        """The analyzer one phase scores content with (an LLM's calls are recorded with ``scope``)."""
 
 
 class LocalAnalyzer(ContentAnalyzerResource):
