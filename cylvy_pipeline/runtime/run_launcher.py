@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import dagster as dg
 import psutil
 from dagster._core.events import EngineEventData, JobFailureData, RunFailureReason
-from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 
 from cylvy_pipeline.contract import WORKER_HOST_TAG
 
@@ -94,7 +94,7 @@ def fail_runs_of_dead_workers(instance: dg.DagsterInstance, runs: Iterable[dg.Da
     return ended
 
 
-class LocalProcessRunLauncher(DefaultRunLauncher):
+class LocalProcessRunLauncher(dg.DefaultRunLauncher):
     """DefaultRunLauncher whose run workers can be health-checked by run monitoring."""
 
     def launch_run(self, context) -> None:
