@@ -18,9 +18,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cylvy_pipeline.contract import PHASES
-from cylvy_pipeline.project.loader import MARKET_ALIASES, ProjectConfigError
+from cylvy_pipeline.project.loader import MARKET_ALIASES
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.providers.sample.faults import parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.settings import (
+    CELERY_BROKER_URL_ENV,
+    DAGSTER_STORAGE_URL_ENV,
+    DATABASE_URL_ENV,
+    DEFAULT_MAX_CONCURRENT_STEPS,
+    EXECUTOR_ENV,
+    MAX_CONCURRENT_STEPS_ENV,
+    PROJECT_DIR_ENV,
+    SAMPLE_FAULTS_ENV,
+    SAMPLE_LATENCY_MS_ENV,
+    STATE_DIR_ENV,
+    ProjectConfigError,
+    configured_database_url,
+)
 from cylvy_pipeline.storage.database import database_outage, describe_database, state_dir
 
 
@@ -66,8 +80,8 @@ def command_run(args: argparse.Namespace) -> int:
     markets = _project_markets(args.market, project)
     phases = _phase_selection(args.select, project.enabled_phases)
     try:  # a typo in the sample knobs fails now, not mid-run
-        parse_fault_spec(os.environ.get("CYLVY_SAMPLE_FAULTS", ""))
-        parse_latency_ms(os.environ.get(LATENCY_ENV_VAR))
+        parse_fault_spec(os.environ.get(SAMPLE_FAULTS_ENV, ""))
+        parse_latency_ms(os.environ.get(SAMPLE_LATENCY_MS_ENV))
     except ValueError as error:
         raise UsageError(str(error)) from None
     _require_provider_secrets(project)
@@ -263,11 +277,15 @@ def command_sync(args: argparse.Namespace) -> int:
 
 
 def command_worker(args: argparse.Namespace) -> int:
-    from cylvy_pipeline.celery_worker import run_worker
+    from cylvy_pipeline.defs.location import LocationSettings, pipeline_definitions
+    from cylvy_pipeline.runtime.celery_worker import run_worker
 
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("worker: --concurrency must be at least 1")
-    run_worker(name=args.name, concurrency=args.concurrency, loglevel=args.loglevel)
+    # The definitions this environment describes (as the code location's own function builds them; the
+    # worker prepares DAGSTER_HOME itself, after checking that they load).
+    run_worker(name=args.name, concurrency=args.concurrency, loglevel=args.loglevel,
+               load_location=lambda: pipeline_definitions(LocationSettings(os.environ)))
     return 0
 
 
@@ -279,7 +297,6 @@ DEV_STOP_TIMEOUT_S = 4.0
 
 def command_dev(args: argparse.Namespace) -> int:
     from cylvy_pipeline import execution
-    from cylvy_pipeline.defs.location import PROJECT_DIR_ENV
     from cylvy_pipeline.environment import WORKSPACE_YAML, dagster_home
 
     if args.project:
@@ -290,7 +307,7 @@ def command_dev(args: argparse.Namespace) -> int:
     project_dir = args.project or os.environ.get(PROJECT_DIR_ENV)
     environment = {
         **os.environ,
-        "CYLVY_STATE_DIR": str(state_dir()),
+        STATE_DIR_ENV: str(state_dir()),
         **({PROJECT_DIR_ENV: os.path.abspath(project_dir)} if project_dir else {}),
     }
     command = [
@@ -348,7 +365,7 @@ def command_db(args: argparse.Namespace) -> int:
 
     if args.db_command == "stop":
         if not database.uses_embedded_server():
-            raise UsageError("db stop: CYLVY_DATABASE_URL points at an external database; there is nothing to stop")
+            raise UsageError(f"db stop: {DATABASE_URL_ENV} points at an external database; there is nothing to stop")
         print("embedded PostgreSQL stopped" if database.stop_embedded_server() else "embedded PostgreSQL was not running")
         return 0
     if args.db_command == "env":
@@ -374,7 +391,7 @@ def _print_dagster_environment() -> int:
 
     execution.open_instance().dispose()
     print(f"export DAGSTER_HOME={shlex.quote(str(dagster_home()))}")
-    print(f"export CYLVY_DAGSTER_STORAGE_URL={shlex.quote(prepare_environment().dagster)}")
+    print(f"export {DAGSTER_STORAGE_URL_ENV}={shlex.quote(prepare_environment().dagster)}")
     return 0
 
 
@@ -407,15 +424,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser(
         "worker",
-        help="a Celery worker executing the steps of runs made with CYLVY_EXECUTOR=celery",
-        description="Start a Celery worker on the broker CYLVY_CELERY_BROKER_URL. It loads the code location "
+        help=f"a Celery worker executing the steps of runs made with {EXECUTOR_ENV}=celery",
+        description=f"Start a Celery worker on the broker {CELERY_BROKER_URL_ENV}. It loads the code location "
         "from this environment (project, databases, secrets) and executes steps of any run that uses the "
         "celery executor, up to --concurrency at once. Ctrl-C or SIGTERM stops it once its steps finish.",
     )
     worker.add_argument("--name", metavar="NAME@HOST",
                         help="the worker's node name, unique among the workers (default: cylvy-<pid>@<host name>)")
     worker.add_argument("--concurrency", type=int, metavar="N",
-                        help="steps executed at once (default: CYLVY_MAX_CONCURRENT_STEPS, else 4)")
+                        help=f"steps executed at once (default: {MAX_CONCURRENT_STEPS_ENV}, "
+                        f"else {DEFAULT_MAX_CONCURRENT_STEPS})")
     worker.add_argument("--loglevel", default="INFO", help="Celery's log level (default INFO)")
     worker.set_defaults(handler=command_worker)
 
@@ -455,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
         "db", help="the product database",
         description="migrate: apply the product schema's migrations. url: print the product database URL. "
         "stop: stop the embedded server. env: prepare Dagster's instance and print the shell exports "
-        "(DAGSTER_HOME, CYLVY_DAGSTER_STORAGE_URL) that dagster-webserver, dagster-daemon and dagster "
+        f"(DAGSTER_HOME, {DAGSTER_STORAGE_URL_ENV}) that dagster-webserver, dagster-daemon and dagster "
         "code-server need: eval \"$(cylvy-pipeline db env)\".",
     )
     db.add_argument("db_command", choices=["migrate", "url", "stop", "env"])
@@ -496,7 +514,7 @@ BROKEN_PIPE = 141
 
 
 def _database_in_use() -> str:
-    url = os.environ.get("CYLVY_DATABASE_URL")
+    url = configured_database_url(os.environ)
     if url:
         return describe_database(url)
     return f"embedded PostgreSQL server in {state_dir()}"

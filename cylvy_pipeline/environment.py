@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+from cylvy_pipeline.settings import DAGSTER_STORAGE_URL_ENV
 from cylvy_pipeline.storage.database import REPOSITORY_ROOT, DatabaseUrls, database_urls, default_state_dir, state_dir
 from cylvy_pipeline.storage.migrations import apply_migrations
 
@@ -39,7 +40,7 @@ def prepare_environment() -> DatabaseUrls:
         shutil.copyfile(DAGSTER_YAML, partial)
         os.replace(partial, target)
     os.environ["DAGSTER_HOME"] = str(home)
-    os.environ["CYLVY_DAGSTER_STORAGE_URL"] = urls.dagster
+    os.environ[DAGSTER_STORAGE_URL_ENV] = urls.dagster
     if (REPOSITORY_ROOT / "pyproject.toml").is_file() and state_dir() == default_state_dir().resolve():
         write_dagster_dotenv(REPOSITORY_ROOT, home, urls.dagster)
     return urls
@@ -55,7 +56,7 @@ def write_dagster_dotenv(folder: Path, home: Path, storage_url: str) -> bool:
     an instance. Without it, from a checkout they would read its dagster.yaml with no storage URL and fail.
     A ``.env`` the user wrote is left alone. Returns whether the file was written."""
     dotenv = folder / ".env"
-    content = f"{DOTENV_HEADER}\nDAGSTER_HOME='{home}'\nCYLVY_DAGSTER_STORAGE_URL='{storage_url}'\n"
+    content = f"{DOTENV_HEADER}\nDAGSTER_HOME='{home}'\n{DAGSTER_STORAGE_URL_ENV}='{storage_url}'\n"
     if dotenv.exists():
         current = dotenv.read_text()
         if current == content or not current.startswith(DOTENV_HEADER):

@@ -41,11 +41,12 @@ from cylvy_pipeline.contract import (
     WORKER_HOST_TAG,
     execution_id_of,
 )
-from cylvy_pipeline.defs.location import LocationSettings, configured_keyword_count, configured_project_dir
+from cylvy_pipeline.defs.location import LocationSettings
 from cylvy_pipeline.environment import WORKSPACE_YAML, prepare_environment
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.run_launcher import worker_host_tags
+from cylvy_pipeline.runtime.run_launcher import worker_host_tags
+from cylvy_pipeline.settings import CODE_LOCATION_ENV, configured_keyword_count, configured_project_dir
 from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.live import LiveStatusSync
 from cylvy_pipeline.status.records import was_interrupted
@@ -109,10 +110,6 @@ class ProjectChoice:
             reconstructable_kwargs={"project_dir": self.project_dir, "keyword_count": self.keyword_count},
         )
 
-
-#: The code location runs started here belong to, by name, when it is not the one the package's
-#: workspace.yaml describes (e.g. a Helm user deployment's name).
-CODE_LOCATION_ENV = "CYLVY_CODE_LOCATION"
 
 # The run's own log (in the UI and the event log) keeps every event; the terminal shows the status table.
 _QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}

@@ -24,9 +24,9 @@ import dagster as dg
 import pytest
 import redis
 
-from cylvy_pipeline.celery_worker import RUN_CHECK_EVERY_S
 from cylvy_pipeline.contract import PARTITION_TAG, PHASES, PROVIDER_POOLS
-from cylvy_pipeline.defs.celery_executor import CHECK_EVERY_S, LOST_AFTER_S
+from cylvy_pipeline.runtime.celery_executor import CHECK_EVERY_S, LOST_AFTER_S
+from cylvy_pipeline.runtime.celery_worker import RUN_CHECK_EVERY_S
 from cylvy_pipeline_tests.dagster_ui import dagster_dev, launch, reexecute_from_failure_in_the_ui, wait_for
 from cylvy_pipeline_tests.processes import kill_session, session_members, start_cli, wait_until_gone
 from cylvy_pipeline_tests.robustness.runs import statuses

@@ -16,7 +16,7 @@ from dagster_graphql import DagsterGraphQLClient
 from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.defs.providers import sample_latency_run_config
-from cylvy_pipeline.run_launcher import run_worker_pid
+from cylvy_pipeline.runtime.run_launcher import run_worker_pid
 from cylvy_pipeline_tests.dagster_ui import (
     browser_page,
     chromium,

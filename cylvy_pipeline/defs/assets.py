@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 import psycopg
-from dagster._core.errors import DagsterExecutionInterruptedError
 
 from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
 from cylvy_pipeline.analysis.dsi import DSI_FORMULA_VERSION, PositionCutoffs
@@ -158,7 +157,7 @@ def _final_failures(compute):
     def run_phase(context: dg.AssetExecutionContext, *args, **kwargs):
         try:
             return compute(context, *args, **kwargs)
-        except (KeyboardInterrupt, DagsterExecutionInterruptedError):
+        except (KeyboardInterrupt, dg.DagsterExecutionInterruptedError):
             run = context.instance.get_run_by_id(context.run_id)
             if run is not None and run.status == dg.DagsterRunStatus.STARTED:
                 context.instance.report_run_canceling(run, "the run was interrupted (Ctrl-C or SIGTERM)")

@@ -9,8 +9,8 @@ from cylvy_pipeline.project.model import Project
 
 #: Modules the multiprocess executor's fork server imports before it forks any step: each step starts
 #: with Dagster, its Postgres storage, pandas and the pipeline already imported instead of importing them
-#: again (seconds per step on a small machine), and dies with the run worker (step_processes.py).
-STEP_PROCESS_PRELOAD = ["cylvy_pipeline.defs.step_processes", "cylvy_pipeline.definitions", "dagster_postgres"]
+#: again (seconds per step on a small machine), and dies with the run worker (runtime/step_processes.py).
+STEP_PROCESS_PRELOAD = ["cylvy_pipeline.runtime.step_processes", "cylvy_pipeline.definitions", "dagster_postgres"]
 
 
 def pipeline_executor(
@@ -25,7 +25,7 @@ def pipeline_executor(
         return dg.in_process_executor
     if kind == "celery":
         # Imported here: only a location that uses Celery pays for importing it.
-        from cylvy_pipeline.defs.celery_executor import celery_pipeline_executor
+        from cylvy_pipeline.runtime.celery_executor import celery_pipeline_executor
 
         return celery_pipeline_executor(celery_broker_url or "")
     return dg.multiprocess_executor.configured(

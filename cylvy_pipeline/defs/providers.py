@@ -14,6 +14,7 @@ implementations alike.
 
 from __future__ import annotations
 
+import abc
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -64,9 +65,9 @@ from cylvy_pipeline.providers.sample.clients import (
     SampleWebFetcher,
     SampleYouTube,
 )
-from cylvy_pipeline.providers.sample.faults import ENV_VAR as FAULTS_ENV_VAR
-from cylvy_pipeline.providers.sample.faults import LATENCY_ENV_VAR, FaultInjector, parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.providers.sample.faults import FaultInjector, parse_fault_spec, parse_latency_ms
 from cylvy_pipeline.providers.sample.market import SimulatedMarket, get_market
+from cylvy_pipeline.settings import SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
 from cylvy_pipeline.storage.usage import UsageLog
 
 #: Environment variables a real provider needs, by (kind, implementation).
@@ -130,9 +131,10 @@ def missing_provider_secrets(providers: Providers) -> list[str]:
     return missing
 
 
-class ProviderResource(dg.ConfigurableResource):
+class ProviderResource(dg.ConfigurableResource, abc.ABC):
     """What every provider resource shares: which kind it is, and how many of its calls a phase makes at
-    once (``providers.concurrency.<kind>`` in project.yaml; the results do not depend on it)."""
+    once (``providers.concurrency.<kind>`` in project.yaml; the results do not depend on it). Each kind is
+    abstract (assets depend on it); only its sample and real implementations can be bound."""
 
     #: The provider kind: its key under ``providers:`` and ``providers.concurrency:`` in project.yaml.
     kind: ClassVar[str]
@@ -156,8 +158,8 @@ class _SampleMarketSettings(dg.ConfigurableResource):
     latency_ms: float = Field(
         default=0.0, ge=0, description="Simulated latency of every call (0: this provider's share of `latencies`)"
     )
-    latencies: str = Field(default="", description="Simulated latency per provider (CYLVY_SAMPLE_LATENCY_MS)")
-    faults: str = Field(default="", description="Injected faults per phase (CYLVY_SAMPLE_FAULTS)")
+    latencies: str = Field(default="", description=f"Simulated latency per provider ({SAMPLE_LATENCY_MS_ENV})")
+    faults: str = Field(default="", description=f"Injected faults per phase ({SAMPLE_FAULTS_ENV})")
     retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
 
     def _sample(self, scope: ProviderScope) -> tuple[SimulatedMarket, dict]:
@@ -176,8 +178,9 @@ class KeywordDataResource(ProviderResource):
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleKeywordData(_SampleMarketSettings, KeywordDataResource):
@@ -223,8 +226,9 @@ class SerpResource(ProviderResource):
     kind: ClassVar[str] = "serp"
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> SerpProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleSerpData(_SampleMarketSettings, SerpResource):
@@ -256,8 +260,9 @@ class VideoDataResource(ProviderResource):
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> YouTubeProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleVideoData(_SampleMarketSettings, VideoDataResource):
@@ -290,8 +295,9 @@ class CompanyDataResource(ProviderResource):
 
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> CompanyDataProvider:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleCompanyDataSource(_SampleMarketSettings, CompanyDataResource):
@@ -340,8 +346,9 @@ class WebResource(ProviderResource):
     kind: ClassVar[str] = "web"
     retry_delay_s: float = Field(default=0.5, ge=0, description="Base backoff between per-request retries")
 
+    @abc.abstractmethod
     def client(self, scope: ProviderScope) -> WebFetcher:
-        raise NotImplementedError
+        """The client one phase calls: its HTTP clients close, and its calls are recorded, with ``scope``."""
 
 
 class SampleWeb(_SampleMarketSettings, WebResource):
@@ -401,8 +408,9 @@ class ContentAnalyzerResource(ProviderResource):
 
     kind: ClassVar[str] = "content_analyzer"
 
+    @abc.abstractmethod
     def analyzer(self, scope: ProviderScope) -> ContentAnalyzer:
-        raise NotImplementedError
+        """The analyzer one phase scores content with (an LLM's calls are recorded with ``scope``)."""
 
 
 class LocalAnalyzer(ContentAnalyzerResource):
@@ -453,7 +461,7 @@ def sample_knobs(environ: Mapping[str, str]) -> dict[str, dg.EnvVar]:
     """The sample providers' optional knobs, as ``dg.EnvVar`` so every process that runs a step reads
     them from its own environment. Only the variables that are set are bound: an ``EnvVar`` of an unset
     variable fails the run, and an unset knob means none."""
-    knobs = {"faults": FAULTS_ENV_VAR, "latencies": LATENCY_ENV_VAR}
+    knobs = {"faults": SAMPLE_FAULTS_ENV, "latencies": SAMPLE_LATENCY_MS_ENV}
     return {field: dg.EnvVar(variable) for field, variable in knobs.items() if environ.get(variable, "").strip()}
 
 

@@ -10,6 +10,7 @@ from cylvy_pipeline.contract import PIPELINE_JOB, TRIGGER_TAG, execution_id_of
 from cylvy_pipeline.defs.jobs import enabled_phase_keys
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
 from cylvy_pipeline.project.loader import KEYWORDS_FILE, PROJECT_FILE, SAMPLE_PROJECT_DIR
+from cylvy_pipeline.settings import ALERT_WEBHOOK_URL_ENV
 from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.runs import could_not_start, is_pipeline_run, runs_the_phases
 from cylvy_pipeline.status.sync import sync, sync_executions
@@ -83,7 +84,7 @@ def keyword_file_changed(context: dg.SensorEvaluationContext, project: ProjectRe
     minimum_interval_seconds=ALERT_INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Records every failed pipeline run (CLI, UI, schedule, sensor or ad-hoc materialization) in "
-    "pipeline_alerts and posts it once to CYLVY_ALERT_WEBHOOK_URL when that is set.",
+    f"pipeline_alerts and posts it once to {ALERT_WEBHOOK_URL_ENV} when that is set.",
 )
 def pipeline_failure_alert(context: dg.RunFailureSensorContext, database: PostgresResource) -> None:
     run = context.dagster_run

@@ -37,6 +37,7 @@ from cylvy_pipeline.project.model import (
     Project,
     Providers,
 )
+from cylvy_pipeline.settings import ProjectConfigError
 
 __all__ = [
     "DEFAULT_JTBD_PHASES",
@@ -111,44 +112,6 @@ _FALSE = {"false", "no", "n", "0"}
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 # Top-level project.yaml fields (Project's fields minus the keywords, which come from keywords.csv).
 _YAML_FIELDS: tuple[str, ...] = tuple(name for name in Project.model_fields if name != "keywords")
-
-
-class ProjectConfigError(ValueError):
-    """A rejected project input. ``str()`` is one line: ``<file> <location>: <problem> — <fix>``.
-
-    Attributes: ``path`` (the file or folder at fault, or ``None`` for an argument), ``location`` (field
-    path such as ``personas[0].name`` or ``line 7``, may be empty), ``problem`` and ``fix``.
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str] | None,
-        location: str,
-        problem: str,
-        fix: str,
-        *,
-        display: str | None = None,
-    ) -> None:
-        self.path = Path(path) if path is not None else None
-        self.location = location
-        self.problem = problem
-        self.fix = fix
-        if display is None:
-            display = self.path.name if self.path is not None else ""
-        self.display = display
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        head = " ".join(part for part in (self.display, self.location) if part)
-        line = f"{head}: {self.problem} — {self.fix}"
-        return " ".join(line.splitlines())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_error, (self.path, self.location, self.problem, self.fix, self.display))
-
-
-def _rebuild_error(path: Path | None, location: str, problem: str, fix: str, display: str) -> ProjectConfigError:
-    return ProjectConfigError(path, location, problem, fix, display=display)
 
 
 # --------------------------------------------------------------------------------------------- helpers

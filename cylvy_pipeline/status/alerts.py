@@ -17,11 +17,11 @@ import httpx
 import psycopg
 
 from cylvy_pipeline.contract import PARTITION_TAG, execution_id_of
+from cylvy_pipeline.settings import configured_alert_webhook_url
 from cylvy_pipeline.status.derive import derive_phase_statuses
 from cylvy_pipeline.status.records import read_run
 from cylvy_pipeline.status.runs import could_not_start, execution_runs, is_pipeline_run, runs_the_phases
 
-WEBHOOK_ENV_VAR = "CYLVY_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_S = 10.0
 
 
@@ -79,7 +79,7 @@ def _claim_and_post(
 
 
 def _post_webhook(payload: dict) -> str | None:
-    url = os.environ.get(WEBHOOK_ENV_VAR)
+    url = configured_alert_webhook_url(os.environ)
     if not url:
         return None
     try:

@@ -8,7 +8,7 @@ import dagster as dg
 from dagster._core.events import JobFailureData
 
 from cylvy_pipeline.contract import PHASES
-from cylvy_pipeline.run_launcher import WORKER_DEATH_KEY
+from cylvy_pipeline.runtime.run_launcher import WORKER_DEATH_KEY
 from cylvy_pipeline.status.derive import RunRecord, StepRecord
 
 ET = dg.DagsterEventType

@@ -16,7 +16,7 @@ import dagster as dg
 import psycopg
 
 from cylvy_pipeline.contract import PARTITION_TAG, PHASES, execution_id_of
-from cylvy_pipeline.run_launcher import fail_runs_of_dead_workers
+from cylvy_pipeline.runtime.run_launcher import fail_runs_of_dead_workers
 from cylvy_pipeline.status.alerts import alert_failed_run
 from cylvy_pipeline.status.derive import (
     PhaseStatus,

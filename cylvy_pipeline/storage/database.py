@@ -26,6 +26,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from cylvy_pipeline.settings import configured_dagster_database_url, configured_database_url, configured_state_dir
+
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_DATABASE = "cylvy"
 DAGSTER_DATABASE = "dagster"
@@ -38,7 +40,7 @@ class DatabaseUrls:
 
 
 def state_dir() -> Path:
-    return Path(os.environ.get("CYLVY_STATE_DIR") or default_state_dir()).resolve()
+    return Path(configured_state_dir(os.environ) or default_state_dir()).resolve()
 
 
 def default_state_dir() -> Path:
@@ -112,8 +114,8 @@ def sqlalchemy_psycopg2_url(libpq_url: str) -> str:
 
 def database_urls() -> DatabaseUrls:
     """The product and Dagster database URLs, starting the embedded server if it is the one in use."""
-    product = os.environ.get("CYLVY_DATABASE_URL")
-    dagster = os.environ.get("CYLVY_DAGSTER_DATABASE_URL")
+    product = configured_database_url(os.environ)
+    dagster = configured_dagster_database_url(os.environ)
     if not product:
         server = _embedded_server()
         product = server.get_uri(PRODUCT_DATABASE)
@@ -131,7 +133,7 @@ def product_database_url() -> str:
 
 
 def uses_embedded_server() -> bool:
-    return not os.environ.get("CYLVY_DATABASE_URL")
+    return not configured_database_url(os.environ)
 
 
 def stop_embedded_server(timeout_s: float = 30.0) -> bool:

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster._core.events import JobFailureData, RunFailureReason
 from dagster._utils.error import SerializableErrorInfo
 
-from cylvy_pipeline.run_launcher import record_worker_death
+from cylvy_pipeline.runtime.run_launcher import record_worker_death
 from cylvy_pipeline.status.records import read_run
 
 

@@ -9,9 +9,8 @@ import sys
 
 import dagster as dg
 import pytest
-from dagster._core.events import DagsterEvent
 
-from cylvy_pipeline.run_launcher import fail_runs_of_dead_workers, worker_host_tags
+from cylvy_pipeline.runtime.run_launcher import fail_runs_of_dead_workers, worker_host_tags
 from cylvy_pipeline_tests.status.test_run_records import started_run
 
 
@@ -33,7 +32,7 @@ def started_runs(dagster_instance):
 def _started_by(instance: dg.DagsterInstance, pid: int, tags: dict[str, str], runs: list) -> dg.DagsterRun:
     run = started_run(instance)
     instance.add_run_tags(run.run_id, tags)
-    start = DagsterEvent(event_type_value=dg.DagsterEventType.RUN_START.value, job_name=run.job_name, pid=pid)
+    start = dg.DagsterEvent(event_type_value=dg.DagsterEventType.RUN_START.value, job_name=run.job_name, pid=pid)
     instance.report_dagster_event(start, run_id=run.run_id)
     runs.append(run)
     return instance.get_run_by_id(run.run_id)

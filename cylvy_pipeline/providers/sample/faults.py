@@ -16,8 +16,7 @@ from collections.abc import Mapping
 
 from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.providers.errors import ProviderError
-
-ENV_VAR = "CYLVY_SAMPLE_FAULTS"
+from cylvy_pipeline.settings import SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
 
 
 def parse_fault_spec(spec: str) -> dict[str, float]:
@@ -37,20 +36,21 @@ def parse_fault_spec(spec: str) -> dict[str, float]:
         phase, rate_text = phase.strip(), rate_text.strip()
         if not sep or not phase or not rate_text:
             raise ValueError(
-                f"{ENV_VAR}: expected phase=rate, got {item!r} — e.g. {ENV_VAR}=content_scraping=0.2"
+                f"{SAMPLE_FAULTS_ENV}: expected phase=rate, got {item!r} — "
+                f"e.g. {SAMPLE_FAULTS_ENV}=content_scraping=0.2"
             )
         if phase not in PHASES:
-            raise ValueError(f"{ENV_VAR}: unknown phase {phase!r} — use one of {', '.join(PHASES)}")
+            raise ValueError(f"{SAMPLE_FAULTS_ENV}: unknown phase {phase!r} — use one of {', '.join(PHASES)}")
         try:
             rate = float(rate_text)
         except ValueError:
             rate = math.nan
         if not (0.0 <= rate <= 1.0):  # also rejects NaN
             raise ValueError(
-                f"{ENV_VAR}: rate for {phase!r} must be a number between 0 and 1, got {rate_text!r}"
+                f"{SAMPLE_FAULTS_ENV}: rate for {phase!r} must be a number between 0 and 1, got {rate_text!r}"
             )
         if phase in faults:
-            raise ValueError(f"{ENV_VAR}: phase {phase!r} is given twice — give each phase once")
+            raise ValueError(f"{SAMPLE_FAULTS_ENV}: phase {phase!r} is given twice — give each phase once")
         faults[phase] = rate
     return faults
 
@@ -60,10 +60,10 @@ class FaultInjector:
 
     def __init__(self, phase: str, rate: float, rng_seed: int | None = None):
         if phase not in PHASES:
-            raise ValueError(f"{ENV_VAR}: unknown phase {phase!r} — use one of {', '.join(PHASES)}")
+            raise ValueError(f"{SAMPLE_FAULTS_ENV}: unknown phase {phase!r} — use one of {', '.join(PHASES)}")
         rate = float(rate)
         if not (0.0 <= rate <= 1.0):
-            raise ValueError(f"{ENV_VAR}: rate for {phase!r} must be a number between 0 and 1, got {rate!r}")
+            raise ValueError(f"{SAMPLE_FAULTS_ENV}: rate for {phase!r} must be a number between 0 and 1, got {rate!r}")
         self.phase = phase
         self.rate = rate
         seed = rng_seed if rng_seed is not None else int.from_bytes(os.urandom(16), "big")
@@ -82,7 +82,7 @@ class FaultInjector:
                 self.failures += 1
         if fail:
             raise ProviderError(
-                f"simulated outage of the {what} provider ({ENV_VAR} {self.phase}={self.rate})",
+                f"simulated outage of the {what} provider ({SAMPLE_FAULTS_ENV} {self.phase}={self.rate})",
                 transient=True,
             )
 
@@ -98,11 +98,10 @@ def fault_injector_from_env(
     Raises ``ValueError`` (one line) when the variable is malformed.
     """
     env = os.environ if environ is None else environ
-    rate = parse_fault_spec(env.get(ENV_VAR, "")).get(phase, 0.0)
+    rate = parse_fault_spec(env.get(SAMPLE_FAULTS_ENV, "")).get(phase, 0.0)
     return FaultInjector(phase, rate, rng_seed=rng_seed)
 
 
-LATENCY_ENV_VAR = "CYLVY_SAMPLE_LATENCY_MS"
 #: The sample providers whose calls can be given a latency, by the names the knob uses.
 LATENCY_PROVIDERS = ("keyword_metrics", "serp", "youtube", "company_data", "web")
 
@@ -125,7 +124,7 @@ def parse_latency_ms(raw: str | None) -> dict[str, float]:
         provider, sep, value = (text.strip() for text in item.partition("="))
         if provider not in LATENCY_PROVIDERS:
             raise ValueError(
-                f"{LATENCY_ENV_VAR}: unknown provider {provider!r} — use one of {', '.join(LATENCY_PROVIDERS)}"
+                f"{SAMPLE_LATENCY_MS_ENV}: unknown provider {provider!r} — use one of {', '.join(LATENCY_PROVIDERS)}"
             )
         latencies[provider] = _milliseconds(value, raw)
     return latencies
@@ -138,7 +137,7 @@ def _milliseconds(value: str, raw: str) -> float:
         number = -1.0
     if not math.isfinite(number) or number < 0:
         raise ValueError(
-            f"{LATENCY_ENV_VAR}: {raw!r} is not a number of milliseconds, nor provider=ms pairs — e.g. "
-            f"{LATENCY_ENV_VAR}=250 or {LATENCY_ENV_VAR}=serp=6000,web=1500, or unset it"
+            f"{SAMPLE_LATENCY_MS_ENV}: {raw!r} is not a number of milliseconds, nor provider=ms pairs — e.g. "
+            f"{SAMPLE_LATENCY_MS_ENV}=250 or {SAMPLE_LATENCY_MS_ENV}=serp=6000,web=1500, or unset it"
         )
     return number

@@ -1,6 +1,6 @@
 """The multiprocess executor's fork server: step processes start warm, and die with their run worker.
 
-The multiprocess executor forks each step from a fork server (``STEP_PROCESS_PRELOAD`` in jobs.py
+The multiprocess executor forks each step from a fork server (``STEP_PROCESS_PRELOAD`` in defs/jobs.py
 imports this module there, and nowhere else). A run worker killed with SIGKILL (or by the OOM killer)
 cannot stop them: the fork server would live on as long as any step it forked (each holds the pipe
 whose end tells the server its client is gone), and the steps would carry on as orphans, writing rows
@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import sys
 
-from cylvy_pipeline.defs.parent_death import die_with_parent
-from cylvy_pipeline.defs.step_warmup import warm_step_caches
+from cylvy_pipeline.runtime.parent_death import die_with_parent
+from cylvy_pipeline.runtime.step_warmup import warm_step_caches
 
 warm_step_caches()
 if sys.platform == "linux":

@@ -30,14 +30,13 @@ from urllib.parse import urlsplit
 import dagster as dg
 from celery.exceptions import DuplicateTaskNameWarning, TaskRevokedError
 from dagster._core.event_api import EventLogCursor
-from dagster._core.events import DagsterEvent, StepFailureData
+from dagster._core.events import StepFailureData
 from dagster._core.execution.retries import RetryMode
-from dagster._serdes import serialize_value
 from dagster._utils.error import SerializableErrorInfo, serializable_error_info_from_exc_info
 from dagster_celery.core_execution_loop import core_celery_execution_loop
 from dagster_celery.executor import CELERY_CONFIG, CeleryExecutor, _submit_task
 
-from cylvy_pipeline.defs.location import CELERY_BROKER_URL_ENV as BROKER_URL_ENV
+from cylvy_pipeline.settings import CELERY_BROKER_URL_ENV as BROKER_URL_ENV
 
 #: Celery settings the run and the workers share (one dict, so the two sides cannot disagree).
 CELERY_SETTINGS = {
@@ -212,15 +211,17 @@ class WatchedStep:
         instance = self.context.instance
         events = step_events_since(instance, self.context.run_id, self.cursor, self.step.key)
         if any(e.event_type in STEP_ENDS for e in events):
-            return [serialize_value(e) for e in events]  # the step ended; only its Celery result is missing
-        failure = DagsterEvent.step_failure_event(
+            return [dg.serialize_value(e) for e in events]  # the step ended; only its Celery result is missing
+        failure = dg.DagsterEvent.step_failure_event(
             self.context.for_step(self.step),
             StepFailureData(error=SerializableErrorInfo(cause, stack=[], cls_name=None), user_failure_data=None),
         )
-        return [serialize_value(e) for e in (*events, failure)]
+        return [dg.serialize_value(e) for e in (*events, failure)]
 
 
-def step_events_since(instance: dg.DagsterInstance, run_id: str, storage_id: int, step_key: str) -> list[DagsterEvent]:
+def step_events_since(
+    instance: dg.DagsterInstance, run_id: str, storage_id: int, step_key: str
+) -> list[dg.DagsterEvent]:
     """The events of ``step_key`` in the run after the event ``storage_id``."""
     cursor = EventLogCursor.from_storage_id(storage_id).to_string()
     records = instance.get_records_for_run(run_id, cursor=cursor).records

@@ -17,10 +17,11 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from celery import Celery, signals
 
-from cylvy_pipeline.defs.location import LocationSettings, pipeline_definitions
+from cylvy_pipeline.settings import configured_celery_broker_url, configured_max_concurrent_steps
 
 #: How often a step on a worker checks that its run is still going.
 RUN_CHECK_EVERY_S = 1.0
@@ -33,7 +34,7 @@ def worker_app(broker_url: str) -> Celery:
     from dagster_celery.make_app import make_app
     from dagster_celery.tasks import create_task
 
-    from cylvy_pipeline.defs.celery_executor import CELERY_SETTINGS, result_backend
+    from cylvy_pipeline.runtime.celery_executor import CELERY_SETTINGS, result_backend
 
     app = make_app(
         CeleryExecutor.for_cli(broker=broker_url, backend=result_backend(broker_url), config_source=CELERY_SETTINGS)
@@ -49,19 +50,24 @@ def default_worker_name() -> str:
     return f"cylvy-{os.getpid()}@%h"
 
 
-def run_worker(*, name: str | None, concurrency: int | None, loglevel: str) -> None:
+def run_worker(
+    *, name: str | None, concurrency: int | None, loglevel: str, load_location: Callable[[], object]
+) -> None:
     """Start a worker in this process; it returns when the worker stops (Ctrl-C or SIGTERM: a warm
-    shutdown that lets running steps finish; a second Ctrl-C stops at once)."""
-    from cylvy_pipeline.defs.parent_death import die_with_parent
-    from cylvy_pipeline.environment import prepare_environment
+    shutdown that lets running steps finish; a second Ctrl-C stops at once).
 
-    settings = LocationSettings(os.environ)
-    broker = settings.celery_broker_url
-    pipeline_definitions(settings)  # the code location loads here, or the worker does not start
+    ``load_location`` builds the code location from this process's environment (the CLI passes the
+    ``@dg.definitions`` function Dagster calls): given, not imported, because the definitions import
+    this wing for their executors, never the other way round."""
+    from cylvy_pipeline.environment import prepare_environment
+    from cylvy_pipeline.runtime.parent_death import die_with_parent
+
+    broker = configured_celery_broker_url(os.environ)
+    load_location()  # the code location loads here, or the worker does not start
     # What each step would load after the fork, loaded once before it (as the fork server does).
     import dagster_postgres  # noqa: F401  (Dagster's storage, which every step opens)
 
-    from cylvy_pipeline.defs.step_warmup import warm_step_caches
+    from cylvy_pipeline.runtime.step_warmup import warm_step_caches
 
     warm_step_caches()
     prepare_environment()  # the databases answer, and Dagster's storage URL is set for the steps
@@ -72,7 +78,7 @@ def run_worker(*, name: str | None, concurrency: int | None, loglevel: str) -> N
     app.worker_main([
         "worker",
         f"--hostname={name or default_worker_name()}",
-        f"--concurrency={concurrency or settings.max_concurrent_steps}",
+        f"--concurrency={concurrency or configured_max_concurrent_steps(os.environ)}",
         f"--loglevel={loglevel}",
         "--pool=prefork",
     ])
@@ -93,7 +99,7 @@ class RunWatch:
     _current: RunWatch | None = None  # one step at a time per pool process
 
     def __init__(self, instance, run_id: str, step_keys: list[str], worker: str) -> None:
-        from cylvy_pipeline.defs.celery_executor import latest_event_id
+        from cylvy_pipeline.runtime.celery_executor import latest_event_id
 
         self.instance, self.run_id, self.step_keys, self.worker = instance, run_id, step_keys, worker
         self.cursor = latest_event_id(instance, run_id)  # the step's own events come after this one
@@ -138,7 +144,7 @@ class RunWatch:
     def _run_ended_before_the_step(self) -> bool:
         import dagster as dg
 
-        from cylvy_pipeline.defs.celery_executor import STEP_ENDS, step_events_since
+        from cylvy_pipeline.runtime.celery_executor import STEP_ENDS, step_events_since
 
         run = self.instance.get_run_by_id(self.run_id)
         if run is None or run.status not in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):

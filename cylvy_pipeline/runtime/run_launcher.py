@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import dagster as dg
 import psutil
 from dagster._core.events import EngineEventData, JobFailureData, RunFailureReason
-from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 
 from cylvy_pipeline.contract import LAUNCHED_RUN_TAG, WORKER_HOST_TAG
 
@@ -99,7 +99,7 @@ def free_pool_slots(instance: dg.DagsterInstance, run_id: str) -> None:
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
-class LocalProcessRunLauncher(DefaultRunLauncher):
+class LocalProcessRunLauncher(dg.DefaultRunLauncher):
     """DefaultRunLauncher whose run workers can be health-checked by run monitoring."""
 
     def launch_run(self, context) -> None:
