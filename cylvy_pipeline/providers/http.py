@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from cylvy_pipeline.providers.base import ProviderCall, UsageCallback
-from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.retry import backoff_delay
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -296,6 +296,10 @@ class ProviderHttp:
             if status in (401, 403) and raise_for_status:
                 variable = f" (check {self.credential_env})" if self.credential_env else ""
                 raise ProviderAuthError(f"{self.provider} refused the credentials: HTTP {status}{variable}")
+            if status == 402 and raise_for_status:
+                # Payment Required: what the vendors answer once an account's funds or credits are spent.
+                raise QuotaExhausted(f"{self.provider} {endpoint}: HTTP 402 Payment Required: the account has no "
+                                     "funds left")
             if status not in RETRYABLE_STATUSES:
                 if raise_for_status:
                     raise ProviderError(

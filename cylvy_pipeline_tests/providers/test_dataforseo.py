@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from cylvy_pipeline.phases.serp_collection import collect_serps
+from cylvy_pipeline.providers.base import SERP_ITEM_COLUMNS
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderCall, ProviderHttp
 from cylvy_pipeline.providers.real.dataforseo import (
@@ -15,6 +19,13 @@ from cylvy_pipeline.providers.real.dataforseo import (
     MarketLocation,
 )
 from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
+
+FIXTURES = Path(__file__).with_name("fixtures") / "dataforseo"
+
+
+def fixture(name: str) -> dict:
+    """A response as DataForSEO documents it (fixtures/README.md says where each comes from)."""
+    return json.loads((FIXTURES / name).read_text())
 
 POLICY = HttpPolicy(timeout_s=2.0, attempts=3, base_delay_s=0.0)
 VOLUME = "/v3/keywords_data/google_ads/search_volume/live"
@@ -133,10 +144,14 @@ def test_live_organic_serp_keeps_organic_results_in_rank_order(server, client, c
 
 
 def test_news_and_video_serps_carry_source_date_and_length(server, client) -> None:
+    # A news_search item has the fields DataForSEO documents for it (dataforseo/PythonClient,
+    # docs/NewsSearchSerpElementItem.md): no publisher name, so the publisher is the site it links to.
     server.route("POST", "/v3/serp/google/news/live/advanced", Reply(200, envelope([serp_answer([
-        {"type": "news_search", "rank_group": 1, "domain": "bankingtechreview.example", "title": "Banks invest",
-         "url": "https://bankingtechreview.example/2026/10/banks", "snippet": "Banks are investing.",
-         "source": "Banking Tech Review", "timestamp": "2026-10-01 08:30:00 +00:00"},
+        {"type": "news_search", "rank_group": 1, "rank_absolute": 1, "xpath": "/html[1]/body[1]/div[1]",
+         "domain": "www.bankingtechreview.example", "title": "Banks invest",
+         "url": "https://www.bankingtechreview.example/2026/10/banks", "image_url": None,
+         "snippet": "Banks are investing.", "time_published": "2 hours ago",
+         "timestamp": "2026-10-01 08:30:00 +00:00"},
     ])])))
     server.route("POST", "/v3/serp/youtube/organic/live/advanced", Reply(200, envelope([serp_answer([
         {"type": "youtube_video", "rank_group": 1, "video_id": "abcdefghijk", "title": "Core banking explained",
@@ -146,7 +161,7 @@ def test_news_and_video_serps_carry_source_date_and_length(server, client) -> No
     ])])))
     serp = DataForSeoSerp(client)
     news = serp.search("core banking", "US", "news", 10)
-    assert news.loc[0, "source"] == "Banking Tech Review"
+    assert news.loc[0, "source"] == "bankingtechreview.example"
     assert news.loc[0, "published_at"] == pd.Timestamp("2026-10-01 08:30:00+00:00")
     video = serp.search("core banking", "US", "video", 10)
     assert video["url"].tolist() == ["https://www.youtube.com/watch?v=abcdefghijk"]
@@ -176,10 +191,14 @@ class Queue:
         for body in request.json():
             task_id = f"task-{len(self.posted):04d}"
             self.posted[task_id] = body
-            self.server.route("GET", f"{self.prefix}/task_get/advanced/{task_id}", Reply(200, envelope([serp_answer([
+            done = Reply(200, envelope([serp_answer([
                 {"type": "organic", "rank_group": 1, "domain": "ledgerline.example", "title": body["keyword"],
                  "url": f"https://ledgerline.example/{body['keyword'].replace(' ', '-')}"},
-            ], task_id=task_id)])))
+            ], task_id=task_id)]))
+            queued = Reply(200, envelope([task(None, task_id=task_id, status_code=40602, message="Task in Queue.")]))
+            self.server.route("GET", f"{self.prefix}/task_get/advanced/{task_id}",
+                              lambda request, body=body, done=done, queued=queued:
+                              queued if body["keyword"] in self.never_ready else done)
             answers.append(task(None, task_id=task_id, status_code=20100, message="Task Created.", cost=0.0006,
                                 data=body))
         return Reply(200, envelope(answers, cost=0.0006 * len(answers)))
@@ -228,3 +247,99 @@ def test_serp_collection_hands_a_queue_every_serp_at_once(server, client) -> Non
     results = output.tables["serp_results"]
     assert results["keyword"].tolist() == ["core banking", "payment hub"]
     assert results["estimated_traffic"].gt(0).all()
+
+
+# ---- as DataForSEO documents it (fixtures/dataforseo) -------------------------------------------------
+
+
+def test_a_reordered_task_post_answer_gives_each_keyword_its_own_serp(server, client) -> None:
+    # Posted "Blumen" (tag 0) then "Schrauben" (tag 1); the documented answer lists Schrauben first.
+    posted = fixture("task_post_two_tasks.json")
+    server.route("POST", "/v3/serp/google/organic/task_post", Reply(200, posted))
+    server.route("GET", "/v3/serp/google/organic/tasks_ready", Reply(200, fixture("tasks_ready.json")))
+    for answer in posted["tasks"]:
+        keyword = answer["data"]["keyword"]
+        server.route("GET", f"/v3/serp/google/organic/task_get/advanced/{answer['id']}", Reply(200, envelope([
+            serp_answer([{"type": "organic", "rank_group": 1, "domain": f"{keyword.lower()}.example",
+                          "title": f"All about {keyword}", "url": f"https://{keyword.lower()}.example/"}],
+                        task_id=answer["id"]),
+        ])))
+    frames = DataForSeoSerp(client, mode="queue", poll_interval_s=0).search_many(
+        [("Blumen", "organic"), ("Schrauben", "organic")], "US", 10)
+    assert [r.json() for r in server.requests_to("/v3/serp/google/organic/task_post")][0] == [
+        {"keyword": "Blumen", "location_code": 2840, "language_code": "en", "depth": 10, "tag": "0"},
+        {"keyword": "Schrauben", "location_code": 2840, "language_code": "en", "depth": 10, "tag": "1"},
+    ]
+    assert [frame.loc[0, "title"] for frame in frames] == ["All about Blumen", "All about Schrauben"]
+
+
+def test_a_serp_with_no_search_results_is_an_empty_serp(server, client) -> None:
+    empty = fixture("task_get_no_search_results.json")
+    server.route("POST", "/v3/serp/google/news/live/advanced", Reply(200, empty))
+    frame = DataForSeoSerp(client).search("qwzx core ledger", "US", "news", 10)
+    assert frame.empty and list(frame.columns) == list(SERP_ITEM_COLUMNS)
+
+
+def test_an_empty_news_serp_does_not_fail_serp_collection(server, client) -> None:
+    server.route("POST", "/v3/serp/google/news/live/advanced", Reply(200, fixture("task_get_no_search_results.json")))
+    server.route("POST", "/v3/serp/google/organic/live/advanced", Reply(200, envelope([serp_answer(ORGANIC_ITEMS)])))
+    metrics = pd.DataFrame({"keyword": ["qwzx core ledger"], "search_volume": pd.array([10], dtype="Int64")})
+    output = collect_serps(metrics, "US", ["organic", "news"], 10, DataForSeoSerp(client),
+                           default_search_volume=10, retry_delay_s=0)
+    fetches = output.tables["serp_fetches"]
+    assert sorted(fetches["serp_type"]) == ["news", "organic"]
+    assert output.tables["serp_results"]["serp_type"].tolist() == ["organic", "organic"]
+
+
+def test_an_internal_search_engine_error_is_transient_and_billed(server, client, calls) -> None:
+    server.route("POST", "/v3/serp/google/organic/live/advanced", Reply(200, fixture("live_internal_se_server_error.json")))
+    with pytest.raises(ProviderError) as error:
+        DataForSeoSerp(client).search("core banking", "US", "organic", 10)
+    assert type(error.value) is ProviderError and error.value.transient  # retried, not a credentials error
+    assert str(error.value) == (
+        "DataForSEO /v3/serp/google/organic/live/advanced: Internal SE Server Error. (status 40101)"
+    )
+    assert [c.cost_usd for c in calls] == [0.002]
+
+
+def test_http_402_says_the_funds_are_spent(server, client) -> None:
+    server.route("POST", VOLUME, Reply(402, {"status_code": 40200, "status_message": "Payment Required."}))
+    with pytest.raises(QuotaExhausted) as error:
+        DataForSeoKeywordMetrics(client).keyword_metrics(["x"], "US")
+    assert str(error.value) == f"DataForSEO {VOLUME}: HTTP 402 Payment Required: the account has no funds left"
+    assert len(server.requests) == 1  # not retried
+
+
+def test_a_task_that_ended_in_error_fails_its_keyword_soon_with_its_cause(server, client) -> None:
+    queue = Queue(server, never_ready={"keyword 1"})
+    clock = iter(range(0, 100_000, 30))
+    serp = DataForSeoSerp(client, mode="queue", poll_interval_s=30, max_wait_s=1800, ask_pending_after_s=120,
+                          sleep=lambda s: None, clock=lambda: float(next(clock)))
+    failed = fixture("live_internal_se_server_error.json")
+    original = queue.task_post
+
+    def task_post_then_fail_keyword_1(request):
+        reply = original(request)
+        task_id = next(t for t, body in queue.posted.items() if body["keyword"] == "keyword 1")
+        server.route("GET", f"{queue.prefix}/task_get/advanced/{task_id}", Reply(200, failed))
+        return reply
+
+    server.route("POST", f"{queue.prefix}/task_post", task_post_then_fail_keyword_1)
+    with pytest.raises(ProviderError) as error:
+        serp.search_many([("keyword 0", "organic"), ("keyword 1", "organic")], "US", 10)
+    assert str(error.value) == (
+        "organic SERP for 'keyword 1': DataForSEO /v3/serp/google/organic/task_get/advanced: "
+        "Internal SE Server Error. (status 40101)"
+    )
+    assert error.value.transient
+    assert queue.polls <= 6  # asked for directly after 120 s, not waited on for 1800 s
+
+
+def test_search_volumes_match_the_keywords_as_the_vendor_returns_them(server, client) -> None:
+    # Google Ads answers keywords lower-cased, with "+" read as a space.
+    server.route("POST", VOLUME, Reply(200, envelope([task([
+        {"keyword": "core banking software", "search_volume": 880},
+        {"keyword": "payments hub api", "search_volume": 90},
+    ])])))
+    frame = DataForSeoKeywordMetrics(client).keyword_metrics(["Core+Banking  Software", "Payments Hub API"], "US")
+    assert frame["search_volume"].tolist() == [880, 90]

@@ -67,15 +67,23 @@ def _check_envelope(payload: Any, endpoint: str) -> list[dict]:
     return payload["tasks"]
 
 
+#: A SERP task that found nothing: "No Search Results." (billed; an empty SERP, not a failure).
+NO_SEARCH_RESULTS = 40102
+#: What task_get answers for a task not finished yet: "Task Handed." and "Task in Queue.".
+TASK_NOT_DONE = (40601, 40602)
+
+
 def _raise_for_code(code: Any, message: Any, endpoint: str) -> None:
     if not isinstance(code, int) or 20000 <= code <= 20100:
         return
     text = f"{PROVIDER} {endpoint}: {message or 'error'} (status {code})"
-    if code in (40100, 40101, 40103, 40104):
+    if code in (40100, 40103, 40104):
         raise ProviderAuthError(f"{text}; check {CREDENTIAL_ENV}")
     if code in (40200, 40210):
         raise QuotaExhausted(f"{text}: the account has no funds left")
-    if code in (40202, 40209) or code >= 50000:  # rate limit, too many requests, server side
+    # 40101 "Internal SE Server Error.": the search engine failed the request after DataForSEO's own
+    # retries (the task is billed); the next try usually succeeds. Then rate limits and server errors.
+    if code in (40101, 40202, 40209) or code >= 50000:
         raise ProviderError(text, transient=True)
     raise ProviderError(text, transient=False)
 
@@ -83,6 +91,13 @@ def _raise_for_code(code: Any, message: Any, endpoint: str) -> None:
 def _task_result(task: dict, endpoint: str) -> list[dict]:
     _raise_for_code(task.get("status_code"), task.get("status_message"), endpoint)
     return [item for item in task.get("result") or [] if isinstance(item, dict)]
+
+
+def _serp_result(task: dict, endpoint: str) -> list[dict]:
+    """A SERP task's results; a SERP with no results at all is an empty SERP (recorded as such)."""
+    if task.get("status_code") == NO_SEARCH_RESULTS:
+        return []
+    return _task_result(task, endpoint)
 
 
 def _envelope_cost(response: HttpResponse) -> float:
@@ -141,8 +156,8 @@ class DataForSeoKeywordMetrics:
         task = {"keywords": list(keywords), "location_code": location.location_code,
                 "language_code": location.language_code}
         (answer,) = self.client.post(self.path, [task], units=len(keywords), price=self.client.prices.keyword_call)
-        found = {str(item.get("keyword", "")).casefold(): item for item in _task_result(answer, self.path)}
-        rows = [found.get(keyword.casefold(), {}) for keyword in keywords]
+        found = {_as_returned(str(item.get("keyword", ""))): item for item in _task_result(answer, self.path)}
+        rows = [found.get(_as_returned(keyword), {}) for keyword in keywords]
         return pd.DataFrame(
             {
                 "keyword": list(keywords),
@@ -154,6 +169,12 @@ class DataForSeoKeywordMetrics:
             },
             columns=list(KEYWORD_METRIC_COLUMNS),
         )
+
+
+def _as_returned(keyword: str) -> str:
+    """A keyword as Google Ads search volume answers it: lower-cased, ``+`` read as a space (the form's
+    encoding of one), runs of spaces as one; so a keyword is matched to its volume however it was written."""
+    return " ".join(keyword.replace("+", " ").split()).casefold()
 
 
 def _float(value: Any) -> float:
@@ -179,7 +200,15 @@ def serp_frame(items: Sequence[dict], serp_type: str, depth: int) -> pd.DataFram
     results = [item for item in items if item.get("type") == item_type and item.get("url")]
     results.sort(key=lambda item: item.get("rank_group") or 0)
     results = results[:depth]
-    source_field = {"news": "source", "video": "channel_name"}.get(serp_type)
+    # Who published a result: a video's channel; a news result's site (news_search items name no publisher,
+    # only the domain they link to; top-stories elements have a ``source``, taken when present).
+    def publisher(item: dict) -> str | None:
+        if serp_type == "video":
+            return item.get("channel_name")
+        if serp_type == "news":
+            return item.get("source") or _site(item.get("domain") or _host(item["url"]))
+        return None
+
     return pd.DataFrame(
         {
             "position": list(range(1, len(results) + 1)),
@@ -187,7 +216,7 @@ def serp_frame(items: Sequence[dict], serp_type: str, depth: int) -> pd.DataFram
             "title": [item.get("title") for item in results],
             "snippet": [item.get("description") or item.get("snippet") for item in results],
             "domain": [item.get("domain") or _host(item["url"]) for item in results],
-            "source": pd.array([item.get(source_field) if source_field else None for item in results], dtype="string"),
+            "source": pd.array([publisher(item) for item in results], dtype="string"),
             "published_at": pd.to_datetime([_timestamp(item.get("timestamp")) for item in results], utc=True),
             "video_length_seconds": pd.array([item.get("duration_time_seconds") for item in results], dtype="Int64"),
         },
@@ -197,6 +226,11 @@ def serp_frame(items: Sequence[dict], serp_type: str, depth: int) -> pd.DataFram
 
 def _host(url: str) -> str:
     return urlsplit(url).hostname or ""
+
+
+def _site(host: str) -> str | None:
+    """A news site as readers name it by its address: the host without its ``www.``."""
+    return host.removeprefix("www.") or None
 
 
 def _serp_task(keyword: str, location: MarketLocation, depth: int, tag: str | None = None) -> dict:
@@ -211,8 +245,8 @@ class DataForSeoSerp:
     """SERPs in live mode (one POST per SERP) or through the standard queue (:meth:`search_many`)."""
 
     def __init__(self, client: DataForSeoClient, *, mode: str = "live", poll_interval_s: float = 5.0,
-                 max_wait_s: float = 1800.0, concurrency: int = 8, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic):
+                 max_wait_s: float = 1800.0, ask_pending_after_s: float = 120.0, concurrency: int = 8,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
         if mode not in ("live", "queue"):
             raise ValueError(f"DataForSEO SERP mode must be 'live' or 'queue', got {mode!r}")
         self.client = client
@@ -221,6 +255,9 @@ class DataForSeoSerp:
         self.batches_searches = mode == "queue"
         self.poll_interval_s = poll_interval_s
         self.max_wait_s = max_wait_s
+        #: A task that ends in error never shows in tasks_ready: one still pending this long after it was
+        #: posted is asked for directly, so its cause fails its keyword now rather than at ``max_wait_s``.
+        self.ask_pending_after_s = ask_pending_after_s
         self.concurrency = concurrency  # results of ready tasks fetched at once
         self._sleep = sleep
         self._clock = clock
@@ -231,7 +268,7 @@ class DataForSeoSerp:
         path = f"{SERP_ENDPOINTS[serp_type][0]}/live/advanced"
         task = _serp_task(keyword, self.client.location(market), depth)
         (answer,) = self.client.post(path, [task], units=1, price=self.client.prices.serp_live)
-        return serp_frame(_items(_task_result(answer, path)), serp_type, depth)
+        return serp_frame(_items(_serp_result(answer, path)), serp_type, depth)
 
     def search_many(self, queries: Sequence[tuple[str, str]], market: str, depth: int) -> list[pd.DataFrame]:
         """Every (keyword, serp_type) SERP; in queue mode posted in batches of 100 and collected as each
@@ -248,22 +285,40 @@ class DataForSeoSerp:
                 tasks = [_serp_task(queries[i][0], location, depth, tag=str(i)) for i in batch]
                 answers = self.client.post(path, tasks, units=len(tasks),
                                            price=self.client.prices.serp_queue * len(tasks))
-                for index, answer in zip(batch, answers, strict=True):
+                for answer in answers:
                     _raise_for_code(answer.get("status_code"), answer.get("status_message"), path)
-                    pending[answer["id"]] = index
+                    pending[answer["id"]] = _posted_query(answer, batch, path)
         frames: list[pd.DataFrame | None] = [None] * len(queries)
-        deadline = self._clock() + self.max_wait_s
-        def collect(task_id: str, index: int) -> None:
-            serp_type = queries[index][1]
-            path = f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced/{task_id}"
-            (answer,) = self.client.get(path, endpoint=f"{SERP_ENDPOINTS[serp_type][0]}/task_get/advanced")
-            frames[index] = serp_frame(_items(_task_result(answer, path)), serp_type, depth)
+        posted_at = self._clock()
+        deadline = posted_at + self.max_wait_s
+        next_ask = posted_at + self.ask_pending_after_s
+
+        def collect(task_id: str, index: int, *, only_if_done: bool = False) -> bool:
+            """Fetch a task's SERP; with ``only_if_done``, a task still queued or running is left pending."""
+            keyword, serp_type = queries[index]
+            prefix = SERP_ENDPOINTS[serp_type][0]
+            (answer,) = self.client.get(f"{prefix}/task_get/advanced/{task_id}", endpoint=f"{prefix}/task_get/advanced")
+            if only_if_done and answer.get("status_code") in TASK_NOT_DONE:
+                return False
+            try:
+                frames[index] = serp_frame(_items(_serp_result(answer, f"{prefix}/task_get/advanced")), serp_type,
+                                           depth)
+            except ProviderError as error:
+                raise type(error)(f"{serp_type} SERP for {keyword!r}: {error}", transient=error.transient) from error
+            return True
 
         while pending:
             ready = self._ready_tasks({queries[i][1] for i in pending.values()})
             batch = [(task_id, pending.pop(task_id)) for task_id in ready if task_id in pending]
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
                 list(pool.map(lambda item: collect(*item), batch))
+            if pending and self._clock() >= next_ask:
+                next_ask = self._clock() + self.ask_pending_after_s
+                with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                    done = list(pool.map(lambda item: collect(*item, only_if_done=True), list(pending.items())))
+                for task_id, finished in zip(list(pending), done, strict=True):
+                    if finished:
+                        del pending[task_id]
             if not pending:
                 break
             if self._clock() >= deadline:
@@ -283,6 +338,21 @@ class DataForSeoSerp:
             for task in self.client.get(path, endpoint=path):
                 ready.update(str(item.get("id")) for item in _task_result(task, path))
         return ready
+
+
+def _posted_query(answer: dict, batch: Sequence[int], endpoint: str) -> int:
+    """Which posted query a ``task_post`` answer is for: by the ``tag`` the task was sent with, which the
+    answer echoes in its ``data``. Never by position: the answer's order is not a promise, and a reordered
+    answer must not give one keyword another keyword's SERP."""
+    data = answer.get("data") or {}
+    tag = data.get("tag")
+    if tag is not None and str(tag).isdigit() and int(tag) in batch:
+        return int(tag)
+    raise ProviderError(
+            f"{PROVIDER} {endpoint}: task {answer.get('id')!r} came back without the tag it was posted with "
+            f"(data.tag = {tag!r}), so its keyword is unknown",
+            transient=False,
+        )
 
 
 def _items(results: list[dict]) -> list[dict]:
