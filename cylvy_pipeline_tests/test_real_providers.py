@@ -97,13 +97,15 @@ class FakeDataForSeo:
                 {"type": "organic" if serp_type == "organic" else "news_search", "rank_group": rank,
                  "domain": f"www.{domain}", "title": f"{body['keyword'].title()} | {name}",
                  "url": f"{self.web.url}/{domain}/{slug}", "description": f"{name} on {body['keyword']}.",
-                 "source": name, "timestamp": "2026-10-01 08:00:00 +00:00"}
+                 "timestamp": "2026-10-01 08:00:00 +00:00"}
                 for rank, (domain, name) in enumerate(SITES.items(), start=1)
             ]
             self.server.route("GET", f"{SERP_PATHS[serp_type]}/task_get/advanced/{task_id}", Reply(200, envelope([
                 {"id": task_id, "status_code": 20000, "result": [{"keyword": body["keyword"], "items": items}]}
             ])))
-            answers.append({"id": task_id, "status_code": 20100, "status_message": "Task Created.", "cost": 0.0006})
+            # As documented: each answer echoes the task it was posted as in its data (the tag among it).
+            answers.append({"id": task_id, "status_code": 20100, "status_message": "Task Created.", "cost": 0.0006,
+                            "data": {"api": "serp", "function": "task_post", **body}, "result": None})
         return Reply(200, envelope(answers, cost=0.0006 * len(answers)))
 
     def tasks_ready(self, serp_type: str) -> Reply:
