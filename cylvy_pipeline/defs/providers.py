@@ -197,9 +197,9 @@ class _DataForSeoCredentials(dg.ConfigurableResource):
     login: str = Field(description="DataForSEO API login (set DATAFORSEO_LOGIN)")
     password: str = Field(description="DataForSEO API password (set DATAFORSEO_PASSWORD)")
 
-    def _client(self, scope: ProviderScope) -> DataForSeoClient:
+    def _client(self, scope: ProviderScope, calls_per_minute: float) -> DataForSeoClient:
         settings = scope.project.providers.dataforseo
-        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
+        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=calls_per_minute)
         http = scope.closing(ProviderHttp("DataForSEO", policy=policy, auth=(self.login, self.password),
                                           credential_env=CREDENTIAL_ENV, usage=scope.usage,
                                           budget=scope.check_budget))
@@ -214,7 +214,9 @@ class DataForSeoKeywordData(_DataForSeoCredentials, KeywordDataResource):
     """Google Ads search volume through DataForSEO (``providers.keyword_data: dataforseo``)."""
 
     def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
-        return DataForSeoKeywordMetrics(self._client(scope))
+        # Its own rate: the search-volume endpoints allow far fewer calls a minute than the SERP API.
+        settings = scope.project.providers.dataforseo
+        return DataForSeoKeywordMetrics(self._client(scope, settings.keyword_data_calls_per_minute))
 
 
 # --- SERPs ---------------------------------------------------------------------------------------------
@@ -247,7 +249,8 @@ class DataForSeoSerpData(_DataForSeoCredentials, SerpResource):
 
     def client(self, scope: ProviderScope) -> SerpProvider:
         settings = scope.project.providers.dataforseo
-        return DataForSeoSerp(self._client(scope), mode=settings.serp_mode, concurrency=self.concurrency(scope))
+        return DataForSeoSerp(self._client(scope, settings.calls_per_minute), mode=settings.serp_mode,
+                              concurrency=self.concurrency(scope))
 
 
 # --- video data, company data ----------------------------------------------------------------------------

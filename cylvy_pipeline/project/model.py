@@ -119,7 +119,11 @@ class DataForSeoSettings(_Frozen):
     serp_mode: Literal["live", "queue"] = "live"  # queue: ~3x cheaper, results within minutes
     #: Markets beyond the built-in US, UK and DE (or overriding them).
     locations: dict[str, DataForSeoLocation] = {}
+    #: SERP API calls a minute (the vendor allows up to 2,000; task_post carries 100 SERPs a call).
     calls_per_minute: float = Field(600, gt=0)
+    #: Google Ads search-volume calls a minute: DataForSEO documents about 12 a minute per account for
+    #: this endpoint family, far below the SERP API's, so it has a limit of its own.
+    keyword_data_calls_per_minute: float = Field(12, gt=0)
     #: List prices in USD the budget and `estimate` use (what a call is charged is what DataForSEO's
     #: answer states, recorded in api_usage).
     price_keyword_call_usd: float = Field(0.075, ge=0)  # a search-volume call, up to 1,000 keywords

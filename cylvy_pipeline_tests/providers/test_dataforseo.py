@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from cylvy_pipeline.defs.providers import DataForSeoKeywordData, DataForSeoSerpData, ProviderScope
 from cylvy_pipeline.phases.serp_collection import collect_serps
+from cylvy_pipeline.project.model import Providers
 from cylvy_pipeline.providers.base import SERP_ITEM_COLUMNS
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderCall, ProviderHttp
@@ -18,6 +21,7 @@ from cylvy_pipeline.providers.real.dataforseo import (
     DataForSeoSerp,
     MarketLocation,
 )
+from cylvy_pipeline_tests.providers.conftest import make_project
 from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
 
 FIXTURES = Path(__file__).with_name("fixtures") / "dataforseo"
@@ -343,3 +347,36 @@ def test_search_volumes_match_the_keywords_as_the_vendor_returns_them(server, cl
     ])])))
     frame = DataForSeoKeywordMetrics(client).keyword_metrics(["Core+Banking  Software", "Payments Hub API"], "US")
     assert frame["search_volume"].tolist() == [880, 90]
+
+
+def test_close_variants_go_in_separate_requests_and_keep_their_own_volumes(server, client, calls) -> None:
+    # Google Ads, as the vendor documents it: close variants sent together get one combined volume each.
+    own = {"payment hub": 1000, "payments hub": 200, "hub, payment": 30, "loan servicing": 500}
+
+    def google_ads(request: Request) -> Reply:
+        (body,) = request.json()
+        sent = body["keywords"]
+        key = {k: " ".join(sorted(w.rstrip("s") for w in k.replace(",", "").split())) for k in sent}
+        combined = {k: sum(own[o] for o in sent if key[o] == key[k]) for k in sent}
+        return Reply(200, envelope([task([{"keyword": k, "search_volume": combined[k]} for k in sent])]))
+
+    server.route("POST", VOLUME, google_ads)
+    frame = DataForSeoKeywordMetrics(client).keyword_metrics(list(own), "US")
+    assert [r.json()[0]["keywords"] for r in server.requests] == [
+        ["payment hub", "loan servicing"], ["payments hub"], ["hub, payment"],
+    ]
+    assert dict(zip(frame["keyword"], frame["search_volume"], strict=True)) == own
+    assert [c.units for c in calls] == [2, 1, 1]
+
+
+def test_keyword_data_keeps_its_own_rate_limit_below_the_serp_apis() -> None:
+    # DataForSEO documents about 12 search-volume calls a minute per account, far below the SERP API's.
+    providers = Providers(keyword_data="dataforseo", serp="dataforseo")
+    project = make_project().model_copy(update={"providers": providers})
+    credentials = {"login": "login", "password": "password"}
+    with ExitStack() as closing:
+        scope = ProviderScope(project, "keyword_metrics", None, closing)
+        keyword_data = DataForSeoKeywordData(**credentials).client(scope)
+        serps = DataForSeoSerpData(**credentials).client(scope)
+        assert keyword_data.client.http.policy.calls_per_minute == 12
+        assert serps.client.http.policy.calls_per_minute == 600

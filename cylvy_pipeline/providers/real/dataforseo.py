@@ -13,6 +13,7 @@ the **standard queue** (``task_post`` with up to 100 tasks per POST, then ``task
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -153,10 +154,12 @@ class DataForSeoKeywordMetrics:
         if len(keywords) > MAX_KEYWORDS_PER_CALL:
             raise ValueError(f"at most {MAX_KEYWORDS_PER_CALL} keywords per call, got {len(keywords)}")
         location = self.client.location(market)
-        task = {"keywords": list(keywords), "location_code": location.location_code,
-                "language_code": location.language_code}
-        (answer,) = self.client.post(self.path, [task], units=len(keywords), price=self.client.prices.keyword_call)
-        found = {_as_returned(str(item.get("keyword", ""))): item for item in _task_result(answer, self.path)}
+        found: dict[str, dict] = {}
+        for request in apart_from_close_variants(keywords):
+            task = {"keywords": request, "location_code": location.location_code,
+                    "language_code": location.language_code}
+            (answer,) = self.client.post(self.path, [task], units=len(request), price=self.client.prices.keyword_call)
+            found |= {_as_returned(str(item.get("keyword", ""))): item for item in _task_result(answer, self.path)}
         rows = [found.get(_as_returned(keyword), {}) for keyword in keywords]
         return pd.DataFrame(
             {
@@ -169,6 +172,31 @@ class DataForSeoKeywordMetrics:
             },
             columns=list(KEYWORD_METRIC_COLUMNS),
         )
+
+
+def apart_from_close_variants(keywords: Sequence[str]) -> list[list[str]]:
+    """The keywords as search-volume requests in which no two are close variants of each other.
+
+    Google Ads answers one combined volume for close variants sent together (the same words in another
+    order, singular and plural, punctuation), so each would be credited with the other's searches; the
+    vendor's documentation recommends separate requests for them. Keywords keep their order; most lists
+    need one request, a list with variants one more per variant of the same keyword."""
+    requests: list[tuple[set[str], list[str]]] = []
+    for keyword in keywords:
+        variant = _close_variant_key(keyword)
+        request = next((r for r in requests if variant not in r[0]), None)
+        if request is None:
+            request = (set(), [])
+            requests.append(request)
+        request[0].add(variant)
+        request[1].append(keyword)
+    return [request for _, request in requests]
+
+
+def _close_variant_key(keyword: str) -> str:
+    """What close variants share: their words, in any order, without punctuation or a plural ``s``."""
+    words = re.findall(r"\w+", _as_returned(keyword))
+    return " ".join(sorted(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words))
 
 
 def _as_returned(keyword: str) -> str:
