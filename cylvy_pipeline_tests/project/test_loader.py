@@ -817,7 +817,8 @@ def test_real_providers_and_their_settings(tmp_path):
         ("dataforseo:\n  serp_mode: fast\n",
          "providers.dataforseo.serp_mode: must be 'live' or 'queue', got 'fast' — use 'live' or 'queue'"),
         ("dataforseo:\n  login: me\n", "providers.dataforseo: unknown field 'login' — remove it (allowed: base_url, "
-         "serp_mode, locations, calls_per_minute, keyword_data_calls_per_minute, price_keyword_call_usd, price_serp_live_usd, price_serp_queue_usd, "
+         "serp_mode, locations, calls_per_minute, keyword_data_calls_per_minute, price_keyword_call_usd, "
+         "price_serp_live_usd, price_serp_queue_usd, "
          "timeout_s)"),
         ("http:\n  allow_networks: [intranet]\n",
          "providers.http.allow_networks[0]: 'intranet' is not an IP network — write an address or network, "
