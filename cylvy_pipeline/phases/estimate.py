@@ -20,7 +20,11 @@ from cylvy_pipeline.analysis.identity import registrable_domain
 from cylvy_pipeline.phases.content_scraping import reusable_fetches, serp_page_urls
 from cylvy_pipeline.phases.youtube_enrichment import video_id_from_url
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.providers.real.dataforseo import MAX_KEYWORDS_PER_CALL, MAX_TASKS_PER_POST
+from cylvy_pipeline.providers.real.dataforseo import (
+    MAX_KEYWORDS_PER_CALL,
+    MAX_TASKS_PER_POST,
+    apart_from_close_variants,
+)
 from cylvy_pipeline.providers.real.peopledatalabs import PROVIDER as PDL_PROVIDER
 from cylvy_pipeline.providers.real.youtube import MAX_IDS_PER_CALL as YOUTUBE_IDS_PER_CALL
 
@@ -59,8 +63,12 @@ def estimate_market(project: Project, latest: LatestResults, cache: CacheState) 
 
     keyword_calls = math.ceil(keywords / MAX_KEYWORDS_PER_CALL)
     if providers.keyword_data == "dataforseo":
+        # As the phase sends them: batches of up to 1,000, each split so that close variants go apart.
+        names = [k.keyword for k in project.keywords]
+        keyword_calls = sum(len(apart_from_close_variants(names[start:start + MAX_KEYWORDS_PER_CALL]))
+                            for start in range(0, keywords, MAX_KEYWORDS_PER_CALL))
         rows.append(_row("keyword_metrics", "DataForSEO", keyword_calls, keyword_calls * dataforseo.price_keyword_call_usd,
-                         f"{keywords} keywords, up to {MAX_KEYWORDS_PER_CALL} per call"))
+                         f"{keywords} keywords, up to {MAX_KEYWORDS_PER_CALL} per call, close variants apart"))
     else:
         rows.append(_row("keyword_metrics", "sample keyword metrics", keyword_calls, 0.0, f"{keywords} keywords"))
 

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from cylvy_pipeline.defs.providers import DataForSeoKeywordData, DataForSeoSerpData, ProviderScope
+from cylvy_pipeline.phases.estimate import CacheState, LatestResults, estimate_market
 from cylvy_pipeline.phases.serp_collection import collect_serps
-from cylvy_pipeline.project.model import Providers
+from cylvy_pipeline.project.model import Keyword, Providers
 from cylvy_pipeline.providers.base import SERP_ITEM_COLUMNS
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderCall, ProviderHttp
@@ -380,3 +381,14 @@ def test_keyword_data_keeps_its_own_rate_limit_below_the_serp_apis() -> None:
         serps = DataForSeoSerpData(**credentials).client(scope)
         assert keyword_data.client.http.policy.calls_per_minute == 12
         assert serps.client.http.policy.calls_per_minute == 600
+
+
+def test_estimate_counts_the_search_volume_calls_close_variants_need() -> None:
+    names = ["payment hub", "payments hub", "loan servicing"]
+    keywords = tuple(Keyword(keyword=name, category="Payments") for name in names)
+    project = make_project(keywords).model_copy(update={"providers": Providers(keyword_data="dataforseo")})
+    empty = CacheState(frozenset(), pd.DataFrame(columns=["normalized_url", "status", "http_status"]), frozenset())
+    estimate = estimate_market(project, LatestResults(None, None), empty).set_index("phase")
+    row = estimate.loc["keyword_metrics"]
+    assert (row["provider"], row["calls"], row["cost_usd"]) == ("DataForSEO", 2, 0.15)
+    assert row["basis"] == "3 keywords, up to 1000 per call, close variants apart"
