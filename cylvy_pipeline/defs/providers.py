@@ -370,7 +370,7 @@ def _rendering_fetcher(scope: ProviderScope, api_key: str) -> RenderingWebFetche
                                       credential_env=RENDERING_CREDENTIAL_ENV, usage=scope.usage,
                                       budget=scope.check_budget))
     return RenderingWebFetcher(http, api_key=api_key, base_url=settings.base_url, render_js=settings.render_js,
-                               premium_proxy=settings.premium_proxy,
+                               premium_proxy=settings.premium_proxy, stealth_proxy=settings.stealth_proxy,
                                price_per_credit_usd=settings.price_per_credit_usd)
 
 

@@ -26,7 +26,7 @@ from cylvy_pipeline.analysis.analyzer import (
 from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.providers.errors import BudgetExceeded, ProviderAuthError
+from cylvy_pipeline.providers.errors import BudgetExceeded, ProviderAuthError, QuotaExhausted
 
 
 def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
@@ -119,8 +119,8 @@ def analyze_content(
     Each new analysis goes through ``produce_once`` (keyed by content hash), which records it in the
     analysis cache, or hands over the analysis a concurrent execution made meanwhile. At most
     ``max_concurrency`` analyses run at once (``produce_once`` and the analyzer must be thread-safe); the
-    output does not depend on it. A failed analysis is recorded and the others go on; a refused key or a
-    spent budget stops the phase, since every further analysis would fail the same way.
+    output does not depend on it. A failed analysis is recorded and the others go on; a refused key, a spent
+    quota or a spent budget stops the phase, since every further analysis would fail the same way.
     """
     version = analysis_version(analyzer, dimensions, brands)
     cache = {h: _from_json(r) for h, r in zip(cached_analyses["content_hash"], cached_analyses["result"], strict=True)}
@@ -137,7 +137,7 @@ def analyze_content(
 
         try:
             cache_row, here = produce_once(row.content_hash, produce)
-        except (ProviderAuthError, BudgetExceeded):
+        except (ProviderAuthError, QuotaExhausted, BudgetExceeded):
             raise  # every further item would fail the same way (and a refused key costs a call each)
         except Exception as error:  # noqa: BLE001 — any analyzer failure is recorded, never stored as a result
             return None, False, {"url": row.url, "error": f"{type(error).__name__}: {error}"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: Market codes the product knows. UK is the market code; providers that say GB map it explicitly.
 KNOWN_MARKETS: dict[str, str] = {
@@ -188,8 +188,16 @@ class RenderingSettings(_Frozen):
     domains: tuple[str, ...] = ()
     render_js: bool = True
     premium_proxy: bool = False
+    #: ScrapingBee's stealth proxy (75 credits a call; JavaScript rendering only).
+    stealth_proxy: bool = False
     price_per_credit_usd: float = Field(0.0002, ge=0)
     timeout_s: float = Field(90, gt=0)
+
+    @model_validator(mode="after")
+    def _stealth_renders(self) -> RenderingSettings:
+        if self.stealth_proxy and not self.render_js:
+            raise ValueError("providers.rendering.stealth_proxy works only with render_js: true")
+        return self
 
 
 class LlmSettings(_Frozen):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import ExitStack
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,13 +22,12 @@ from cylvy_pipeline.providers.real.dataforseo import (
 )
 from cylvy_pipeline_tests.providers.conftest import make_project
 from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
-
-FIXTURES = Path(__file__).with_name("fixtures") / "dataforseo"
+from cylvy_pipeline_tests.providers.vendor_fixtures import vendor_json
 
 
 def fixture(name: str) -> dict:
     """A response as DataForSEO documents it (fixtures/README.md says where each comes from)."""
-    return json.loads((FIXTURES / name).read_text())
+    return vendor_json("dataforseo", name)
 
 POLICY = HttpPolicy(timeout_s=2.0, attempts=3, base_delay_s=0.0)
 VOLUME = "/v3/keywords_data/google_ads/search_volume/live"

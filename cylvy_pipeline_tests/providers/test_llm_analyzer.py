@@ -1,4 +1,6 @@
-"""The LLM analyzer against a local server speaking the OpenAI chat-completions format."""
+"""The LLM analyzer against a local server speaking the OpenAI chat-completions format: answers are the API
+reference's tool-call example (fixtures/openai/, see fixtures/README.md), verbatim or with only the called
+function's name and arguments substituted; the 401 body is hand-made."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import pytest
 
 from cylvy_pipeline.analysis.analyzer import AnalysisDimension
 from cylvy_pipeline.phases.content_analysis import analyze_content
-from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
 from cylvy_pipeline.providers.real.llm_analyzer import LlmContentAnalyzer, LlmPrices, llm_version
 from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
+from cylvy_pipeline_tests.providers.vendor_fixtures import vendor_json
 
 DIMENSIONS = (
     AnalysisDimension("persona", "Chief Lending Officer", ("loan origination",)),
@@ -33,11 +36,11 @@ GOOD = {
 
 
 def completion(arguments: object, *, name: str = "record_analysis") -> dict:
-    return {"id": "chatcmpl-1", "object": "chat.completion", "model": "test-model",
-            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-                "role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function", "function": {
-                    "name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)}}]}}],
-            "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}}
+    """The documented tool-call answer calling ``name`` with ``arguments`` (a JSON string, as the API sends)."""
+    answer = vendor_json("openai", "chat_completion_tool_calls.json")
+    answer["choices"][0]["message"]["tool_calls"][0]["function"] = {
+        "name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)}
+    return answer
 
 
 @pytest.fixture
@@ -63,14 +66,56 @@ def test_a_forced_tool_call_becomes_the_analysis(server: LocalServer, llm: LlmCo
     assert analysis.persona_relevance == 0.85 and analysis.mentions == (("Ledgerline", 3),)
     assert llm.version == llm_version("test-model", 12_000) != llm_version("test-model", 6_000)
     assert llm.version.startswith("llm:test-model:")
-    # 1,000 input tokens at $1/M and 200 output tokens at $4/M
-    assert [(c.units, round(c.cost_usd, 6)) for c in calls] == [(1200.0, 0.0018)]
+    # The documented usage: 82 input tokens at $1/M and 17 output tokens at $4/M, 99 in all
+    assert [(c.units, round(c.cost_usd, 6)) for c in calls] == [(99.0, 0.00015)]
+
+
+def test_the_documented_answer_calls_another_function(server: LocalServer, llm: LlmContentAnalyzer, calls) -> None:
+    """The API reference's example, verbatim: a call of get_current_weather is no analysis, but its tokens
+    were spent and are recorded."""
+    server.route("POST", "/v1/chat/completions", Reply(200, vendor_json("openai", "chat_completion_tool_calls.json")))
+    with pytest.raises(ProviderError) as error:
+        llm.analyze("text", None, DIMENSIONS, BRANDS)
+    assert str(error.value) == "LLM returned an invalid analysis: it called 'get_current_weather', not record_analysis"
+    assert [(c.status, c.units, round(c.cost_usd, 6)) for c in calls] == [("ok", 99.0, 0.00015)]
+
+
+def test_a_spent_quota_stops_the_phase_saying_so(server: LocalServer, llm: LlmContentAnalyzer, calls) -> None:
+    """OpenAI's insufficient_quota answer is a 429 like a rate limit, but waiting will not help: after the HTTP
+    layer's tries it is a spent quota, and the phase stops at the first item instead of failing each one."""
+    server.route("POST", "/v1/chat/completions", Reply(429, vendor_json("openai", "error_insufficient_quota.json")))
+    items = pd.DataFrame({"url": [f"https://a.example/{i}" for i in range(5)], "content_kind": "page",
+                          "title": "A", "text": [f"page {i}" for i in range(5)], "content_type": "html",
+                          "content_hash": [f"h{i}" for i in range(5)]})
+    with pytest.raises(QuotaExhausted) as error:
+        analyze_content(items, DIMENSIONS, BRANDS, pd.DataFrame(columns=["content_hash", "result"]), llm,
+                        lambda key, produce: (produce(), True), now=datetime(2026, 11, 29, tzinfo=UTC),
+                        max_concurrency=1)
+    assert str(error.value) == (
+        "LLM has no quota left (HTTP 429 insufficient_quota: You exceeded your current quota, please check your plan "
+        "and billing details. For more information on this error, read the docs: "
+        "https://platform.openai.com/docs/guides/error-codes/api-errors.) — add credits to the account, then "
+        "re-execute from failure")
+    assert not error.value.transient
+    assert len(server.requests) == 2  # the HTTP layer's two tries of the first item, none for the others
+
+
+def test_a_rate_limit_that_outlasts_the_retries_is_transient(server: LocalServer, llm: LlmContentAnalyzer) -> None:
+    server.route("POST", "/v1/chat/completions", Reply(429, {"error": {
+        "message": "Rate limit reached for requests", "type": "requests", "param": None,
+        "code": "rate_limit_exceeded"}}))
+    with pytest.raises(ProviderError) as error:
+        llm.analyze("text", None, DIMENSIONS, BRANDS)
+    assert str(error.value) == ("LLM answered chat/completions with HTTP 429: Rate limit reached for requests "
+                                "(after 2 tries)")
+    assert type(error.value) is ProviderError and error.value.transient and error.value.retried
 
 
 @pytest.mark.parametrize(
     ("arguments", "reason"),
     [
-        ("{not json", "the arguments are not JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+        ("{not json",
+         "the arguments are not JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
         ({**GOOD, "scores": GOOD["scores"][:2]}, "no score for 'Case study'"),
         ({**GOOD, "scores": [{**GOOD["scores"][0], "score": 11}, *GOOD["scores"][1:]]},
          "score of 'Chief Lending Officer' must be a number from 0 to 10, got 11"),

@@ -1,6 +1,8 @@
 """People Data Labs' Company Enrichment API (the paid company-data source) against a local server speaking
 its wire format: what a match becomes, no match, a refused key, spent credits, rate limiting, outages and
-a malformed answer, each with the exact calls made and the ``api_usage`` rows they leave."""
+a malformed answer, each with the exact calls made and the ``api_usage`` rows they leave. The documented
+match, no-match and rate-limit bodies are in fixtures/peopledatalabs/ (see fixtures/README.md); QUORVANE and
+the 401/402/5xx bodies are hand-made in the documented shape."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from cylvy_pipeline.storage import caches
 from cylvy_pipeline.storage.usage import UsageLog
 from cylvy_pipeline_tests.providers.conftest import make_project
 from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
+from cylvy_pipeline_tests.providers.vendor_fixtures import vendor_json
 
 ENRICH = "/v5/company/enrich"
 PRICE = 0.28
@@ -51,7 +54,7 @@ QUORVANE = {
     "tags": ["core banking", "credit unions"],
 }
 NO_PROFILES = pd.DataFrame(columns=list(PROFILE_COLUMNS))
-NOT_FOUND = {"status": 404, "error": {"type": "not_found", "message": "No records were found matching your request"}}
+NOT_FOUND = vendor_json("peopledatalabs", "company_enrich_404.json")
 
 
 def pdl_error(status: int, kind: str, message: str) -> dict:
@@ -115,6 +118,19 @@ def test_a_match_becomes_a_profile_and_costs_one_match(server: LocalServer, pdl,
     (request,) = server.requests
     assert request.query == {"website": ["quorvane.example"], "min_likelihood": ["6"]}
     assert request.headers["X-Api-Key"] == "pdl-test-key"  # in a header, never in the URL
+    assert api_usage() == [("company/enrich", "ok", 200, 1.0, PRICE)]
+
+
+def test_the_documented_match_becomes_a_profile(server: LocalServer, pdl, api_usage, product_db) -> None:
+    """PDL's full example response: no display_name and no inferred_revenue in it, a public company."""
+    server.route("GET", ENRICH, matched(vendor_json("peopledatalabs", "company_enrich_200.json")))
+    assert pdl.company_profile("brackwell.example") == CompanyProfile(
+        domain="brackwell.example", name="Brackwell", industry="internet",
+        description="brackwell\u2019s mission is to make every bank\u2018s ledger open and easy to build on. since our "
+                    "founding in 1998, brackwell has grown from one core banking product to dozens of "
+                    "services\u2014including payments, lending and data platforms\u2014for banks of every size.",
+        employees=260979, revenue_usd=None, hq_country="US", source="People Data Labs", source_type=None,
+    )
     assert api_usage() == [("company/enrich", "ok", 200, 1.0, PRICE)]
 
 
@@ -193,8 +209,7 @@ def test_spent_credits_are_a_final_error_saying_so(server: LocalServer, pdl, api
 
 
 def test_a_rate_limit_waits_as_long_as_retry_after_says(server: LocalServer, pdl, api_usage, product_db, sleeps) -> None:
-    server.route("GET", ENRICH, Reply(429, pdl_error(429, "rate_limit_error", "An error occurred due to requests "
-                                                     "hitting the API too quick"), {"Retry-After": "3"}),
+    server.route("GET", ENRICH, Reply(429, vendor_json("peopledatalabs", "error_429.json"), {"Retry-After": "3"}),
                  matched(QUORVANE))
     assert pdl.company_profile("quorvane.example").name == "Quorvane Systems"
     assert sleeps == [3.0] and len(server.requests) == 2

@@ -1,4 +1,6 @@
-"""The YouTube Data API v3 adapter against a local server speaking its wire format."""
+"""The YouTube Data API v3 adapter against a local server speaking its wire format: the documented
+``videos.list`` example and quota error (fixtures/youtube/, see fixtures/README.md), and hand-made items for
+the cases the documentation does not show (hidden likes, request order, several ids)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from cylvy_pipeline.phases.youtube_enrichment import enrich_videos
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
 from cylvy_pipeline.providers.real.youtube import YouTubeDataApi, duration_seconds
-from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
+from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply
+from cylvy_pipeline_tests.providers.vendor_fixtures import vendor_json
 
 
 def video(video_id: str, *, likes: str | None = "40", duration: str = "PT5M12S") -> dict:
@@ -22,8 +25,10 @@ def video(video_id: str, *, likes: str | None = "40", duration: str = "PT5M12S")
 
 
 def quota_error(reason: str = "quotaExceeded") -> dict:
-    return {"error": {"code": 403, "message": "The request cannot be completed because you have exceeded your quota.",
-                      "errors": [{"message": "quota", "domain": "youtube.quota", "reason": reason}]}}
+    """The documented quota error body, with its reason substituted when the test asks for another one."""
+    body = vendor_json("youtube", "error_quota_exceeded.json")
+    body["error"]["errors"][0]["reason"] = reason
+    return body
 
 
 @pytest.fixture
@@ -40,8 +45,8 @@ def test_videos_in_request_order_with_hidden_likes_missing(server: LocalServer, 
                                                          video("aaaaaaaaaaa")]}))
     frame = api.videos(["aaaaaaaaaaa", "bbbbbbbbbbb", "unknown0000"])
     (request,) = server.requests
-    assert request.query == {"part": ["snippet,statistics,contentDetails"], "id": ["aaaaaaaaaaa,bbbbbbbbbbb,unknown0000"],
-                             "maxResults": ["50"]}
+    assert request.query == {"part": ["snippet,statistics,contentDetails"],
+                             "id": ["aaaaaaaaaaa,bbbbbbbbbbb,unknown0000"]}  # no maxResults next to id
     assert request.headers["X-Goog-Api-Key"] == "test-key"  # never in the URL
     assert frame["video_id"].tolist() == ["aaaaaaaaaaa", "bbbbbbbbbbb"]  # unknown ids are absent
     assert frame["like_count"].tolist() == [40, pd.NA]
@@ -65,7 +70,8 @@ def test_an_exhausted_quota_degrades_the_video_phase(server: LocalServer, api: Y
     result = output.result
     assert result["success"] and result["degraded"]
     assert (result["videos_ranking"], result["videos_enriched"], result["quota_units_used"]) == (80, 50, 2)
-    assert result["degraded_reason"].startswith("YouTube Data API videos.list: HTTP 403 The request cannot be completed")
+    assert result["degraded_reason"].startswith(
+        "YouTube Data API videos.list: HTTP 403 The request cannot be completed because you have exceeded your")
     assert len(server.requests) == 2  # a spent quota is not asked again
 
 
@@ -77,8 +83,8 @@ def test_quota_reasons_are_quota_exhausted(server: LocalServer, api: YouTubeData
 
 
 def test_a_rejected_key_names_the_variable(server: LocalServer, api: YouTubeDataApi) -> None:
-    server.route("GET", "/videos", Reply(400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
-                                                         "errors": [{"reason": "keyInvalid"}]}}))
+    server.route("GET", "/videos", Reply(400, {"error": {"code": 400, "errors": [{"reason": "keyInvalid"}],
+                                                         "message": "API key not valid. Please pass a valid API key."}}))
     with pytest.raises(ProviderAuthError) as error:
         api.videos(["aaaaaaaaaaa"])
     assert str(error.value) == (
@@ -87,15 +93,35 @@ def test_a_rejected_key_names_the_variable(server: LocalServer, api: YouTubeData
 
 
 def test_channels_take_their_links_from_the_description(server: LocalServer, api: YouTubeDataApi) -> None:
-    def channels(request: Request) -> Reply:
-        return Reply(200, {"items": [{"id": "UCledgerline00000000000", "snippet": {
-            "title": "Ledgerline", "customUrl": "@ledgerline",
-            "description": "Banking software. Visit https://www.ledgerline.example/ and https://chatterly.example/ledgerline."}}]})
+    server.route("GET", "/channels", Reply(200, vendor_json("youtube", "channels_list.json")))
+    frame = api.channels(["UCledgerline00000000000", "UCunknown000000000000000"])
+    (request,) = server.requests
+    assert request.query == {"part": ["snippet"], "id": ["UCledgerline00000000000,UCunknown000000000000000"]}
+    assert frame.to_dict("records") == [{
+        "channel_id": "UCledgerline00000000000", "title": "Ledgerline",
+        "description": "Core banking software for community banks. Visit https://www.ledgerline.example/ and "
+                       "https://chatterly.example/ledgerline.",
+        "custom_url": "@ledgerline",
+        "links": ["https://www.ledgerline.example/", "https://chatterly.example/ledgerline"],
+    }]
 
-    server.route("GET", "/channels", channels)
-    frame = api.channels(["UCledgerline00000000000"])
-    assert frame.loc[0, "custom_url"] == "@ledgerline"
-    assert frame.loc[0, "links"] == ["https://www.ledgerline.example/", "https://chatterly.example/ledgerline"]
+
+def test_the_documented_videos_list_answer(server: LocalServer, api: YouTubeDataApi, calls) -> None:
+    """The getting-started guide's videos.list example: no channelTitle in its snippet, counts as strings."""
+    server.route("GET", "/videos", Reply(200, vendor_json("youtube", "videos_list.json")))
+    frame = api.videos(["Lq3vT9bXm2A", "unknown0000"])
+    (request,) = server.requests
+    assert request.query == {"part": ["snippet,statistics,contentDetails"], "id": ["Lq3vT9bXm2A,unknown0000"]}
+    assert frame.to_dict("records") == [{
+        "video_id": "Lq3vT9bXm2A", "title": "Ledgerline 101: Q&A On Using Core Banking APIs",
+        "description": "Tamsin Harlow speaks to us and takes questions on working with core banking APIs and "
+                       "OAuth 2.0.",
+        "channel_id": "UCledgerline00000000000", "channel_title": None,
+        "published_at": pd.Timestamp("2012-06-20 22:45:24+00:00"),
+        "view_count": 3057, "like_count": 25, "comment_count": 12,
+        "duration_seconds": 951,  # PT15M51S
+    }]
+    assert [(c.endpoint, c.units) for c in calls] == [("videos.list", 1.0)]
 
 
 @pytest.mark.parametrize(("value", "seconds"), [("PT5M12S", 312), ("PT1H", 3600), ("P1DT2H", 93600), ("PT0S", 0),

@@ -7,6 +7,10 @@ arguments it returns are checked against that schema — every dimension exactly
 known brands only — and anything else is a failed analysis (a :class:`ProviderError`), never a stored
 result. Tokens are recorded with the call and priced from configuration.
 
+Errors come as ``{"error": {"message": …, "type": …, "param": …, "code": …}}``. A refused key names
+``OPENAI_API_KEY``; HTTP 429 with ``insufficient_quota`` is a spent quota (:class:`QuotaExhausted`: the account
+needs credits, so waiting will not help), unlike 429 ``rate_limit_exceeded``, which is transient.
+
 The analyzer's version is the model plus a hash of the prompt and the tool schema's shape, so changing
 either makes earlier cached analyses stale (the analysis cache is keyed by content and version).
 """
@@ -27,8 +31,8 @@ from cylvy_pipeline.analysis.analyzer import (
     ContentAnalysis,
     DimensionScore,
 )
-from cylvy_pipeline.providers.errors import ProviderError
-from cylvy_pipeline.providers.http import HttpResponse, ProviderHttp
+from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
+from cylvy_pipeline.providers.http import RETRYABLE_STATUSES, HttpResponse, ProviderHttp
 
 PROVIDER = "LLM"
 CREDENTIAL_ENV = "OPENAI_API_KEY"
@@ -205,7 +209,10 @@ class LlmContentAnalyzer:
                          + (OUTPUT_TOKENS_BASE + OUTPUT_TOKENS_PER_DIMENSION * len(dimensions))
                          * self.prices.output_per_mtok) / 1_000_000
         response = self.http.request("POST", f"{self.base_url}/chat/completions", endpoint="chat/completions",
-                                     json_body=body, units=self._tokens, cost=self._cost, expected_cost=expected_cost)
+                                     json_body=body, units=self._tokens, cost=self._cost, expected_cost=expected_cost,
+                                     raise_for_status=False)  # its error body tells a spent quota from a busy one
+        if response.status_code >= 400:
+            raise self._error(response)
         payload = response.json(provider=PROVIDER)
         try:
             call = payload["choices"][0]["message"]["tool_calls"][0]["function"]
@@ -215,3 +222,24 @@ class LlmContentAnalyzer:
         if call.get("name") != TOOL_NAME:
             raise _invalid(f"it called {call.get('name')!r}, not {TOOL_NAME}")
         return parse_analysis(arguments, dimensions, list(brands))
+
+    def _error(self, response: HttpResponse) -> ProviderError:
+        """The provider error an error answer is, once the HTTP layer's retries (of 429 and 5xx) are spent."""
+        status = response.status_code
+        try:
+            error = response.json(provider=PROVIDER).get("error") or {}
+        except (ProviderError, AttributeError):
+            error = {}
+        error = error if isinstance(error, dict) else {}
+        if status in (401, 403):
+            variable = f" (check {self.http.credential_env})" if self.http.credential_env else ""
+            return ProviderAuthError(f"{PROVIDER} refused the credentials: HTTP {status}{variable}")
+        message = str(error.get("message") or "").strip()
+        if "insufficient_quota" in (error.get("code"), error.get("type")):
+            return QuotaExhausted(f"{PROVIDER} has no quota left (HTTP {status} insufficient_quota: {message}) — add "
+                                  "credits to the account, then re-execute from failure")
+        said = f": {message}" if message else ""
+        if status in RETRYABLE_STATUSES:
+            return ProviderError(f"{PROVIDER} answered chat/completions with HTTP {status}{said} "
+                                 f"(after {self.http.policy.attempts} tries)", transient=True, retried=True)
+        return ProviderError(f"{PROVIDER} answered chat/completions with HTTP {status}{said}", transient=False)

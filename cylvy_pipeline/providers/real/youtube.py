@@ -76,7 +76,9 @@ class YouTubeDataApi:
             self._units += 1  # a list call costs one unit, whether or not it then fails
         response = self.http.request(
             "GET", f"{self.base_url}/{resource}", endpoint=f"{resource}.list", units=1,
-            params={"part": parts, "id": ",".join(ids), "maxResults": MAX_IDS_PER_CALL},
+            # No maxResults: the discovery document says it is "not supported for use in conjunction with the
+            # id parameter" (videos.list); with ids, the ids alone decide the answer (channels.list too).
+            params={"part": parts, "id": ",".join(ids)},
             headers={"X-Goog-Api-Key": self.api_key},  # not in the URL: URLs end up in messages and logs
             raise_for_status=False,
         )
