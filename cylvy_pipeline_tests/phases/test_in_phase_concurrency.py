@@ -60,22 +60,29 @@ NOW = datetime(2026, 12, 1, 8, tzinfo=UTC)
 
 
 class Overlap:
-    """How many requests a server is answering at the same moment, at most."""
+    """How many requests a server is answering at the same moment, at most.
 
-    def __init__(self) -> None:
+    With ``expected`` above 1, an answer waits (up to 2 s) until that many requests have been in flight
+    together once: on a loaded machine the client's last threads may start only after its first answers
+    came back, and the peak would then measure the machine rather than the client's concurrency."""
+
+    def __init__(self, expected: int = 1) -> None:
         self.active = self.peak = 0
-        self._lock = threading.Lock()
+        self.expected = expected
+        self._changed = threading.Condition()
 
     @contextmanager
     def answering(self, seconds: float) -> Iterator[None]:
-        with self._lock:
+        with self._changed:
             self.active += 1
             self.peak = max(self.peak, self.active)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self.peak >= self.expected, timeout=2.0)
         try:
             time.sleep(seconds)
             yield
         finally:
-            with self._lock:
+            with self._changed:
                 self.active -= 1
 
 
@@ -209,7 +216,7 @@ def test_company_enrichment_looks_domains_up_concurrently_with_the_same_result(s
     project, cache = make_project(), pd.DataFrame(columns=list(PROFILE_COLUMNS))
     outputs, peaks = [], []
     for max_concurrency in (1, concurrency):
-        overlap = Overlap()
+        overlap = Overlap(expected=max_concurrency)
         with local_server() as server:
             client, companies = source(server, overlap)
             with client:
