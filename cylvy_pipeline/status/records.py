@@ -62,6 +62,16 @@ def run_failure_reason(event: dg.DagsterEvent) -> str | None:
     return event.message.strip().splitlines()[0] if event.message else None
 
 
+def _crash_report(event: dg.DagsterEvent, run_id: str) -> str | None:
+    """Why a run process launched by a gRPC code server ended, when the code server noticed first (it
+    then fails the run with Dagster's generic "marked as failed from outside the execution context"). The
+    code server records the cause only as this sentence, e.g. "Run execution process for <id> was
+    terminated by signal 9 (SIGKILL).": the one place a cause is read from Dagster's text."""
+    prefix = f"[DagsterApiServer] Run execution process for {run_id} "
+    message = event.message or ""
+    return message.removeprefix("[DagsterApiServer] ") if message.startswith(prefix) else None
+
+
 def phase_of_step(step_key: str | None) -> str | None:
     """The phase a step belongs to: the asset step itself, or one of its check steps ("<phase>_<check>")."""
     if step_key is None:
@@ -103,7 +113,7 @@ def read_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRecord:
             continue
         if kind == ET.ENGINE_EVENT:
             death = event.engine_event_data.metadata.get(WORKER_DEATH_KEY) if event.engine_event_data else None
-            worker_death = death.value if death is not None else worker_death
+            worker_death = death.value if death is not None else (_crash_report(event, run.run_id) or worker_death)
             continue
         phase = phase_of_step(event.step_key)
         if phase not in state:
