@@ -108,13 +108,7 @@ def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents_until_reexecu
     assert "SIGKILL" in error or "died" in error, error
 
     # "Re-execute from failure", as the UI's button sends it: the same execution ends fully completed.
-    launched = graphql(
-        ui,
-        """mutation($params: ReexecutionParams!) { launchPipelineReexecution(reexecutionParams: $params) {
-             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
-        {"params": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}},
-    )["launchPipelineReexecution"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
+    again = reexecute_from_failure_in_the_ui(ui, run_id)
     wait_for(
         lambda: set(phase_statuses(product_db, run_id).values()) == {"completed"},
         timeout_s=240, interval_s=1, what="the re-executed execution to complete",
@@ -122,7 +116,7 @@ def test_a_killed_run_worker_fails_its_phase_and_blocks_dependents_until_reexecu
     run_ids = product_db.execute(
         "SELECT dagster_run_ids FROM pipeline_executions WHERE id = %s", (run_id,)
     ).fetchone()[0]
-    assert run_ids == [run_id, launched["run"]["runId"]]
+    assert run_ids == [run_id, again]
 
 
 def latest_run_of(conn, market: str) -> str:

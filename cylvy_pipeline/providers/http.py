@@ -73,6 +73,15 @@ class HttpResponse:
                 f"{provider} answered {_without_query(self.url)} with malformed JSON ({error})", transient=False
             ) from error
 
+    def error_object(self, *, provider: str) -> dict:
+        """The ``error`` object of a JSON error answer (``{"error": {"type", "message", …}}``, as OpenAI and
+        People Data Labs send it); empty when the body has none or is not JSON."""
+        try:
+            error = self.json(provider=provider).get("error") or {}
+        except (ProviderError, AttributeError):
+            return {}
+        return error if isinstance(error, dict) else {}
+
 
 class RateLimiter:
     """At most ``calls_per_minute`` calls, evenly spaced, shared by every thread of one client."""

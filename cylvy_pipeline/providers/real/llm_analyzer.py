@@ -226,11 +226,7 @@ class LlmContentAnalyzer:
     def _error(self, response: HttpResponse) -> ProviderError:
         """The provider error an error answer is, once the HTTP layer's retries (of 429 and 5xx) are spent."""
         status = response.status_code
-        try:
-            error = response.json(provider=PROVIDER).get("error") or {}
-        except (ProviderError, AttributeError):
-            error = {}
-        error = error if isinstance(error, dict) else {}
+        error = response.error_object(provider=PROVIDER)
         if status in (401, 403):
             variable = f" (check {self.http.credential_env})" if self.http.credential_env else ""
             return ProviderAuthError(f"{PROVIDER} refused the credentials: HTTP {status}{variable}")

@@ -185,11 +185,7 @@ class PeopleDataLabsCompanyData:
 
     def _error(self, response: HttpResponse) -> ProviderError:
         status = response.status_code
-        try:
-            error = response.json(provider=PROVIDER).get("error") or {}
-        except (ProviderError, AttributeError):
-            error = {}
-        error = error if isinstance(error, dict) else {}
+        error = response.error_object(provider=PROVIDER)
         said = ": ".join(str(part) for part in (error.get("type"), error.get("message")) if part)
         answer = f"HTTP {status}" + (f" {said}" if said else "")
         if status in (401, 403):
