@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import logging
 import os
 import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES
@@ -87,7 +89,7 @@ def command_run(args: argparse.Namespace) -> int:
     _require_provider_secrets(project)
     instance = execution.open_instance()
     failures = 0
-    with _interrupts_cancel(), execution.following_statuses():
+    with _interrupts_cancel(), _dagster_output_to_a_log() as terminal, execution.following_statuses():
         for market in markets:
             outcome = execution.run_market(instance, market, phases, project=choice)
             with _product_connection() as conn:
@@ -95,7 +97,7 @@ def command_run(args: argparse.Namespace) -> int:
             if outcome.interrupted:
                 not_started = markets[markets.index(market) + 1 :]
                 print(f"cylvy-pipeline: interrupted — {market} canceled"
-                      + (f"; not started: {', '.join(not_started)}" if not_started else ""), file=sys.stderr)
+                      + (f"; not started: {', '.join(not_started)}" if not_started else ""), file=terminal)
                 return INTERRUPTED
             failures += not outcome.success
     return 1 if failures else 0
@@ -120,6 +122,38 @@ def _interrupts_cancel():
         signal.signal(signal.SIGTERM, previous)
 
 
+#: Where Dagster's own output goes while a command executes runs (under the state folder).
+DAGSTER_LOG = Path("logs") / "dagster.log"
+
+
+@contextlib.contextmanager
+def _dagster_output_to_a_log() -> Iterator[TextIO]:
+    """Standard error goes to the state folder's ``logs/dagster.log`` while runs execute; what the
+    command itself has to say goes to the stream this yields (the terminal).
+
+    Dagster writes there when things go wrong, in this process and in the step processes it starts (which
+    inherit standard error): a lost database gives dozens of connection-retry warnings and a traceback per
+    step, where the terminal should show one line. The runs' events keep the story (the UI, ``status``)."""
+    log_path = state_dir() / DAGSTER_LOG
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    terminal = open(os.dup(STDERR), "w", buffering=1, encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"--- {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}, process {os.getpid()}\n")
+        log.flush()
+        os.dup2(log.fileno(), STDERR)
+    try:
+        yield terminal
+    finally:
+        sys.stderr.flush()
+        os.dup2(terminal.fileno(), STDERR)
+        terminal.close()
+
+
+#: The file descriptor of standard error, which child processes inherit.
+STDERR = 2
+
+
 class CommandInterrupted(Exception):
     """Ctrl-C or SIGTERM stopped the command; it exits with status 130."""
 
@@ -137,7 +171,7 @@ def command_reexecute(args: argparse.Namespace) -> int:
 
     _reconcile_in_flight_runs()  # a run whose worker died (killed, database lost) is failed first
     instance = execution.open_instance()
-    with _interrupts_cancel(), execution.following_statuses():
+    with _interrupts_cancel(), _dagster_output_to_a_log(), execution.following_statuses():
         try:
             outcome = execution.reexecute_from_failure(instance, args.run_id)
         except execution.NothingToReexecute as error:
