@@ -88,7 +88,7 @@ def market_estimate(conn: psycopg.Connection, project: Project, market: str) -> 
 
 def _unanalysed_items(conn: psycopg.Connection, project: Project, market: str) -> int | None:
     """Of the market's latest analysed pages and videos, how many the configured LLM has not analysed."""
-    if project.providers.content_analyzer == "local":
+    if project.providers.vendor("content_analyzer").local:
         return 0
     analysed = latest_output_rows(conn, "content_analysis", "content_analyses", market)
     if analysed is None:

@@ -35,8 +35,9 @@ from cylvy_pipeline.providers.base import (
     YouTubeProvider,
 )
 from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderHttp
+from cylvy_pipeline.providers.catalog import LOCAL, SAMPLE
+from cylvy_pipeline.providers.real import dataforseo, homepage, llm_analyzer, peopledatalabs, rendering, web, youtube
 from cylvy_pipeline.providers.real.dataforseo import (
-    CREDENTIAL_ENV,
     DataForSeoClient,
     DataForSeoKeywordMetrics,
     DataForSeoPrices,
@@ -44,20 +45,13 @@ from cylvy_pipeline.providers.real.dataforseo import (
     MarketLocation,
 )
 from cylvy_pipeline.providers.real.homepage import HomepageCompanyData
-from cylvy_pipeline.providers.real.llm_analyzer import CREDENTIAL_ENV as LLM_CREDENTIAL_ENV
-from cylvy_pipeline.providers.real.llm_analyzer import PROVIDER as LLM_PROVIDER
 from cylvy_pipeline.providers.real.llm_analyzer import LlmContentAnalyzer, LlmPrices
-from cylvy_pipeline.providers.real.peopledatalabs import CREDENTIAL_ENV as PDL_CREDENTIAL_ENV
-from cylvy_pipeline.providers.real.peopledatalabs import PROVIDER as PDL_PROVIDER
 from cylvy_pipeline.providers.real.peopledatalabs import PeopleDataLabsCompanyData
-from cylvy_pipeline.providers.real.rendering import CREDENTIAL_ENV as RENDERING_CREDENTIAL_ENV
-from cylvy_pipeline.providers.real.rendering import PROVIDER as RENDERING_PROVIDER
 from cylvy_pipeline.providers.real.rendering import RenderingWebFetcher, RoutedWebFetcher
 from cylvy_pipeline.providers.real.web import DEFAULT_USER_AGENT as USER_AGENT
 from cylvy_pipeline.providers.real.web import HttpWebFetcher
-from cylvy_pipeline.providers.real.youtube import CREDENTIAL_ENV as YOUTUBE_CREDENTIAL_ENV
-from cylvy_pipeline.providers.real.youtube import PROVIDER as YOUTUBE_PROVIDER
 from cylvy_pipeline.providers.real.youtube import YouTubeDataApi
+from cylvy_pipeline.providers.vendor import PROVIDER_KINDS, Vendor
 from cylvy_pipeline.providers.sample.clients import (
     SampleCompanyData,
     SampleKeywordMetrics,
@@ -70,17 +64,8 @@ from cylvy_pipeline.providers.sample.market import SimulatedMarket, get_market
 from cylvy_pipeline.settings import SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
 from cylvy_pipeline.storage.usage import UsageLog
 
-#: Environment variables a real provider needs, by (kind, implementation).
-PROVIDER_SECRETS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("keyword_data", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
-    ("serp", "dataforseo"): ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD"),
-    ("video_data", "youtube"): ("YOUTUBE_API_KEY",),
-    ("company_data", "peopledatalabs"): ("PDL_API_KEY",),
-    ("content_analyzer", "openai"): ("OPENAI_API_KEY",),
-    ("web", "rendering"): ("SCRAPINGBEE_API_KEY",),
-}
 #: The resource keys of the provider kinds that have a sample implementation.
-SAMPLE_PROVIDER_KEYS = ("keyword_data", "serp", "video_data", "company_data", "web")
+SAMPLE_PROVIDER_KEYS = SAMPLE.kinds
 
 
 def sample_latency_run_config(latency_ms: float) -> dict:
@@ -119,25 +104,25 @@ def provider_scope(
 
 
 def missing_provider_secrets(providers: Providers) -> list[str]:
-    """``"providers.<kind> is <name>, and <VAR> is not set"`` for every secret a chosen provider lacks."""
-    missing = []
-    for kind in ("keyword_data", "serp", "video_data", "company_data", "web", "content_analyzer"):
-        choice = getattr(providers, kind)
-        for variable in PROVIDER_SECRETS.get((kind, choice), ()):
-            if not os.environ.get(variable):
-                missing.append(f"providers.{kind} is {choice}, and {variable} is not set")
-    if providers.web == "http" and providers.rendering.domains and not os.environ.get("SCRAPINGBEE_API_KEY"):
-        missing.append("providers.rendering.domains lists sites to render, and SCRAPINGBEE_API_KEY is not set")
-    return missing
+    """``"providers.<kind> is <name>, and <VAR> is not set"`` for every secret a chosen vendor lacks."""
+    return providers.catalog.missing_secrets(providers, os.environ)
 
 
 class ProviderResource(dg.ConfigurableResource, abc.ABC):
     """What every provider resource shares: which kind it is, and how many of its calls a phase makes at
     once (``providers.concurrency.<kind>`` in project.yaml; the results do not depend on it). Each kind is
-    abstract (assets depend on it); only its sample and real implementations can be bound."""
+    abstract (assets depend on it); only its vendors' implementations can be bound, each naming its
+    vendor's declaration (:func:`provider_resources` finds it by the project's choice)."""
 
     #: The provider kind: its key under ``providers:`` and ``providers.concurrency:`` in project.yaml.
     kind: ClassVar[str]
+    #: The vendor this implementation calls (None on the abstract kinds).
+    vendor: ClassVar[Vendor | None] = None
+
+    @classmethod
+    def bound(cls, providers: Providers, sample_knobs: Mapping[str, dg.EnvVar]) -> ProviderResource:
+        """This implementation with its vendor's secrets bound as ``dg.EnvVar`` (read where a step runs)."""
+        return cls(**{field: dg.EnvVar(variable) for field, variable in cls.vendor.secrets.items()})
 
     def concurrency(self, scope: ProviderScope) -> int:
         return getattr(scope.project.providers.concurrency, self.kind)
@@ -161,6 +146,12 @@ class _SampleMarketSettings(dg.ConfigurableResource):
     latencies: str = Field(default="", description=f"Simulated latency per provider ({SAMPLE_LATENCY_MS_ENV})")
     faults: str = Field(default="", description=f"Injected faults per phase ({SAMPLE_FAULTS_ENV})")
     retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
+
+    vendor: ClassVar[Vendor] = SAMPLE
+
+    @classmethod
+    def bound(cls, providers: Providers, sample_knobs: Mapping[str, dg.EnvVar]) -> ProviderResource:
+        return cls(**sample_knobs)
 
     def _sample(self, scope: ProviderScope) -> tuple[SimulatedMarket, dict]:
         faults = FaultInjector(scope.phase, parse_fault_spec(self.faults).get(scope.phase, 0.0))
@@ -194,14 +185,16 @@ class SampleKeywordData(_SampleMarketSettings, KeywordDataResource):
 
 
 class _DataForSeoCredentials(dg.ConfigurableResource):
-    login: str = Field(description="DataForSEO API login (set DATAFORSEO_LOGIN)")
-    password: str = Field(description="DataForSEO API password (set DATAFORSEO_PASSWORD)")
+    vendor: ClassVar[Vendor] = dataforseo.VENDOR
+
+    login: str = Field(description=f"DataForSEO API login (set {dataforseo.SECRETS['login']})")
+    password: str = Field(description=f"DataForSEO API password (set {dataforseo.SECRETS['password']})")
 
     def _client(self, scope: ProviderScope, calls_per_minute: float) -> DataForSeoClient:
         settings = scope.project.providers.dataforseo
         policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=calls_per_minute)
-        http = scope.closing(ProviderHttp("DataForSEO", policy=policy, auth=(self.login, self.password),
-                                          credential_env=CREDENTIAL_ENV, usage=scope.usage,
+        http = scope.closing(ProviderHttp(dataforseo.PROVIDER, policy=policy, auth=(self.login, self.password),
+                                          credential_env=dataforseo.CREDENTIAL_ENV, usage=scope.usage,
                                           budget=scope.check_budget))
         locations = {market: MarketLocation(location.location_code, location.language_code)
                      for market, location in settings.market_locations().items()}
@@ -281,12 +274,13 @@ class SampleVideoData(_SampleMarketSettings, VideoDataResource):
 class YouTubeVideoData(VideoDataResource):
     """The YouTube Data API v3 (``providers.video_data: youtube``; settings under ``providers.youtube``)."""
 
-    api_key: str = Field(description="YouTube Data API key (set YOUTUBE_API_KEY)")
+    vendor: ClassVar[Vendor] = youtube.VENDOR
+    api_key: str = Field(description=f"YouTube Data API key (set {youtube.CREDENTIAL_ENV})")
 
     def client(self, scope: ProviderScope) -> YouTubeProvider:
         settings = scope.project.providers.youtube
         policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
-        http = scope.closing(ProviderHttp(YOUTUBE_PROVIDER, policy=policy, credential_env=YOUTUBE_CREDENTIAL_ENV,
+        http = scope.closing(ProviderHttp(youtube.PROVIDER, policy=policy, credential_env=youtube.CREDENTIAL_ENV,
                                           usage=scope.usage))
         return YouTubeDataApi(http, api_key=self.api_key, base_url=settings.base_url)
 
@@ -316,9 +310,11 @@ class SampleCompanyDataSource(_SampleMarketSettings, CompanyDataResource):
 class HomepageCompanyDataSource(CompanyDataResource):
     """Company profiles from each domain's own homepage (``providers.company_data: homepage``)."""
 
+    vendor: ClassVar[Vendor] = homepage.VENDOR
+
     def client(self, scope: ProviderScope) -> CompanyDataProvider:
         settings, web = scope.project.providers.homepage, scope.project.providers.http
-        http = scope.closing(ProviderHttp("homepage", policy=HttpPolicy(timeout_s=settings.timeout_s),
+        http = scope.closing(ProviderHttp(homepage.SOURCE, policy=HttpPolicy(timeout_s=settings.timeout_s),
                                           usage=scope.usage, guard=AddressGuard.allowing(web.allow_networks),
                                           headers={"User-Agent": USER_AGENT}))
         return HomepageCompanyData(http, url_template=settings.url_template)
@@ -328,12 +324,14 @@ class PeopleDataLabsCompanyDataSource(CompanyDataResource):
     """Company profiles bought from People Data Labs' Company Enrichment API, charged per match
     (``providers.company_data: peopledatalabs``; settings under ``providers.peopledatalabs``)."""
 
-    api_key: str = Field(description="People Data Labs API key (set PDL_API_KEY)")
+    vendor: ClassVar[Vendor] = peopledatalabs.VENDOR
+    api_key: str = Field(description=f"People Data Labs API key (set {peopledatalabs.CREDENTIAL_ENV})")
 
     def client(self, scope: ProviderScope) -> CompanyDataProvider:
         settings = scope.project.providers.peopledatalabs
         policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
-        http = scope.closing(ProviderHttp(PDL_PROVIDER, policy=policy, credential_env=PDL_CREDENTIAL_ENV,
+        http = scope.closing(ProviderHttp(peopledatalabs.PROVIDER, policy=policy,
+                                          credential_env=peopledatalabs.CREDENTIAL_ENV,
                                           usage=scope.usage, budget=scope.check_budget))
         return PeopleDataLabsCompanyData(http, api_key=self.api_key, base_url=settings.base_url,
                                          min_likelihood=settings.min_likelihood,
@@ -366,8 +364,8 @@ class SampleWeb(_SampleMarketSettings, WebResource):
 
 def _rendering_fetcher(scope: ProviderScope, api_key: str) -> RenderingWebFetcher:
     settings = scope.project.providers.rendering
-    http = scope.closing(ProviderHttp(RENDERING_PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
-                                      credential_env=RENDERING_CREDENTIAL_ENV, usage=scope.usage,
+    http = scope.closing(ProviderHttp(rendering.PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+                                      credential_env=rendering.CREDENTIAL_ENV, usage=scope.usage,
                                       budget=scope.check_budget))
     return RenderingWebFetcher(http, api_key=api_key, base_url=settings.base_url, render_js=settings.render_js,
                                premium_proxy=settings.premium_proxy, stealth_proxy=settings.stealth_proxy,
@@ -379,7 +377,16 @@ class HttpWeb(WebResource):
     Private, loopback and link-local addresses are refused unless ``allow_networks`` lists them. The
     sites listed in ``providers.rendering.domains`` go through the rendering API instead."""
 
-    rendering_api_key: str | None = Field(default=None, description="Rendering API key (SCRAPINGBEE_API_KEY)")
+    vendor: ClassVar[Vendor] = web.VENDOR
+    rendering_api_key: str | None = Field(default=None,
+                                          description=f"Rendering API key ({rendering.CREDENTIAL_ENV})")
+
+    @classmethod
+    def bound(cls, providers: Providers, sample_knobs: Mapping[str, dg.EnvVar]) -> ProviderResource:
+        # The rendering API's key only when some sites are to be rendered.
+        if not providers.rendering.domains:
+            return cls()
+        return cls(rendering_api_key=dg.EnvVar(rendering.CREDENTIAL_ENV))
 
     def client(self, scope: ProviderScope) -> WebFetcher:
         settings = scope.project.providers.http
@@ -397,7 +404,8 @@ class HttpWeb(WebResource):
 class RenderingWeb(WebResource):
     """Every page through the rendering API (``providers.web: rendering``)."""
 
-    api_key: str = Field(description="Rendering API key (set SCRAPINGBEE_API_KEY)")
+    vendor: ClassVar[Vendor] = rendering.VENDOR
+    api_key: str = Field(description=f"Rendering API key (set {rendering.CREDENTIAL_ENV})")
 
     def client(self, scope: ProviderScope) -> WebFetcher:
         return _rendering_fetcher(scope, self.api_key)
@@ -419,6 +427,8 @@ class ContentAnalyzerResource(ProviderResource):
 class LocalAnalyzer(ContentAnalyzerResource):
     """The local, deterministic analyzer: free, reproducible, no network."""
 
+    vendor: ClassVar[Vendor] = LOCAL
+
     def analyzer(self, scope: ProviderScope) -> LocalContentAnalyzer:
         return LocalContentAnalyzer()
 
@@ -427,13 +437,14 @@ class OpenAiCompatibleAnalyzer(ContentAnalyzerResource):
     """An LLM behind an OpenAI-compatible chat-completions API (``providers.content_analyzer: openai``;
     settings under ``providers.llm``)."""
 
-    api_key: str = Field(description="API key of the chat-completions API (set OPENAI_API_KEY)")
+    vendor: ClassVar[Vendor] = llm_analyzer.VENDOR
+    api_key: str = Field(description=f"API key of the chat-completions API (set {llm_analyzer.CREDENTIAL_ENV})")
 
     def analyzer(self, scope: ProviderScope) -> LlmContentAnalyzer:
         settings = scope.project.providers.llm
-        http = scope.closing(ProviderHttp(LLM_PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+        http = scope.closing(ProviderHttp(llm_analyzer.PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
                                           headers={"Authorization": f"Bearer {self.api_key}"},
-                                          credential_env=LLM_CREDENTIAL_ENV, usage=scope.usage,
+                                          credential_env=llm_analyzer.CREDENTIAL_ENV, usage=scope.usage,
                                           budget=scope.check_budget))
         prices = LlmPrices(settings.price_input_per_mtok_usd, settings.price_output_per_mtok_usd)
         return LlmContentAnalyzer(http, model=settings.model, base_url=settings.base_url, prices=prices,
@@ -441,23 +452,6 @@ class OpenAiCompatibleAnalyzer(ContentAnalyzerResource):
 
 
 # --- binding -------------------------------------------------------------------------------------------
-
-
-def _web_resource(providers: Providers, sample: dict) -> WebResource:
-    if providers.web == "rendering":
-        return RenderingWeb(api_key=dg.EnvVar("SCRAPINGBEE_API_KEY"))
-    if providers.web == "http":
-        rendering_key = dg.EnvVar("SCRAPINGBEE_API_KEY") if providers.rendering.domains else None
-        return HttpWeb(rendering_api_key=rendering_key)
-    return SampleWeb(**sample)
-
-
-def _company_data_resource(providers: Providers, sample: dict) -> CompanyDataResource:
-    if providers.company_data == "peopledatalabs":
-        return PeopleDataLabsCompanyDataSource(api_key=dg.EnvVar("PDL_API_KEY"))
-    if providers.company_data == "homepage":
-        return HomepageCompanyDataSource()
-    return SampleCompanyDataSource(**sample)
 
 
 def sample_knobs(environ: Mapping[str, str]) -> dict[str, dg.EnvVar]:
@@ -468,22 +462,37 @@ def sample_knobs(environ: Mapping[str, str]) -> dict[str, dg.EnvVar]:
     return {field: dg.EnvVar(variable) for field, variable in knobs.items() if environ.get(variable, "").strip()}
 
 
+#: The abstract resource of each provider kind; its subclasses are the vendors' implementations.
+KIND_RESOURCES: dict[str, type[ProviderResource]] = {
+    "keyword_data": KeywordDataResource,
+    "serp": SerpResource,
+    "video_data": VideoDataResource,
+    "company_data": CompanyDataResource,
+    "web": WebResource,
+    "content_analyzer": ContentAnalyzerResource,
+}
+
+
+def _implementations(kind: str) -> dict[str, type[ProviderResource]]:
+    """The resource implementing ``kind`` for each vendor name."""
+    found, pending = {}, [KIND_RESOURCES[kind]]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            if subclass.vendor is not None and not getattr(subclass, "__abstractmethods__", None):
+                found[subclass.vendor.name] = subclass
+            pending.append(subclass)
+    return found
+
+
 def provider_resources(providers: Providers, environ: Mapping[str, str]) -> dict[str, dg.ConfigurableResource]:
-    """The resource of each provider kind the project chose: secrets as ``dg.EnvVar``, and the sample
-    knobs ``environ`` sets."""
-
-    def dataforseo() -> dict:
-        return {"login": dg.EnvVar("DATAFORSEO_LOGIN"), "password": dg.EnvVar("DATAFORSEO_PASSWORD")}
-
-    sample = sample_knobs(environ)
-    return {
-        "keyword_data": DataForSeoKeywordData(**dataforseo()) if providers.keyword_data == "dataforseo"
-        else SampleKeywordData(**sample),
-        "serp": DataForSeoSerpData(**dataforseo()) if providers.serp == "dataforseo" else SampleSerpData(**sample),
-        "video_data": YouTubeVideoData(api_key=dg.EnvVar("YOUTUBE_API_KEY")) if providers.video_data == "youtube"
-        else SampleVideoData(**sample),
-        "company_data": _company_data_resource(providers, sample),
-        "web": _web_resource(providers, sample),
-        "content_analyzer": OpenAiCompatibleAnalyzer(api_key=dg.EnvVar("OPENAI_API_KEY"))
-        if providers.content_analyzer == "openai" else LocalAnalyzer(),
-    }
+    """The resource of each provider kind, for the vendor the project chose: secrets as ``dg.EnvVar``,
+    and the sample knobs ``environ`` sets."""
+    knobs = sample_knobs(environ)
+    resources = {}
+    for kind in PROVIDER_KINDS:
+        vendor = providers.vendor(kind)
+        implementation = _implementations(kind).get(vendor.name)
+        if implementation is None:
+            raise ValueError(f"providers.{kind} is {vendor.name}, which has no {KIND_RESOURCES[kind].__name__}")
+        resources[kind] = implementation.bound(providers, knobs)
+    return resources

@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import ipaddress
 import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
-from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -379,34 +377,10 @@ def _check_moved_provider_keys(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def _check_providers(path: Path, providers: Providers, markets: Sequence[str]) -> None:
-    """Every market has a DataForSEO location when DataForSEO is used; allowed networks parse; API base
-    URLs are http(s) URLs."""
-    if "dataforseo" in (providers.keyword_data, providers.serp):
-        known = providers.dataforseo.market_locations()
-        for market in markets:
-            if market not in known:
-                raise ProjectConfigError(
-                    path,
-                    "providers.dataforseo.locations",
-                    f"no DataForSEO location for market {market}",
-                    f"add '{market}: {{location_code: …, language_code: …}}' (DataForSEO's codes for "
-                    f"{KNOWN_MARKETS[market]})",
-                )
-    for i, network in enumerate(providers.http.allow_networks):
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except ValueError:
-            raise ProjectConfigError(
-                path, f"providers.http.allow_networks[{i}]", f"'{network}' is not an IP network",
-                "write an address or network, e.g. 127.0.0.1/32 or 10.0.0.0/8",
-            ) from None
-    base_url = providers.peopledatalabs.base_url
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ProjectConfigError(
-            path, "providers.peopledatalabs.base_url", f"'{base_url}' is not an http(s) URL",
-            "write the API's address, e.g. https://api.peopledatalabs.com/v5",
-        )
+    """What the vendors' declarations refuse in their settings (a DataForSEO market without a location, an
+    allowed network that does not parse, an API address that is not http(s))."""
+    if problems := providers.catalog.config_problems(providers, {market: KNOWN_MARKETS[market] for market in markets}):
+        raise ProjectConfigError(path, *problems[0])
 
 
 def _check_name(path: Path, location: str, name: str) -> str:

@@ -6,9 +6,12 @@ frozen: a loaded project is a value that phases read, never mutate.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from cylvy_pipeline.providers.catalog import VENDORS, VendorCatalog
+from cylvy_pipeline.providers.vendor import Vendor
 
 #: Market codes the product knows. UK is the market code; providers that say GB map it explicitly.
 KNOWN_MARKETS: dict[str, str] = {
@@ -96,121 +99,6 @@ class Thresholds(_Frozen):
     max_keywords: int = Field(10_000, ge=1, le=20_000)
 
 
-class DataForSeoLocation(_Frozen):
-    """Where DataForSEO searches for one market (its location and language codes)."""
-
-    location_code: int = Field(ge=1)
-    language_code: str
-
-
-#: DataForSEO's location and language codes for the markets the sample project uses; a project adds
-#: others (or overrides these) under ``providers.dataforseo.locations``.
-DATAFORSEO_DEFAULT_LOCATIONS: dict[str, DataForSeoLocation] = {
-    "US": DataForSeoLocation(location_code=2840, language_code="en"),
-    "UK": DataForSeoLocation(location_code=2826, language_code="en"),
-    "DE": DataForSeoLocation(location_code=2276, language_code="de"),
-}
-
-
-class DataForSeoSettings(_Frozen):
-    """DataForSEO (keyword metrics and SERPs). Credentials: DATAFORSEO_LOGIN, DATAFORSEO_PASSWORD."""
-
-    base_url: str = "https://api.dataforseo.com"
-    serp_mode: Literal["live", "queue"] = "live"  # queue: ~3x cheaper, results within minutes
-    #: Markets beyond the built-in US, UK and DE (or overriding them).
-    locations: dict[str, DataForSeoLocation] = {}
-    #: SERP API calls a minute (the vendor allows up to 2,000; task_post carries 100 SERPs a call).
-    calls_per_minute: float = Field(600, gt=0)
-    #: Google Ads search-volume calls a minute: DataForSEO documents about 12 a minute per account for
-    #: this endpoint family, far below the SERP API's, so it has a limit of its own.
-    keyword_data_calls_per_minute: float = Field(12, gt=0)
-    #: List prices in USD the budget and `estimate` use (what a call is charged is what DataForSEO's
-    #: answer states, recorded in api_usage).
-    price_keyword_call_usd: float = Field(0.075, ge=0)  # a search-volume call, up to 1,000 keywords
-    price_serp_live_usd: float = Field(0.002, ge=0)  # a live SERP of 10 results
-    price_serp_queue_usd: float = Field(0.0006, ge=0)  # a SERP through the standard queue
-    timeout_s: float = Field(60, gt=0)
-
-    def market_locations(self) -> dict[str, DataForSeoLocation]:
-        return {**DATAFORSEO_DEFAULT_LOCATIONS, **self.locations}
-
-    def __hash__(self) -> int:  # a Project is a cache key; the locations mapping hashes as its items
-        return hash((*(getattr(self, name) for name in type(self).model_fields if name != "locations"),
-                     tuple(sorted(self.locations.items()))))
-
-
-class HttpWebSettings(_Frozen):
-    """Direct page fetching for content scraping."""
-
-    #: Networks that may be fetched although they are not public (tests allow 127.0.0.1/32). Empty in
-    #: production: a SERP can point anywhere, and the scraper must not reach internal services.
-    allow_networks: tuple[str, ...] = ()
-    max_per_host: int = Field(2, ge=1, le=32)
-    timeout_s: float = Field(20, gt=0)
-    max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
-
-
-class YouTubeSettings(_Frozen):
-    """The YouTube Data API v3 (video and channel details). Credential: YOUTUBE_API_KEY."""
-
-    base_url: str = "https://www.googleapis.com/youtube/v3"
-    calls_per_minute: float = Field(600, gt=0)
-    timeout_s: float = Field(30, gt=0)
-
-
-class HomepageSettings(_Frozen):
-    """Company data read from each domain's homepage (no account needed). The address rules of
-    ``providers.http`` apply (``allow_networks``)."""
-
-    url_template: str = "https://{domain}/"  # where a domain's homepage is fetched from
-    timeout_s: float = Field(15, gt=0)
-
-
-class PeopleDataLabsSettings(_Frozen):
-    """People Data Labs' Company Enrichment API: company profiles bought per match (a domain it does not
-    know costs nothing). Credential: PDL_API_KEY."""
-
-    base_url: str = "https://api.peopledatalabs.com/v5"
-    #: The least match likelihood (1-10) PDL may answer with; a weaker match is "no match". None: PDL's default.
-    min_likelihood: int | None = Field(None, ge=1, le=10)
-    #: List price of one match in USD (what the budget and `estimate` use; a no-match is free).
-    price_per_match_usd: float = Field(0.10, ge=0)
-    calls_per_minute: float = Field(600, gt=0)  # PDL allows 1,000 a minute on paid plans, 10 on the free one
-    timeout_s: float = Field(30, gt=0)
-
-
-class RenderingSettings(_Frozen):
-    """A rendering scraper API (ScrapingBee's format) for sites that need JavaScript or a proxy: every
-    page (``providers.web: rendering``) or only the ``domains`` listed here (with ``providers.web: http``).
-    Credential: SCRAPINGBEE_API_KEY."""
-
-    base_url: str = "https://app.scrapingbee.com/api/v1/"
-    domains: tuple[str, ...] = ()
-    render_js: bool = True
-    premium_proxy: bool = False
-    #: ScrapingBee's stealth proxy (75 credits a call; JavaScript rendering only).
-    stealth_proxy: bool = False
-    price_per_credit_usd: float = Field(0.0002, ge=0)
-    timeout_s: float = Field(90, gt=0)
-
-    @model_validator(mode="after")
-    def _stealth_renders(self) -> RenderingSettings:
-        if self.stealth_proxy and not self.render_js:
-            raise ValueError("providers.rendering.stealth_proxy works only with render_js: true")
-        return self
-
-
-class LlmSettings(_Frozen):
-    """An OpenAI-compatible chat-completions API for content analysis. Credential: OPENAI_API_KEY."""
-
-    base_url: str = "https://api.openai.com/v1"
-    model: str = "gpt-4o-mini"
-    price_input_per_mtok_usd: float = Field(0.15, ge=0)
-    price_output_per_mtok_usd: float = Field(0.60, ge=0)
-    max_text_chars: int = Field(12_000, ge=500)  # of a page's text sent to the model
-    timeout_s: float = Field(60, gt=0)
-
-
 class ProviderConcurrency(_Frozen):
     """How many calls one phase makes to each kind of provider at once (sample providers included).
 
@@ -226,29 +114,36 @@ class ProviderConcurrency(_Frozen):
     content_analyzer: int = Field(4, ge=1, le=32)  # pages and videos analysed (one database connection each)
 
 
-class Providers(_Frozen):
-    """Which service each kind of provider calls (``sample``: the simulated market) and their settings.
+class _ProvidersBase(_Frozen):
+    """Which vendor serves each kind of provider (``sample``: the simulated market; ``local``: the local
+    analyzer), the spending limit, the concurrency per kind, and every vendor's settings under its own key.
 
-    Secrets never go in project.yaml: each real provider reads them from environment variables.
+    The choices and the vendors' settings come from the vendor declarations of a catalog
+    (:data:`cylvy_pipeline.providers.catalog.VENDORS`). Secrets never go in project.yaml: each real vendor
+    reads them from environment variables.
     """
 
-    keyword_data: Literal["sample", "dataforseo"] = "sample"
-    serp: Literal["sample", "dataforseo"] = "sample"
-    video_data: Literal["sample", "youtube"] = "sample"
-    company_data: Literal["sample", "homepage", "peopledatalabs"] = "sample"
-    content_analyzer: Literal["local", "openai"] = "local"
-    web: Literal["sample", "http", "rendering"] = "sample"
-    #: The most an execution (one market) may spend on providers; a phase stops before a call that
-    #: would go past it. None: no limit.
-    max_cost_usd: float | None = Field(None, gt=0)
-    concurrency: ProviderConcurrency = ProviderConcurrency()
-    dataforseo: DataForSeoSettings = DataForSeoSettings()
-    youtube: YouTubeSettings = YouTubeSettings()
-    homepage: HomepageSettings = HomepageSettings()
-    peopledatalabs: PeopleDataLabsSettings = PeopleDataLabsSettings()
-    llm: LlmSettings = LlmSettings()
-    http: HttpWebSettings = HttpWebSettings()
-    rendering: RenderingSettings = RenderingSettings()
+    #: The vendor declarations the model was made from.
+    catalog: ClassVar[VendorCatalog]
+
+    def vendor(self, kind: str) -> Vendor:
+        """The vendor chosen for a provider kind."""
+        return self.catalog.chosen(self, kind)
+
+
+def providers_model(catalog: VendorCatalog) -> type[_ProvidersBase]:
+    """The model of ``providers:`` in project.yaml for the vendors of ``catalog``."""
+    return catalog.providers_model(
+        _ProvidersBase,
+        max_cost_usd=(float | None, Field(
+            None, gt=0, description="The most an execution (one market) may spend on providers; a phase stops "
+            "before a call that would go past it. None: no limit.")),
+        concurrency=(ProviderConcurrency, ProviderConcurrency()),
+    )
+
+
+#: ``providers:`` in project.yaml.
+Providers = providers_model(VENDORS)
 
 
 class Keyword(_Frozen):

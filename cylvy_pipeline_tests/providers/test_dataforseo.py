@@ -388,4 +388,4 @@ def test_estimate_counts_the_search_volume_calls_close_variants_need() -> None:
     estimate = estimate_market(project, LatestResults(None, None), empty).set_index("phase")
     row = estimate.loc["keyword_metrics"]
     assert (row["provider"], row["calls"], row["cost_usd"]) == ("DataForSEO", 2, 0.15)
-    assert row["basis"] == "3 keywords, up to 1000 per call, close variants apart"
+    assert row["basis"] == "3 keywords; up to 1000 per call, close variants apart"

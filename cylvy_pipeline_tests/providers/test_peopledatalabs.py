@@ -22,12 +22,13 @@ from cylvy_pipeline.defs.providers import (
 )
 from cylvy_pipeline.phases.company_enrichment import PROFILE_COLUMNS, enrich_serp_companies, fetch_missing_profiles
 from cylvy_pipeline.phases.estimate import CacheState, LatestResults, estimate_market
-from cylvy_pipeline.project.model import PeopleDataLabsSettings, Project, Providers
+from cylvy_pipeline.project.model import Project, Providers
 from cylvy_pipeline.providers.base import CompanyProfile
 from cylvy_pipeline.providers.errors import BudgetExceeded, ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
 from cylvy_pipeline.providers.real.peopledatalabs import (
     PeopleDataLabsCompanyData,
+    PeopleDataLabsSettings,
     country_code,
     profile_from_record,
     revenue_usd,

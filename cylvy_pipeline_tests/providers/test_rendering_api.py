@@ -9,11 +9,15 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from cylvy_pipeline.project.model import RenderingSettings
 from cylvy_pipeline.providers.base import FetchedPage
 from cylvy_pipeline.providers.errors import ProviderAuthError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpPolicy, ProviderHttp
-from cylvy_pipeline.providers.real.rendering import RenderingWebFetcher, RoutedWebFetcher, credits_per_call
+from cylvy_pipeline.providers.real.rendering import (
+    RenderingSettings,
+    RenderingWebFetcher,
+    RoutedWebFetcher,
+    credits_per_call,
+)
 from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Request
 from cylvy_pipeline_tests.providers.vendor_fixtures import vendor_json
 

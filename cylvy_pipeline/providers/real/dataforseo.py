@@ -13,25 +13,30 @@ the **standard queue** (``task_post`` with up to 100 tasks per POST, then ``task
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from cylvy_pipeline.providers.base import KEYWORD_METRIC_COLUMNS, SERP_ITEM_COLUMNS
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpResponse, ProviderHttp
+from cylvy_pipeline.providers.vendor import CallEstimate, ConfigProblem, Demand, Vendor, VendorSettings
 
 PROVIDER = "DataForSEO"
 DEFAULT_BASE_URL = "https://api.dataforseo.com"
-CREDENTIAL_ENV = "DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD"
+#: Its resource's credential fields and the environment variables that hold them.
+SECRETS = {"login": "DATAFORSEO_LOGIN", "password": "DATAFORSEO_PASSWORD"}
+CREDENTIAL_ENV = " and ".join(SECRETS.values())
 MAX_KEYWORDS_PER_CALL = 1000  # Google Ads search volume: keywords per task
 MAX_TASKS_PER_POST = 100  # standard queue: tasks per task_post
 
@@ -41,6 +46,49 @@ SERP_ENDPOINTS: dict[str, tuple[str, str]] = {
     "news": ("/v3/serp/google/news", "news_search"),
     "video": ("/v3/serp/youtube/organic", "youtube_video"),
 }
+
+
+class DataForSeoLocation(VendorSettings):
+    """Where DataForSEO searches for one market (its location and language codes)."""
+
+    location_code: int = Field(ge=1)
+    language_code: str
+
+
+#: DataForSEO's location and language codes for the markets the sample project uses; a project adds
+#: others (or overrides these) under ``providers.dataforseo.locations``.
+DATAFORSEO_DEFAULT_LOCATIONS: dict[str, DataForSeoLocation] = {
+    "US": DataForSeoLocation(location_code=2840, language_code="en"),
+    "UK": DataForSeoLocation(location_code=2826, language_code="en"),
+    "DE": DataForSeoLocation(location_code=2276, language_code="de"),
+}
+
+
+class DataForSeoSettings(VendorSettings):
+    """DataForSEO (keyword metrics and SERPs), under ``providers.dataforseo``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    serp_mode: Literal["live", "queue"] = "live"  # queue: ~3x cheaper, results within minutes
+    #: Markets beyond the built-in US, UK and DE (or overriding them).
+    locations: dict[str, DataForSeoLocation] = {}
+    #: SERP API calls a minute (the vendor allows up to 2,000; task_post carries 100 SERPs a call).
+    calls_per_minute: float = Field(600, gt=0)
+    #: Google Ads search-volume calls a minute: DataForSEO documents about 12 a minute per account for
+    #: this endpoint family, far below the SERP API's, so it has a limit of its own.
+    keyword_data_calls_per_minute: float = Field(12, gt=0)
+    #: List prices in USD the budget and `estimate` use (what a call is charged is what DataForSEO's
+    #: answer states, recorded in api_usage).
+    price_keyword_call_usd: float = Field(0.075, ge=0)  # a search-volume call, up to 1,000 keywords
+    price_serp_live_usd: float = Field(0.002, ge=0)  # a live SERP of 10 results
+    price_serp_queue_usd: float = Field(0.0006, ge=0)  # a SERP through the standard queue
+    timeout_s: float = Field(60, gt=0)
+
+    def market_locations(self) -> dict[str, DataForSeoLocation]:
+        return {**DATAFORSEO_DEFAULT_LOCATIONS, **self.locations}
+
+    def __hash__(self) -> int:  # a Project is a cache key; the locations mapping hashes as its items
+        return hash((*(getattr(self, name) for name in type(self).model_fields if name != "locations"),
+                     tuple(sorted(self.locations.items()))))
 
 
 @dataclass(frozen=True)
@@ -385,3 +433,50 @@ def _posted_query(answer: dict, batch: Sequence[int], endpoint: str) -> int:
 
 def _items(results: list[dict]) -> list[dict]:
     return [item for result in results for item in result.get("items") or [] if isinstance(item, dict)]
+
+
+# --- the declaration -----------------------------------------------------------------------------------
+
+
+def _keyword_data_calls(providers: Any, demand: Demand) -> CallEstimate:
+    # As the phase sends them: batches of up to 1,000, each split so that close variants go apart.
+    settings: DataForSeoSettings = providers.dataforseo
+    keywords = list(demand.keywords)
+    calls = sum(len(apart_from_close_variants(keywords[start:start + MAX_KEYWORDS_PER_CALL]))
+                for start in range(0, len(keywords), MAX_KEYWORDS_PER_CALL))
+    return CallEstimate(calls, calls * settings.price_keyword_call_usd,
+                        f"up to {MAX_KEYWORDS_PER_CALL} per call, close variants apart")
+
+
+def _serp_calls(providers: Any, demand: Demand) -> CallEstimate:
+    settings: DataForSeoSettings = providers.dataforseo
+    searches = demand.count
+    if settings.serp_mode == "live":
+        return CallEstimate(searches, searches * settings.price_serp_live_usd, "live: one call each")
+    keywords = math.ceil(searches / demand.serp_types)
+    posts = demand.serp_types * math.ceil(keywords / MAX_TASKS_PER_POST)
+    polls = demand.serp_types  # at least one tasks_ready poll per SERP type
+    return CallEstimate(posts + polls + searches, searches * settings.price_serp_queue_usd,
+                        f"queue: {posts} task_post, ≥{polls} tasks_ready, {searches} task_get")
+
+
+def _market_locations(providers: Any, markets: Mapping[str, str]) -> ConfigProblem | None:
+    if VENDOR.name not in (providers.keyword_data, providers.serp):
+        return None
+    known = providers.dataforseo.market_locations()
+    if missing := [market for market in markets if market not in known]:
+        return ConfigProblem("providers.dataforseo.locations", f"no DataForSEO location for market {missing[0]}",
+                             f"add '{missing[0]}: {{location_code: …, language_code: …}}' (DataForSEO's codes for "
+                             f"{markets[missing[0]]})")
+    return None
+
+
+VENDOR = Vendor(
+    name="dataforseo",
+    prices={"keyword_data": _keyword_data_calls, "serp": _serp_calls},
+    usage_names=PROVIDER,
+    settings_key="dataforseo",
+    settings_model=DataForSeoSettings,
+    secrets=SECRETS,
+    check=_market_locations,
+)

@@ -15,14 +15,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from lxml import html as lxml_html
+from pydantic import Field
 
 from cylvy_pipeline.analysis.identity import MAX_SITE_NAME_WORDS, title_segments
 from cylvy_pipeline.providers.base import CompanyProfile
 from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.providers.http import ProviderHttp
+from cylvy_pipeline.providers.vendor import Vendor, VendorSettings, free_per_item
 
 SOURCE = "homepage"
 DEFAULT_URL_TEMPLATE = "https://{domain}/"
+
+class HomepageSettings(VendorSettings):
+    """Company data read from each domain's homepage (no account needed), under ``providers.homepage``.
+    The address rules of ``providers.http`` apply (``allow_networks``)."""
+
+    url_template: str = DEFAULT_URL_TEMPLATE  # where a domain's homepage is fetched from
+    timeout_s: float = Field(15, gt=0)
+
 
 #: schema.org organisation types -> the source type they establish.
 SCHEMA_SOURCE_TYPES: dict[str, str] = {
@@ -166,3 +176,12 @@ class HomepageCompanyData:
             return CompanyProfile(domain, None, None, None, None, None, None,
                                   f"{SOURCE} (HTTP {response.status_code})")
         return profile_from_homepage(domain, response.body)
+
+
+VENDOR = Vendor(
+    name="homepage",
+    prices={"company_data": free_per_item()},
+    usage_names=SOURCE,
+    settings_key="homepage",
+    settings_model=HomepageSettings,
+)

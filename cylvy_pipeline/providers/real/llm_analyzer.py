@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
+
 from cylvy_pipeline.analysis.analyzer import (
     CONTENT_TYPES,
     KEY_TOPIC_COUNT,
@@ -33,9 +35,13 @@ from cylvy_pipeline.analysis.analyzer import (
 )
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import RETRYABLE_STATUSES, HttpResponse, ProviderHttp
+from cylvy_pipeline.providers.vendor import CallEstimate, Demand, Vendor, VendorSettings
 
 PROVIDER = "LLM"
-CREDENTIAL_ENV = "OPENAI_API_KEY"
+#: Its resource's key field and the environment variable that holds it.
+SECRETS = {"api_key": "OPENAI_API_KEY"}
+CREDENTIAL_ENV = SECRETS["api_key"]
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 TOOL_NAME = "record_analysis"
 SYSTEM_PROMPT = (
     "You analyse web pages and videos for a B2B market study. Score how strongly the content speaks to each "
@@ -49,6 +55,17 @@ USER_TEMPLATE = "Dimensions:\n{listing}\nBrands: {brands}\n\nContent type: {cont
 # Output tokens a complete answer takes, for the budget check before a call (not for billing).
 OUTPUT_TOKENS_PER_DIMENSION = 60
 OUTPUT_TOKENS_BASE = 200
+
+
+class LlmSettings(VendorSettings):
+    """An OpenAI-compatible chat-completions API for content analysis, under ``providers.llm``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    model: str = "gpt-4o-mini"
+    price_input_per_mtok_usd: float = Field(0.15, ge=0)
+    price_output_per_mtok_usd: float = Field(0.60, ge=0)
+    max_text_chars: int = Field(12_000, ge=500)  # of a page's text sent to the model
+    timeout_s: float = Field(60, gt=0)
 
 
 def llm_version(model: str, max_text_chars: int) -> str:
@@ -239,3 +256,19 @@ class LlmContentAnalyzer:
             return ProviderError(f"{PROVIDER} answered chat/completions with HTTP {status}{said} "
                                  f"(after {self.http.policy.attempts} tries)", transient=True, retried=True)
         return ProviderError(f"{PROVIDER} answered chat/completions with HTTP {status}{said}", transient=False)
+
+
+def _analysis_calls(providers: Any, demand: Demand) -> CallEstimate:
+    model = providers.llm.model
+    # Tokens depend on each page's text, known only once it is scraped: no price before that.
+    return CallEstimate(demand.count, 0.0 if demand.count == 0 else None, f"analysed by {model}, priced by tokens")
+
+
+VENDOR = Vendor(
+    name="openai",
+    prices={"content_analyzer": _analysis_calls},
+    usage_names=PROVIDER,
+    settings_key="llm",
+    settings_model=LlmSettings,
+    secrets=SECRETS,
+)

@@ -29,15 +29,33 @@ import unicodedata
 from functools import cache
 from typing import Any
 
+from pydantic import Field
+
 from cylvy_pipeline.providers.base import CompanyProfile
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpResponse, ProviderHttp
+from cylvy_pipeline.providers.vendor import CallEstimate, Demand, Vendor, VendorSettings
 
 PROVIDER = "People Data Labs"
 SOURCE = PROVIDER
-CREDENTIAL_ENV = "PDL_API_KEY"
+#: Its resource's key field and the environment variable that holds it.
+SECRETS = {"api_key": "PDL_API_KEY"}
+CREDENTIAL_ENV = SECRETS["api_key"]
 DEFAULT_BASE_URL = "https://api.peopledatalabs.com/v5"
 ENDPOINT = "company/enrich"
+
+class PeopleDataLabsSettings(VendorSettings):
+    """People Data Labs' Company Enrichment API: company profiles bought per match (a domain it does not
+    know costs nothing), under ``providers.peopledatalabs``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    #: The least match likelihood (1-10) PDL may answer with; a weaker match is "no match". None: PDL's default.
+    min_likelihood: int | None = Field(None, ge=1, le=10)
+    #: List price of one match in USD (what the budget and `estimate` use; a no-match is free).
+    price_per_match_usd: float = Field(0.10, ge=0)
+    calls_per_minute: float = Field(600, gt=0)  # PDL allows 1,000 a minute on paid plans, 10 on the free one
+    timeout_s: float = Field(30, gt=0)
+
 
 #: PDL's company types -> the source type they establish (public, private and public_subsidiary say
 #: nothing about the kind of site: the phase classifies those from the industry).
@@ -201,3 +219,19 @@ class PeopleDataLabsCompanyData:
                 transient=True, retried=True,
             )
         return ProviderError(f"{PROVIDER} {ENDPOINT} answered {answer}", transient=False)
+
+
+def _company_data_calls(providers: Any, demand: Demand) -> CallEstimate:
+    # Charged per match: the cost if every lookup matches.
+    price = providers.peopledatalabs.price_per_match_usd
+    return CallEstimate(demand.count, demand.count * price, f"at most ${price:g} a lookup, charged only for a match")
+
+
+VENDOR = Vendor(
+    name="peopledatalabs",
+    prices={"company_data": _company_data_calls},
+    usage_names=PROVIDER,
+    settings_key="peopledatalabs",
+    settings_model=PeopleDataLabsSettings,
+    secrets=SECRETS,
+)

@@ -14,14 +14,20 @@ page directly, so the paid API is used only where it is needed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+from pydantic import Field, model_validator
 
 from cylvy_pipeline.analysis.identity import registrable_domain
 from cylvy_pipeline.providers.base import FetchedPage, WebFetcher
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpResponse, ProviderHttp
+from cylvy_pipeline.providers.vendor import CallEstimate, Demand, Vendor, VendorSettings
 
 PROVIDER = "rendering API"
-CREDENTIAL_ENV = "SCRAPINGBEE_API_KEY"
+#: Its resource's key field and the environment variable that holds it.
+SECRETS = {"api_key": "SCRAPINGBEE_API_KEY"}
+CREDENTIAL_ENV = SECRETS["api_key"]
 DEFAULT_BASE_URL = "https://app.scrapingbee.com/api/v1/"
 
 #: Credits a call costs, by (proxy, JavaScript rendering), as ScrapingBee documents them: the "API credit
@@ -46,6 +52,32 @@ def credits_per_call(*, render_js: bool, premium_proxy: bool, stealth_proxy: boo
         return CREDIT_COSTS[(proxy, render_js)]
     except KeyError:
         raise ValueError("the stealth proxy works only with JavaScript rendering (render_js)") from None
+
+
+class RenderingSettings(VendorSettings):
+    """A rendering scraper API (ScrapingBee's format) for sites that need JavaScript or a proxy: every
+    page (``providers.web: rendering``) or only the ``domains`` listed here (with ``providers.web: http``);
+    under ``providers.rendering``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    domains: tuple[str, ...] = ()
+    render_js: bool = True
+    premium_proxy: bool = False
+    #: ScrapingBee's stealth proxy (75 credits a call; JavaScript rendering only).
+    stealth_proxy: bool = False
+    price_per_credit_usd: float = Field(0.0002, ge=0)
+    timeout_s: float = Field(90, gt=0)
+
+    @model_validator(mode="after")
+    def _stealth_renders(self) -> RenderingSettings:
+        if self.stealth_proxy and not self.render_js:
+            raise ValueError("providers.rendering.stealth_proxy works only with render_js: true")
+        return self
+
+    @property
+    def credits_per_call(self) -> int:
+        return credits_per_call(render_js=self.render_js, premium_proxy=self.premium_proxy,
+                                stealth_proxy=self.stealth_proxy)
 
 
 class RenderingWebFetcher:
@@ -97,11 +129,36 @@ class RoutedWebFetcher:
     def __init__(self, direct: WebFetcher, rendering: WebFetcher, domains: Iterable[str]):
         self.direct = direct
         self.rendering = rendering
-        self.domains = frozenset(registrable_domain(domain) for domain in domains)
+        self.domains = rendered_sites(domains)
 
     def fetch(self, url: str) -> FetchedPage:
-        try:
-            rendered = registrable_domain(url) in self.domains
-        except ValueError:
-            rendered = False
-        return (self.rendering if rendered else self.direct).fetch(url)
+        return (self.rendering if is_rendered(url, self.domains) else self.direct).fetch(url)
+
+
+def rendered_sites(domains: Iterable[str]) -> frozenset[str]:
+    """The registrable domains of ``providers.rendering.domains``: the sites whose pages are rendered."""
+    return frozenset(registrable_domain(domain) for domain in domains)
+
+
+def is_rendered(url: str, sites: frozenset[str]) -> bool:
+    try:
+        return registrable_domain(url) in sites
+    except ValueError:
+        return False
+
+
+def _rendered_page_calls(providers: Any, demand: Demand) -> CallEstimate:
+    settings: RenderingSettings = providers.rendering
+    credits = settings.credits_per_call
+    return CallEstimate(demand.count, demand.count * credits * settings.price_per_credit_usd,
+                        f"{credits} credits a page at ${settings.price_per_credit_usd:g} a credit")
+
+
+VENDOR = Vendor(
+    name="rendering",
+    prices={"web": _rendered_page_calls},
+    usage_names=PROVIDER,
+    settings_key="rendering",
+    settings_model=RenderingSettings,
+    secrets=SECRETS,
+)

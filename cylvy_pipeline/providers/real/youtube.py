@@ -9,26 +9,39 @@ is a :class:`ProviderAuthError` naming the variable.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+from pydantic import Field
 
 from cylvy_pipeline.providers.base import CHANNEL_COLUMNS, VIDEO_COLUMNS
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import HttpResponse, ProviderHttp
+from cylvy_pipeline.providers.vendor import CallEstimate, Demand, Vendor, VendorSettings
 
 PROVIDER = "YouTube Data API"
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
-CREDENTIAL_ENV = "YOUTUBE_API_KEY"
+#: Its resource's key field and the environment variable that holds it.
+SECRETS = {"api_key": "YOUTUBE_API_KEY"}
+CREDENTIAL_ENV = SECRETS["api_key"]
 MAX_IDS_PER_CALL = 50
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "forbidden", "accessNotConfigured", "ipRefererBlocked"})
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _URL = re.compile(r"https?://[^\s<>\"')]+")
+
+
+class YouTubeSettings(VendorSettings):
+    """The YouTube Data API v3 (video and channel details), under ``providers.youtube``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    calls_per_minute: float = Field(600, gt=0)
+    timeout_s: float = Field(30, gt=0)
 
 
 def duration_seconds(value: str | None) -> int | None:
@@ -145,3 +158,18 @@ class YouTubeDataApi:
             },
             columns=list(CHANNEL_COLUMNS),
         )
+
+
+def _video_data_calls(providers: Any, demand: Demand) -> CallEstimate:
+    # Free in money: each call spends one unit of the project's daily quota.
+    return CallEstimate(math.ceil(demand.count / MAX_IDS_PER_CALL), 0.0, f"{MAX_IDS_PER_CALL} per call, quota units only")
+
+
+VENDOR = Vendor(
+    name="youtube",
+    prices={"video_data": _video_data_calls},
+    usage_names=PROVIDER,
+    settings_key="youtube",
+    settings_model=YouTubeSettings,
+    secrets=SECRETS,
+)
