@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
 from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.environment import dagster_home, write_dagster_dotenv
-from cylvy_pipeline.storage.database import database_urls
+from cylvy_pipeline.storage.database import REPOSITORY_ROOT, database_urls
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
 from cylvy_pipeline.project.model import KNOWN_MARKETS
 
@@ -111,6 +113,25 @@ def test_bad_fault_spec_is_rejected_before_anything_runs(product_db):
     assert result.returncode == 2
     assert result.stderr.startswith("cylvy-pipeline: CYLVY_SAMPLE_FAULTS: unknown phase 'serp'")
     assert stored_rows(product_db) == before
+
+
+@pytest.mark.slow
+def test_the_readmes_fault_injection_fails_content_scraping_on_a_fresh_state_folder(product_db):
+    # Warm: every page of US is fresh in the page cache, so failing every fetch fails nothing.
+    assert cli("run", "--market", "US").returncode == 0
+    warm = cli("run", "--market", "US", "--select", "keyword_metrics,serp_collection,content_scraping",
+               CYLVY_SAMPLE_FAULTS="content_scraping=1.0")
+    assert warm.returncode == 0, warm.stdout
+    # The README's way: a fresh state folder (its own embedded server, caches empty; a short path, as the
+    # server's socket lives in it).
+    folder = REPOSITORY_ROOT / ".cylvy" / f"fresh-{uuid.uuid4().hex[:8]}"
+    try:
+        failed = cli("run", "--market", "US", CYLVY_SAMPLE_FAULTS="content_scraping=1.0", CYLVY_STATE_DIR=str(folder))
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert "Failed phase(s) in US: content_scraping" in failed.stdout
+    finally:
+        cli("db", "stop", CYLVY_STATE_DIR=str(folder))
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.slow

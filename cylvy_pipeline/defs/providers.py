@@ -314,8 +314,9 @@ class HomepageCompanyDataSource(CompanyDataResource):
 
     def client(self, scope: ProviderScope) -> CompanyDataProvider:
         settings, web = scope.project.providers.homepage, scope.project.providers.http
-        http = scope.closing(ProviderHttp(homepage.SOURCE, policy=HttpPolicy(timeout_s=settings.timeout_s),
-                                          usage=scope.usage, guard=AddressGuard.allowing(web.allow_networks),
+        policy = HttpPolicy(timeout_s=settings.timeout_s, max_fetch_s=settings.max_fetch_s)
+        http = scope.closing(ProviderHttp(homepage.SOURCE, policy=policy, usage=scope.usage,
+                                          guard=AddressGuard.allowing(web.allow_networks),
                                           headers={"User-Agent": USER_AGENT}))
         return HomepageCompanyData(http, url_template=settings.url_template)
 
@@ -364,7 +365,8 @@ class SampleWeb(_SampleMarketSettings, WebResource):
 
 def _rendering_fetcher(scope: ProviderScope, api_key: str) -> RenderingWebFetcher:
     settings = scope.project.providers.rendering
-    http = scope.closing(ProviderHttp(rendering.PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+    policy = HttpPolicy(timeout_s=settings.timeout_s, max_fetch_s=settings.max_fetch_s)
+    http = scope.closing(ProviderHttp(rendering.PROVIDER, policy=policy,
                                       credential_env=rendering.CREDENTIAL_ENV, usage=scope.usage,
                                       budget=scope.check_budget))
     return RenderingWebFetcher(http, api_key=api_key, base_url=settings.base_url, render_js=settings.render_js,
@@ -390,7 +392,8 @@ class HttpWeb(WebResource):
 
     def client(self, scope: ProviderScope) -> WebFetcher:
         settings = scope.project.providers.http
-        policy = HttpPolicy(timeout_s=settings.timeout_s, max_body_bytes=settings.max_page_bytes)
+        policy = HttpPolicy(timeout_s=settings.timeout_s, max_fetch_s=settings.max_fetch_s,
+                            max_body_bytes=settings.max_page_bytes)
         http = scope.closing(ProviderHttp("web", policy=policy, usage=scope.usage,
                                           guard=AddressGuard.allowing(settings.allow_networks),
                                           headers={"User-Agent": USER_AGENT}))

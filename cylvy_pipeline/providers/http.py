@@ -8,13 +8,20 @@ are read as a stream and refused beyond a size bound, counted after gzip/deflate
 compressed body cannot expand without limit. Calls per minute are limited per client, and every attempt
 is reported to a usage callback (one ``api_usage`` row per call).
 
+Every call has a total deadline too (``max_fetch_s``: connect, headers and body together), because the
+timeout bounds each wait and a server that drips a byte now and then never trips it.
+
 The web fetcher adds an :class:`AddressGuard`: it resolves each target host, refuses private, loopback,
 link-local, multicast and other non-public addresses unless an allow-list permits them, and checks every
-redirect hop the same way (redirects are followed here, not by httpx, for that reason).
+redirect hop the same way (redirects are followed here, not by httpx, for that reason). The connection
+is opened to the very address that was checked — resolved once, by the guard — so a name that resolves to
+a public address for the check and to an internal one a moment later (DNS rebinding) reaches nothing
+internal; the URL, the Host header and the TLS server name stay the host's.
 """
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
 import ipaddress
 import json
@@ -27,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from cylvy_pipeline.providers.base import ProviderCall, UsageCallback
@@ -48,6 +56,12 @@ class HttpPolicy:
     max_delay_s: float = 30.0  # longest wait between tries, Retry-After included
     max_body_bytes: int = 20 * 1024 * 1024
     calls_per_minute: float | None = None  # None: no limit beyond the provider's own answers
+    #: The most one try may take in all — connect, headers and body (None: three times the timeout).
+    max_fetch_s: float | None = None
+
+    @property
+    def fetch_deadline_s(self) -> float:
+        return self.max_fetch_s if self.max_fetch_s is not None else 3 * self.timeout_s
 
 
 @dataclass
@@ -148,6 +162,15 @@ class AddressGuard:
 
     def check(self, url: str) -> None:
         """Raise a non-transient :class:`ProviderError` if ``url`` may not be fetched."""
+        host, port = self.target(url)
+        try:
+            self.addresses(host, port)
+        except _AddressRefused as refused:
+            raise ProviderError(f"refused to fetch {url}: {refused}", transient=refused.transient) from None
+
+    def target(self, url: str) -> tuple[str, int]:
+        """The host and port ``url`` would connect to; a :class:`ProviderError` for what is never fetched
+        (not http or https, no host, a bad port)."""
         try:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -155,21 +178,119 @@ class AddressGuard:
             raise ProviderError(f"refused to fetch {url}: {error}", transient=False) from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ProviderError(f"refused to fetch {url}: only http and https URLs with a host", transient=False)
+        return parts.hostname, port
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        """``host``'s addresses, resolved once, each of them allowed: what a connection may be opened to."""
         resolve = self.resolve or _resolve
         try:
-            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolve(parts.hostname, port)]
+            found = [a.split("%", 1)[0] for a in resolve(host, port)]
         except OSError as error:
-            raise ProviderError(f"could not resolve {parts.hostname}: {error}", transient=True) from error
-        for address in addresses:
+            raise _AddressRefused(f"could not resolve {host}: {error}", transient=True) from error
+        for address in map(ipaddress.ip_address, found):
             if not _is_public(address) and not any(address in network for network in self.allowed):
-                raise ProviderError(
-                    f"refused to fetch {url}: {parts.hostname} resolves to {address}, {_describe(address)}",
-                    transient=False,
-                )
+                raise _AddressRefused(f"{host} resolves to {address}, {_describe(address)}")
+        return found
+
+
+class _AddressRefused(Exception):
+    """The guard refused a host's addresses (or could not resolve it); the message says why."""
+
+    def __init__(self, reason: str, *, transient: bool = False):
+        super().__init__(reason)
+        self.transient = transient
 
 
 def _resolve(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+# --- connections: to the checked address, within the deadline -----------------------------------------
+
+#: When the request under way in this thread must be done (``time.monotonic()``), or None.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("fetch_deadline", default=None)
+
+
+class _DeadlineExceeded(httpcore.ReadTimeout):
+    """The request's total deadline passed while it connected, sent or read."""
+
+
+def _within_deadline(timeout: float | None) -> float | None:
+    """The wait allowed now: the timeout, cut to what is left of the request's deadline."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _DeadlineExceeded("the fetch's total deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits at most until the request's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream):
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._stream.read(max_bytes, _within_deadline(timeout))
+        except httpcore.ReadTimeout:
+            _within_deadline(None)  # the deadline, if that is what ended the wait, says so
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within_deadline(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None, timeout: float | None = None):
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _within_deadline(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """Opens each connection to an address the guard has just checked for that host — one resolution,
+    so nothing can answer differently between the check and the connection — and within the deadline.
+    httpcore still knows the host by its name: the Host header and the TLS server name are the host's."""
+
+    def __init__(self, guard: AddressGuard | None):
+        self._guard = guard
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options=None) -> httpcore.NetworkStream:
+        addresses = [host] if self._guard is None else self._guard.addresses(host, port)
+        for i, address in enumerate(addresses):
+            try:
+                stream = super().connect_tcp(address, port, _within_deadline(timeout), local_address, socket_options)
+            except httpcore.ConnectTimeout:
+                _within_deadline(None)  # the deadline, if that is what ended the wait, says so
+                raise
+            except httpcore.ConnectError:
+                if i == len(addresses) - 1:
+                    raise
+                continue
+            return _DeadlineStream(stream)
+        raise httpcore.ConnectError(f"{host} has no address")
+
+
+class _CheckedTransport(httpx.HTTPTransport):
+    """httpx's transport, its connections opened by :class:`_CheckedBackend`. Proxies from the
+    environment are not used: the guard judges the address the page itself is fetched from."""
+
+    def __init__(self, guard: AddressGuard | None):
+        super().__init__(verify=True, trust_env=False)
+        limits = httpx.Limits()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_CheckedBackend(guard),
+        )
 
 
 # --- the client ----------------------------------------------------------------------------------------
@@ -226,7 +347,7 @@ class ProviderHttp:
             timeout=policy.timeout_s,
             follow_redirects=False,  # followed in _send, so the guard sees every hop
             verify=True,
-            transport=transport,
+            transport=transport or _CheckedTransport(guard),
         )
 
     def close(self) -> None:
@@ -267,10 +388,17 @@ class ProviderHttp:
                 self._budget(expected_cost, self.provider)
             self._rate.acquire()
             started = time.monotonic()
+            deadline = _deadline.set(started + policy.fetch_deadline_s)
             try:
                 response = self._send(method, url, json_body=json_body, params=params, headers=headers)
             except httpx.TimeoutException as error:
                 self._record(endpoint, "timeout", None, 0.0, 0.0, started)
+                if isinstance(error.__cause__, _DeadlineExceeded):
+                    # Not tried again: a server that drips its answer would hold this call as long again.
+                    raise ProviderError(
+                        f"{self.provider} took more than {policy.fetch_deadline_s:g} s in all for {endpoint} "
+                        f"{_without_query(url)} (connect, headers and body); given up", transient=True, retried=True,
+                    ) from error
                 failure = ProviderError(
                     f"{self.provider} did not answer {endpoint} within {policy.timeout_s:g} s", transient=True
                 )
@@ -292,6 +420,8 @@ class ProviderHttp:
             except _Refused as refused:  # by the guard, or a body over the bound: never worth retrying
                 self._record(endpoint, refused.status, None, 0.0, 0.0, started)
                 raise refused.error from None
+            finally:
+                _deadline.reset(deadline)
 
             status = response.status_code
             # What the answer says it cost counts whatever its status (a rendering API charges for a
@@ -331,24 +461,34 @@ class ProviderHttp:
         for _ in range(MAX_REDIRECTS + 1):
             if self._guard is not None:
                 try:
-                    self._guard.check(url)
+                    self._guard.target(url)
                 except ProviderError as error:
                     raise _Refused("refused", error) from None
-            with self._client.stream(method, url, json=json_body, params=params, headers=headers) as response:
-                if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
-                    if self._guard is None:
-                        # An API that redirects is not followed: the next host would get our credentials.
-                        raise _Refused("refused", ProviderError(
-                            f"{self.provider} answered with a redirect (HTTP {response.status_code}) to "
-                            f"{_without_query(response.headers['location'])}, which is not followed", transient=False))
-                    url = urljoin(str(response.url), response.headers["location"])
-                    if response.status_code == 303 or method == "POST" and response.status_code in (301, 302):
-                        method, json_body = "GET", None
-                    params = None  # the Location carries its own query
-                    continue
-                return HttpResponse(str(response.url), response.status_code, response.headers, self._read(response))
+            try:
+                with self._client.stream(method, url, json=json_body, params=params, headers=headers) as response:
+                    if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                        url, method, json_body, params = self._next_hop(url, response, method, json_body)
+                        continue
+                    return HttpResponse(str(response.url), response.status_code, response.headers,
+                                        self._read(response))
+            except _AddressRefused as refused:  # by the guard, as the connection was about to open
+                raise _Refused("refused", ProviderError(f"refused to fetch {url}: {refused}",
+                                                        transient=refused.transient)) from None
         raise _Refused("refused", ProviderError(
             f"{self.provider}: more than {MAX_REDIRECTS} redirects from {_without_query(url)}", transient=False))
+
+    def _next_hop(self, url: str, response: httpx.Response, method: str,
+                  json_body: Any) -> tuple[str, str, Any, None]:
+        """Where a redirect leads and with what request (the guard judges the new address before it is
+        fetched). An API that redirects is not followed: the next host would get our credentials."""
+        if self._guard is None:
+            raise _Refused("refused", ProviderError(
+                f"{self.provider} answered with a redirect (HTTP {response.status_code}) to "
+                f"{_without_query(response.headers['location'])}, which is not followed", transient=False))
+        if response.status_code == 303 or method == "POST" and response.status_code in (301, 302):
+            method, json_body = "GET", None
+        # The Location carries its own query.
+        return urljoin(str(response.url), response.headers["location"]), method, json_body, None
 
     def _read(self, response: httpx.Response) -> bytes:
         limit = self.policy.max_body_bytes

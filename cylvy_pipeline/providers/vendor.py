@@ -85,8 +85,8 @@ class Vendor(Generic[S]):
     ``estimate`` uses too, so a run compares with its estimate. ``secrets`` maps the field of its Dagster
     resource to the environment variable that holds it. ``secrets_when`` adds secrets that other settings
     call for (``"why"`` → variables). ``check`` finds what the loader refuses in the project's settings
-    (beyond their types), given its markets (code → country name). ``local``: it works in this process, so it calls no one and
-    charges nothing whatever the demand."""
+    (beyond their types), given its markets (code → country name). ``local``: it works in this process,
+    so it calls no one and charges nothing whatever the demand."""
 
     name: str
     prices: Mapping[str, PriceTable]

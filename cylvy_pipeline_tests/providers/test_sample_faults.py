@@ -36,6 +36,9 @@ def test_parse_fault_spec_accepts_phase_rate_pairs():
     ("spec", "message"),
     [
         ("serp=0.5", f"CYLVY_SAMPLE_FAULTS: unknown phase 'serp' — use one of {ALL_PHASES}"),
+        ("content_analysis=1.0", "CYLVY_SAMPLE_FAULTS: content_analysis calls no provider, so no fault can be "
+         "injected there — use one of keyword_metrics, serp_collection, company_enrichment_serp, "
+         "youtube_enrichment, content_scraping, company_enrichment_youtube"),
         (
             "content_scraping=1.5",
             "CYLVY_SAMPLE_FAULTS: rate for 'content_scraping' must be a number between 0 and 1, got '1.5'",

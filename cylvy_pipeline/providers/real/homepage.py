@@ -32,6 +32,7 @@ class HomepageSettings(VendorSettings):
 
     url_template: str = DEFAULT_URL_TEMPLATE  # where a domain's homepage is fetched from
     timeout_s: float = Field(15, gt=0)
+    max_fetch_s: float | None = Field(None, gt=0)  # one homepage in all (None: three times timeout_s)
 
 
 #: schema.org organisation types -> the source type they establish.

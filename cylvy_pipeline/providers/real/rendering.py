@@ -67,6 +67,7 @@ class RenderingSettings(VendorSettings):
     stealth_proxy: bool = False
     price_per_credit_usd: float = Field(0.0002, ge=0)
     timeout_s: float = Field(90, gt=0)
+    max_fetch_s: float | None = Field(None, gt=0)  # one page in all (None: three times timeout_s)
 
     @model_validator(mode="after")
     def _stealth_renders(self) -> RenderingSettings:

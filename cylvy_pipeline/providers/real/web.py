@@ -35,7 +35,10 @@ class HttpWebSettings(VendorSettings):
     #: production: a SERP can point anywhere, and the scraper must not reach internal services.
     allow_networks: tuple[str, ...] = ()
     max_per_host: int = Field(2, ge=1, le=32)
-    timeout_s: float = Field(20, gt=0)
+    timeout_s: float = Field(20, gt=0)  # the longest wait for a connection or the next bytes
+    #: The most one page may take in all — connect, headers and body (None: three times timeout_s). A
+    #: server that drips a page a byte at a time never trips the timeout; this ends it.
+    max_fetch_s: float | None = Field(None, gt=0)
     max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
 
 

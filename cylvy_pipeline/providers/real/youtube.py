@@ -162,7 +162,8 @@ class YouTubeDataApi:
 
 def _video_data_calls(providers: Any, demand: Demand) -> CallEstimate:
     # Free in money: each call spends one unit of the project's daily quota.
-    return CallEstimate(math.ceil(demand.count / MAX_IDS_PER_CALL), 0.0, f"{MAX_IDS_PER_CALL} per call, quota units only")
+    calls = math.ceil(demand.count / MAX_IDS_PER_CALL)
+    return CallEstimate(calls, 0.0, f"{MAX_IDS_PER_CALL} per call, quota units only")
 
 
 VENDOR = Vendor(

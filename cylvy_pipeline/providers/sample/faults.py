@@ -4,6 +4,10 @@
 makes about 20% of that phase's calls fail with a *transient* :class:`ProviderError`, which the per-request
 retries are meant to absorb. Faults are deliberately random (seeded from ``os.urandom``) so that a retry of
 the same request can succeed; tests pass ``rng_seed`` to make them reproducible.
+
+A fault fails provider *calls*: a phase that finds what it needs in the shared caches (fresh company
+profiles, fetched pages) makes no call for it, so on a warm state folder ``content_scraping=1.0`` may fail
+nothing. Content analysis and the DSI calculation call no provider at all, so they take no fault.
 """
 
 from __future__ import annotations
@@ -14,9 +18,13 @@ import random
 import threading
 from collections.abc import Mapping
 
-from cylvy_pipeline.contract import PHASES
+from cylvy_pipeline.contract import PHASES, PROVIDER_POOLS
 from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.settings import SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
+
+
+#: The phases that call sample providers: the only ones a fault can fail.
+FAULTABLE_PHASES: tuple[str, ...] = tuple(phase for phase in PHASES if phase in PROVIDER_POOLS)
 
 
 def parse_fault_spec(spec: str) -> dict[str, float]:
@@ -41,6 +49,9 @@ def parse_fault_spec(spec: str) -> dict[str, float]:
             )
         if phase not in PHASES:
             raise ValueError(f"{SAMPLE_FAULTS_ENV}: unknown phase {phase!r} — use one of {', '.join(PHASES)}")
+        if phase not in FAULTABLE_PHASES:
+            raise ValueError(f"{SAMPLE_FAULTS_ENV}: {phase} calls no provider, so no fault can be injected there "
+                             f"— use one of {', '.join(FAULTABLE_PHASES)}")
         try:
             rate = float(rate_text)
         except ValueError:
