@@ -18,6 +18,8 @@ import pytest
 from cylvy_pipeline.phases.content_scraping import PAGE_CACHE_COLUMNS, scrape_serp_pages, serp_page_urls
 from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderHttp
+from cylvy_pipeline.providers.real.homepage import HomepageCompanyData
+from cylvy_pipeline.providers.real.rendering import RenderingWebFetcher
 from cylvy_pipeline.providers.real.web import HttpWebFetcher
 
 PAGE = b"<html><head><title>Branch lending</title></head><body><main>" + b"<p>Loans for small firms.</p>" * 40 + \
@@ -210,3 +212,23 @@ def test_scraping_goes_on_with_the_other_pages_while_one_drips():
     reason = table.loc[f"http://127.0.0.1:{slow_port}/slow", "failure_reason"]
     assert reason.startswith(f"fetch http://127.0.0.1:{slow_port}/slow failed: web took more than 1 s in all")
     assert took < 2.0
+
+
+def test_the_rendering_api_and_the_homepage_reader_are_bounded_the_same_way():
+    with _dripping_server(interval_s=0.3) as (port, connections):
+        rendering_http = ProviderHttp("rendering API", policy=HttpPolicy(timeout_s=5, max_fetch_s=1.0))
+        started = time.monotonic()
+        api = RenderingWebFetcher(rendering_http, api_key="k", base_url=f"http://127.0.0.1:{port}/api/v1/")
+        with rendering_http, pytest.raises(ProviderError, match=r"^rendering API took more than 1 s in all for render"):
+            api.fetch("https://spa.example/")
+        assert time.monotonic() - started < 2.0
+
+        homepage_http = ProviderHttp("homepage", policy=HttpPolicy(timeout_s=5, max_fetch_s=1.0),
+                                     guard=AddressGuard.allowing(["127.0.0.1/32"]))
+        started = time.monotonic()
+        with homepage_http:
+            reader = HomepageCompanyData(homepage_http, url_template=f"http://127.0.0.1:{port}/{{domain}}/")
+            profile = reader.company_profile("slow.example")
+        assert time.monotonic() - started < 2.0
+        assert profile.source == "homepage (unreachable)"  # a domain without a record, not a failed phase
+    assert len(connections) == 2
