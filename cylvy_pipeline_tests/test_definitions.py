@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
 from cylvy_pipeline.contract import PHASE_DEPENDENCIES, PHASES
+
+# The code location loads only where DAGSTER_HOME is prepared (alone, this file would otherwise depend on
+# another test having prepared it first).
+pytestmark = pytest.mark.usefixtures("database_urls")
 
 SEED_EDGES = {
     ("keyword_metrics", "serp_collection"),
@@ -82,6 +87,9 @@ def test_blocking_checks_cover_the_completeness_gates():
         ("content_analysis", "pages_analysed"): True,
         ("dsi_calculation", "dsi_values_consistent"): True,
     }
+    # Each is evaluated in the step that materializes its phase, not in a step (a process) of its own.
+    for key in graph.asset_check_keys:
+        assert key in defs.get_assets_def(key.asset_key).check_keys
 
 
 def test_dagster_validates_the_code_location(database_urls):

@@ -26,6 +26,7 @@ from cylvy_pipeline.contract import (
     PROJECT_TAG,
     PROVIDER_POOLS,
 )
+from cylvy_pipeline.defs.checks import checks_of, evaluate_phase_checks
 from cylvy_pipeline.defs.providers import (
     CompanyDataResource,
     ContentAnalyzerResource,
@@ -83,14 +84,27 @@ class PhaseAsset:
             retry_policy=PROVIDER_RETRY if self.retries else None,
             pool=self.pool,
             kinds={"python", "postgres"},
+            check_specs=[check.spec() for check in checks_of(self.name)],
             **self.options,
-        )(_final_failures(_for_a_market_of_the_project(_for_the_project_of_its_execution(self.compute))))
+        )(_final_failures(_for_a_market_of_the_project(_for_the_project_of_its_execution(
+            _with_its_checks(self.name, self.compute)))))
 
 
 def phase_asset(name: str, *, retries: bool = True, **options):
     """Declare a phase asset: its seed name as the key, the seed's dependencies, the market partitions,
     its provider's pool."""
     return lambda compute: PhaseAsset(name, compute, PROVIDER_POOLS.get(name), retries, options)
+
+
+def _with_its_checks(phase: str, compute):
+    """The phase's checks are evaluated in its step, once its output is stored (a failed blocking check
+    then fails the step; Dagster does not retry that)."""
+
+    @functools.wraps(compute)
+    def run_phase(context: dg.AssetExecutionContext, *args, **resources):
+        return evaluate_phase_checks(phase, context, compute(context, *args, **resources), resources)
+
+    return run_phase
 
 
 def _for_a_market_of_the_project(compute):

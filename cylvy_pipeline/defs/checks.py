@@ -1,12 +1,16 @@
 """Completeness gates on the phases (SPEC 6.9). Blocking checks stop dependents when they fail.
 
 Each check reads its phase's stored output of the same execution and market and asks the phase module for
-the verdict; the numbers behind the verdict are in the check's metadata.
+the verdict; the numbers behind the verdict are in the check's metadata. The checks run inside the step
+that materializes their phase (``check_specs`` on the asset, see :func:`evaluate_phase_checks`): they are
+checks in the UI like any other, a failed blocking one fails the step and so blocks its dependents, and a
+re-execution from failure runs the phase again with its checks, rather than only the check again. No
+step process of their own to start, either: a check costs its queries, not a process.
 """
 
 
-import warnings
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import dagster as dg
@@ -35,24 +39,26 @@ def _result(outcome: CheckOutcome, *, severity: dg.AssetCheckSeverity = dg.Asset
     )
 
 
-# Partitioned asset checks are marked "preview" in Dagster 1.13; they are what makes a check run per
-# market, so the warning says nothing actionable to a user.
-warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=dg.PreviewWarning)
-
-
 @dataclass(frozen=True)
 class PhaseCheck:
-    """A check's function and its phase; :meth:`build` makes it for the loaded project's markets."""
+    """A check of a phase: its name, whether a failure blocks the dependents, and the function that
+    evaluates it (given the step's context and the resources it names)."""
 
     phase: str
     name: str
     blocking: bool
     evaluate: Callable[..., dg.AssetCheckResult]
 
-    def build(self, markets: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
-        return dg.asset_check(asset=self.phase, name=self.name, blocking=self.blocking, partitions_def=markets)(
-            self.evaluate
-        )
+    def spec(self) -> dg.AssetCheckSpec:
+        return dg.AssetCheckSpec(self.name, asset=self.phase, blocking=self.blocking,
+                                 description=inspect.getdoc(self.evaluate))
+
+    def result(self, context: dg.AssetExecutionContext, resources: Mapping[str, object]) -> dg.AssetCheckResult:
+        wanted = [name for name in inspect.signature(self.evaluate).parameters if name != "context"]
+        outcome = self.evaluate(context, **{name: resources[name] for name in wanted})
+        return dg.AssetCheckResult(check_name=self.name, asset_key=self.phase, passed=outcome.passed,
+                                   severity=outcome.severity, description=outcome.description,
+                                   metadata=outcome.metadata)
 
 
 def phase_check(phase: str, name: str, *, blocking: bool = True):
@@ -61,7 +67,7 @@ def phase_check(phase: str, name: str, *, blocking: bool = True):
 
 @phase_check("keyword_metrics", "every_keyword_has_metrics")
 def every_keyword_has_metrics(
-    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.AssetCheckResult:
     """Every keyword has a row for the market, and the share with a search volume meets the threshold."""
     loaded = project.load()
@@ -75,7 +81,7 @@ def every_keyword_has_metrics(
 
 @phase_check("serp_collection", "every_serp_fetched")
 def every_serp_fetched(
-    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.AssetCheckResult:
     """Every (keyword, SERP type) was fetched; an empty SERP is recorded explicitly, not left out."""
     loaded = project.load()
@@ -89,7 +95,7 @@ def every_serp_fetched(
 
 @phase_check("company_enrichment_serp", "serp_domains_enriched")
 def serp_domains_enriched(
-    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.AssetCheckResult:
     """At least 80% (configurable) of SERP domains are enriched, and no company holds unrelated domains."""
     loaded = project.load()
@@ -103,7 +109,7 @@ def serp_domains_enriched(
 
 @phase_check("youtube_enrichment", "video_coverage", blocking=False)
 def video_coverage(
-    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.AssetCheckResult:
     """Warns when few ranking videos could be enriched (the phase is non-critical: never blocks)."""
     loaded = project.load()
@@ -120,7 +126,7 @@ def video_coverage(
 
 @phase_check("company_enrichment_youtube", "channels_named_after_their_companies")
 def channels_named_after_their_companies(
-    context: dg.AssetCheckExecutionContext, database: PostgresResource
+    context: dg.AssetExecutionContext, database: PostgresResource
 ) -> dg.AssetCheckResult:
     """No company is credited with several channels that are not named after it: a company that only
     appears in channels' links (a social network, say) must not collect their videos (catch-all guard)."""
@@ -132,7 +138,7 @@ def channels_named_after_their_companies(
 
 @phase_check("content_scraping", "pages_scraped")
 def pages_scraped(
-    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.AssetCheckResult:
     """At least 80% (configurable) of organic and news URLs were scraped (videos are not counted)."""
     loaded = project.load()
@@ -144,7 +150,7 @@ def pages_scraped(
 
 @phase_check("content_analysis", "pages_analysed")
 def pages_analysed(
-    context: dg.AssetCheckExecutionContext, project: ProjectResource, database: PostgresResource
+    context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
 ) -> dg.AssetCheckResult:
     """At least 80% (configurable) of the scraped pages have an analysis."""
     loaded = project.load()
@@ -162,7 +168,7 @@ def pages_analysed(
 
 
 @phase_check("dsi_calculation", "dsi_values_consistent")
-def dsi_values_consistent(context: dg.AssetCheckExecutionContext, database: PostgresResource) -> dg.AssetCheckResult:
+def dsi_values_consistent(context: dg.AssetExecutionContext, database: PostgresResource) -> dg.AssetCheckResult:
     """Coverage ≤ 1, shares sum to 1 per landscape and SERP type, and every DSI lies in [0, 1]."""
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
@@ -184,6 +190,13 @@ PHASE_CHECKS: list[PhaseCheck] = [
 ]
 
 
-def phase_checks(markets: dg.PartitionsDefinition) -> list[dg.AssetChecksDefinition]:
-    """The completeness checks of the phases, partitioned by ``markets``."""
-    return [check.build(markets) for check in PHASE_CHECKS]
+def checks_of(phase: str) -> list[PhaseCheck]:
+    return [check for check in PHASE_CHECKS if check.phase == phase]
+
+
+def evaluate_phase_checks(phase: str, context: dg.AssetExecutionContext, result: dg.MaterializeResult,
+                          resources: Mapping[str, object]) -> dg.MaterializeResult:
+    """The phase's materialization with its checks' results, evaluated on what the phase just stored."""
+    checks = [check.result(context, resources) for check in checks_of(phase)]
+    return dg.MaterializeResult(metadata=result.metadata, check_results=checks, data_version=result.data_version,
+                                tags=result.tags)

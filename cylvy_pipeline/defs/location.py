@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import dagster as dg
 
 from cylvy_pipeline.defs.assets import phase_assets
-from cylvy_pipeline.defs.checks import phase_checks
 from cylvy_pipeline.defs.jobs import market_pipeline_job, pipeline_executor
 from cylvy_pipeline.defs.providers import provider_resources
 from cylvy_pipeline.defs.resources import PostgresResource, ProjectResource
@@ -93,7 +92,6 @@ def pipeline_definitions(settings: LocationSettings) -> dg.Definitions:
     markets = dg.StaticPartitionsDefinition(list(project.markets))
     return dg.Definitions(
         assets=phase_assets(markets),
-        asset_checks=phase_checks(markets),
         jobs=[market_pipeline_job(markets, settings.executor_definition())],
         schedules=PIPELINE_SCHEDULES,
         sensors=PIPELINE_SENSORS,
