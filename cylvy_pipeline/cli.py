@@ -23,7 +23,7 @@ from typing import TextIO
 from cylvy_pipeline.contract import PHASES
 from cylvy_pipeline.project.loader import MARKET_ALIASES
 from cylvy_pipeline.project.model import Project
-from cylvy_pipeline.providers.sample.faults import parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.providers.sample.faults import parse_calls_per_minute, parse_fault_spec, parse_latency_ms
 from cylvy_pipeline.settings import (
     CELERY_BROKER_URL_ENV,
     DAGSTER_STORAGE_URL_ENV,
@@ -32,6 +32,7 @@ from cylvy_pipeline.settings import (
     EXECUTOR_ENV,
     MAX_CONCURRENT_STEPS_ENV,
     PROJECT_DIR_ENV,
+    SAMPLE_CALLS_PER_MINUTE_ENV,
     SAMPLE_FAULTS_ENV,
     SAMPLE_LATENCY_MS_ENV,
     STATE_DIR_ENV,
@@ -85,6 +86,7 @@ def command_run(args: argparse.Namespace) -> int:
     try:  # a typo in the sample knobs fails now, not mid-run
         parse_fault_spec(os.environ.get(SAMPLE_FAULTS_ENV, ""))
         parse_latency_ms(os.environ.get(SAMPLE_LATENCY_MS_ENV))
+        parse_calls_per_minute(os.environ.get(SAMPLE_CALLS_PER_MINUTE_ENV))
     except ValueError as error:
         raise UsageError(str(error)) from None
     _require_provider_secrets(project)

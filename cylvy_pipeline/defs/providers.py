@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
 import dagster as dg
+import psycopg
 from pydantic import Field
 
 from cylvy_pipeline.analysis.analyzer import ContentAnalyzer, LocalContentAnalyzer
@@ -59,9 +60,15 @@ from cylvy_pipeline.providers.sample.clients import (
     SampleWebFetcher,
     SampleYouTube,
 )
-from cylvy_pipeline.providers.sample.faults import FaultInjector, parse_fault_spec, parse_latency_ms
+from cylvy_pipeline.providers.sample.faults import (
+    FaultInjector,
+    parse_calls_per_minute,
+    parse_fault_spec,
+    parse_latency_ms,
+)
 from cylvy_pipeline.providers.sample.market import SimulatedMarket, get_market
-from cylvy_pipeline.settings import SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
+from cylvy_pipeline.settings import SAMPLE_CALLS_PER_MINUTE_ENV, SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
+from cylvy_pipeline.storage.rate_limits import SharedRateLimiter
 from cylvy_pipeline.storage.usage import UsageLog
 
 #: The resource keys of the provider kinds that have a sample implementation.
@@ -75,16 +82,27 @@ def sample_latency_run_config(latency_ms: float) -> dict:
 
 @dataclass
 class ProviderScope:
-    """One phase's use of its providers: the project, the phase, the usage log and what to close."""
+    """One phase's use of its providers: the project, the phase, the usage log, the database (where the
+    shared rate limits live) and what to close."""
 
     project: Project
     phase: str
     usage: UsageLog | None
     resources: ExitStack
+    connect: Callable[[], psycopg.Connection] | None = None
 
     def closing(self, http: ProviderHttp) -> ProviderHttp:
         self.resources.callback(http.close)
         return http
+
+    def rate_limit(self, name: str, calls_per_minute: float | None) -> SharedRateLimiter | None:
+        """The limit ``name`` (a vendor's account, or one endpoint family of it), shared by every run,
+        process and machine on this database: their calls together stay within ``calls_per_minute``."""
+        if not calls_per_minute or self.connect is None:
+            return None
+        limiter = SharedRateLimiter(self.connect, name, calls_per_minute)
+        self.resources.callback(limiter.close)
+        return limiter
 
     def check_budget(self, expected_cost_usd: float, provider: str) -> None:
         if self.usage is not None:
@@ -100,7 +118,7 @@ def provider_scope(
     with UsageLog(connect, execution_id=execution_of(context), market=context.partition_key, phase=phase,
                   dagster_run_id=context.run_id, budget_usd=project.providers.max_cost_usd) as usage, \
             ExitStack() as resources:
-        yield ProviderScope(project, phase, usage, resources)
+        yield ProviderScope(project, phase, usage, resources, connect)
 
 
 def missing_provider_secrets(providers: Providers) -> list[str]:
@@ -134,7 +152,8 @@ class ProviderResource(dg.ConfigurableResource, abc.ABC):
 class _SampleMarketSettings(dg.ConfigurableResource):
     """Settings every sample provider shares. ``faults`` is ``CYLVY_SAMPLE_FAULTS`` (``"phase=rate,…"``:
     rate 1.0 fails every call of that phase, lower rates fail calls transiently); ``latencies`` is
-    ``CYLVY_SAMPLE_LATENCY_MS`` (one number for every provider, or ``provider=ms,…``)."""
+    ``CYLVY_SAMPLE_LATENCY_MS`` (one number for every provider, or ``provider=ms,…``); ``calls_per_minute``
+    is ``CYLVY_SAMPLE_CALLS_PER_MINUTE`` (the same forms), a limit shared by every run like a vendor's."""
 
     #: This provider's name in CYLVY_SAMPLE_LATENCY_MS.
     latency_provider: ClassVar[str]
@@ -144,6 +163,10 @@ class _SampleMarketSettings(dg.ConfigurableResource):
         default=0.0, ge=0, description="Simulated latency of every call (0: this provider's share of `latencies`)"
     )
     latencies: str = Field(default="", description=f"Simulated latency per provider ({SAMPLE_LATENCY_MS_ENV})")
+    calls_per_minute: str = Field(
+        default="",
+        description=f"Simulated rate limit per provider, shared by every run ({SAMPLE_CALLS_PER_MINUTE_ENV})",
+    )
     faults: str = Field(default="", description=f"Injected faults per phase ({SAMPLE_FAULTS_ENV})")
     retry_delay_s: float = Field(default=0.05, ge=0, description="Base backoff between per-request retries")
 
@@ -156,7 +179,10 @@ class _SampleMarketSettings(dg.ConfigurableResource):
     def _sample(self, scope: ProviderScope) -> tuple[SimulatedMarket, dict]:
         faults = FaultInjector(scope.phase, parse_fault_spec(self.faults).get(scope.phase, 0.0))
         latency = (self.latency_ms or parse_latency_ms(self.latencies)[self.latency_provider]) / 1000
-        return get_market(scope.project, self.seed), {"faults": faults, "latency_s": latency, "usage": scope.usage}
+        rate = scope.rate_limit(f"sample {self.latency_provider}",
+                                parse_calls_per_minute(self.calls_per_minute)[self.latency_provider])
+        return get_market(scope.project, self.seed), {"faults": faults, "latency_s": latency, "usage": scope.usage,
+                                                      "rate": rate}
 
 
 # --- keyword data --------------------------------------------------------------------------------------
@@ -190,12 +216,12 @@ class _DataForSeoCredentials(dg.ConfigurableResource):
     login: str = Field(description=f"DataForSEO API login (set {dataforseo.SECRETS['login']})")
     password: str = Field(description=f"DataForSEO API password (set {dataforseo.SECRETS['password']})")
 
-    def _client(self, scope: ProviderScope, calls_per_minute: float) -> DataForSeoClient:
+    def _client(self, scope: ProviderScope, endpoints: str, calls_per_minute: float) -> DataForSeoClient:
         settings = scope.project.providers.dataforseo
-        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=calls_per_minute)
-        http = scope.closing(ProviderHttp(dataforseo.PROVIDER, policy=policy, auth=(self.login, self.password),
-                                          credential_env=dataforseo.CREDENTIAL_ENV, usage=scope.usage,
-                                          budget=scope.check_budget))
+        rate = scope.rate_limit(f"{dataforseo.PROVIDER} {endpoints}", calls_per_minute)
+        http = scope.closing(ProviderHttp(dataforseo.PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+                                          auth=(self.login, self.password), credential_env=dataforseo.CREDENTIAL_ENV,
+                                          usage=scope.usage, budget=scope.check_budget, rate=rate))
         locations = {market: MarketLocation(location.location_code, location.language_code)
                      for market, location in settings.market_locations().items()}
         prices = DataForSeoPrices(settings.price_keyword_call_usd, settings.price_serp_live_usd,
@@ -209,7 +235,7 @@ class DataForSeoKeywordData(_DataForSeoCredentials, KeywordDataResource):
     def client(self, scope: ProviderScope) -> KeywordMetricsProvider:
         # Its own rate: the search-volume endpoints allow far fewer calls a minute than the SERP API.
         settings = scope.project.providers.dataforseo
-        return DataForSeoKeywordMetrics(self._client(scope, settings.keyword_data_calls_per_minute))
+        return DataForSeoKeywordMetrics(self._client(scope, "search volume", settings.keyword_data_calls_per_minute))
 
 
 # --- SERPs ---------------------------------------------------------------------------------------------
@@ -242,7 +268,7 @@ class DataForSeoSerpData(_DataForSeoCredentials, SerpResource):
 
     def client(self, scope: ProviderScope) -> SerpProvider:
         settings = scope.project.providers.dataforseo
-        return DataForSeoSerp(self._client(scope, settings.calls_per_minute), mode=settings.serp_mode,
+        return DataForSeoSerp(self._client(scope, "SERP API", settings.calls_per_minute), mode=settings.serp_mode,
                               concurrency=self.concurrency(scope))
 
 
@@ -279,9 +305,9 @@ class YouTubeVideoData(VideoDataResource):
 
     def client(self, scope: ProviderScope) -> YouTubeProvider:
         settings = scope.project.providers.youtube
-        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
-        http = scope.closing(ProviderHttp(youtube.PROVIDER, policy=policy, credential_env=youtube.CREDENTIAL_ENV,
-                                          usage=scope.usage))
+        http = scope.closing(ProviderHttp(youtube.PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+                                          credential_env=youtube.CREDENTIAL_ENV, usage=scope.usage,
+                                          rate=scope.rate_limit(youtube.PROVIDER, settings.calls_per_minute)))
         return YouTubeDataApi(http, api_key=self.api_key, base_url=settings.base_url)
 
 
@@ -330,10 +356,10 @@ class PeopleDataLabsCompanyDataSource(CompanyDataResource):
 
     def client(self, scope: ProviderScope) -> CompanyDataProvider:
         settings = scope.project.providers.peopledatalabs
-        policy = HttpPolicy(timeout_s=settings.timeout_s, calls_per_minute=settings.calls_per_minute)
-        http = scope.closing(ProviderHttp(peopledatalabs.PROVIDER, policy=policy,
-                                          credential_env=peopledatalabs.CREDENTIAL_ENV,
-                                          usage=scope.usage, budget=scope.check_budget))
+        http = scope.closing(ProviderHttp(peopledatalabs.PROVIDER, policy=HttpPolicy(timeout_s=settings.timeout_s),
+                                          credential_env=peopledatalabs.CREDENTIAL_ENV, usage=scope.usage,
+                                          budget=scope.check_budget,
+                                          rate=scope.rate_limit(peopledatalabs.PROVIDER, settings.calls_per_minute)))
         return PeopleDataLabsCompanyData(http, api_key=self.api_key, base_url=settings.base_url,
                                          min_likelihood=settings.min_likelihood,
                                          price_per_match_usd=settings.price_per_match_usd)
@@ -461,7 +487,8 @@ def sample_knobs(environ: Mapping[str, str]) -> dict[str, dg.EnvVar]:
     """The sample providers' optional knobs, as ``dg.EnvVar`` so every process that runs a step reads
     them from its own environment. Only the variables that are set are bound: an ``EnvVar`` of an unset
     variable fails the run, and an unset knob means none."""
-    knobs = {"faults": SAMPLE_FAULTS_ENV, "latencies": SAMPLE_LATENCY_MS_ENV}
+    knobs = {"faults": SAMPLE_FAULTS_ENV, "latencies": SAMPLE_LATENCY_MS_ENV,
+             "calls_per_minute": SAMPLE_CALLS_PER_MINUTE_ENV}
     return {field: dg.EnvVar(variable) for field, variable in knobs.items() if environ.get(variable, "").strip()}
 
 

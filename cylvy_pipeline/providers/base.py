@@ -103,6 +103,13 @@ class ProviderCall:
 UsageCallback = Callable[[ProviderCall], None]
 
 
+class RateLimit(Protocol):
+    """A calls-per-minute limit: :meth:`acquire` returns when the next call may start (the shared one,
+    across runs and machines, is :class:`cylvy_pipeline.storage.rate_limits.SharedRateLimiter`)."""
+
+    def acquire(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class FetchedPage:
     url: str

@@ -37,7 +37,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from cylvy_pipeline.providers.base import ProviderCall, UsageCallback
+from cylvy_pipeline.providers.base import ProviderCall, RateLimit, UsageCallback
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.retry import backoff_delay
 
@@ -316,7 +316,8 @@ class ProviderHttp:
     """HTTP calls of one provider with the hygiene described in the module docstring.
 
     ``credential_env`` names the environment variable(s) holding the credentials, for the 401/403
-    message (never their values). ``usage`` receives one :class:`ProviderCall` per attempt.
+    message (never their values). ``usage`` receives one :class:`ProviderCall` per attempt. ``rate``, when
+    given, is the calls-per-minute limit every attempt waits for, instead of the policy's own.
     """
 
     def __init__(
@@ -330,6 +331,7 @@ class ProviderHttp:
         usage: UsageCallback | None = None,
         budget: Callable[[float, str], None] | None = None,
         guard: AddressGuard | None = None,
+        rate: RateLimit | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ):
@@ -340,7 +342,8 @@ class ProviderHttp:
         self._budget = budget
         self._guard = guard
         self._sleep = sleep
-        self._rate = RateLimiter(policy.calls_per_minute, sleep=sleep)
+        # A shared limit (every run's calls to this vendor together) or this client's own.
+        self.rate = rate or RateLimiter(policy.calls_per_minute, sleep=sleep)
         self._client = httpx.Client(
             headers=dict(headers or {}),
             auth=auth,
@@ -386,7 +389,7 @@ class ProviderHttp:
             last = attempt == policy.attempts
             if self._budget is not None and expected_cost:
                 self._budget(expected_cost, self.provider)
-            self._rate.acquire()
+            self.rate.acquire()
             started = time.monotonic()
             deadline = _deadline.set(started + policy.fetch_deadline_s)
             try:

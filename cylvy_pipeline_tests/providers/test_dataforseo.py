@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 import pandas as pd
+import psycopg
 import pytest
 
 from cylvy_pipeline.defs.providers import DataForSeoKeywordData, DataForSeoSerpData, ProviderScope
@@ -367,17 +368,18 @@ def test_close_variants_go_in_separate_requests_and_keep_their_own_volumes(serve
     assert [c.units for c in calls] == [2, 1, 1]
 
 
-def test_keyword_data_keeps_its_own_rate_limit_below_the_serp_apis() -> None:
-    # DataForSEO documents about 12 search-volume calls a minute per account, far below the SERP API's.
+def test_keyword_data_keeps_its_own_rate_limit_below_the_serp_apis(database_urls) -> None:
+    # DataForSEO documents about 12 search-volume calls a minute per account, far below the SERP API's;
+    # each limit is shared by every run on the database (one schedule per endpoint family).
     providers = Providers(keyword_data="dataforseo", serp="dataforseo")
     project = make_project().model_copy(update={"providers": providers})
     credentials = {"login": "login", "password": "password"}
     with ExitStack() as closing:
-        scope = ProviderScope(project, "keyword_metrics", None, closing)
-        keyword_data = DataForSeoKeywordData(**credentials).client(scope)
-        serps = DataForSeoSerpData(**credentials).client(scope)
-        assert keyword_data.client.http.policy.calls_per_minute == 12
-        assert serps.client.http.policy.calls_per_minute == 600
+        scope = ProviderScope(project, "keyword_metrics", None, closing, lambda: psycopg.connect(database_urls.product))
+        keyword_data = DataForSeoKeywordData(**credentials).client(scope).client.http.rate
+        serps = DataForSeoSerpData(**credentials).client(scope).client.http.rate
+        assert (keyword_data.name, keyword_data.calls_per_minute) == ("DataForSEO search volume", 12)
+        assert (serps.name, serps.calls_per_minute) == ("DataForSEO SERP API", 600)
 
 
 def test_estimate_counts_the_search_volume_calls_close_variants_need() -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from cylvy_pipeline.providers.base import CompanyProfile, FetchedPage, ProviderCall, UsageCallback
+from cylvy_pipeline.providers.base import CompanyProfile, FetchedPage, ProviderCall, RateLimit, UsageCallback
 from cylvy_pipeline.providers.errors import ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.sample.faults import FaultInjector
 from cylvy_pipeline.providers.sample.market import SimulatedMarket, canonical_market
@@ -26,13 +26,14 @@ class _SampleClient:
     what = "sample"
 
     def __init__(self, market: SimulatedMarket, *, faults: FaultInjector, latency_s: float = 0.0,
-                 usage: UsageCallback | None = None):
+                 usage: UsageCallback | None = None, rate: RateLimit | None = None):
         if latency_s < 0:
             raise ValueError(f"latency_s must be >= 0, got {latency_s}")
         self.market = market
         self.faults = faults
         self.latency_s = float(latency_s)
         self.usage = usage
+        self.rate = rate  # the simulated vendor's calls-per-minute limit, shared like a real one
         self._calls = 0
         self._calls_lock = threading.Lock()
 
@@ -42,6 +43,8 @@ class _SampleClient:
         return self._calls
 
     def _call(self, endpoint: str, units: float = 1.0) -> None:
+        if self.rate is not None:
+            self.rate.acquire()
         with self._calls_lock:
             self._calls += 1
         started = time.monotonic()
@@ -111,8 +114,9 @@ class SampleYouTube(_SampleClient):
         latency_s: float = 0.0,
         quota_limit: int | None = None,
         usage: UsageCallback | None = None,
+        rate: RateLimit | None = None,
     ):
-        super().__init__(market, faults=faults, latency_s=latency_s, usage=usage)
+        super().__init__(market, faults=faults, latency_s=latency_s, usage=usage, rate=rate)
         self.quota_limit = quota_limit
         self._units = 0
 

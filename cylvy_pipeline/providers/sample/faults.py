@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 from cylvy_pipeline.contract import PHASES, PROVIDER_POOLS
 from cylvy_pipeline.providers.errors import ProviderError
-from cylvy_pipeline.settings import SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
+from cylvy_pipeline.settings import SAMPLE_CALLS_PER_MINUTE_ENV, SAMPLE_FAULTS_ENV, SAMPLE_LATENCY_MS_ENV
 
 
 #: The phases that call sample providers: the only ones a fault can fail.
@@ -113,7 +113,7 @@ def fault_injector_from_env(
     return FaultInjector(phase, rate, rng_seed=rng_seed)
 
 
-#: The sample providers whose calls can be given a latency, by the names the knob uses.
+#: The sample providers, by the names the per-provider knobs (latency, calls per minute) use.
 LATENCY_PROVIDERS = ("keyword_metrics", "serp", "youtube", "company_data", "web")
 
 
@@ -124,31 +124,44 @@ def parse_latency_ms(raw: str | None) -> dict[str, float]:
     (``serp=6000,web=1500,company_data=800,youtube=300,keyword_metrics=2000``; a provider not named has
     none). Blank means none. Anything else raises ``ValueError`` with a one-line message.
     """
-    latencies = dict.fromkeys(LATENCY_PROVIDERS, 0.0)
+    found = _per_provider(raw, SAMPLE_LATENCY_MS_ENV, "a number of milliseconds", "250", "serp=6000,web=1500",
+                          allow_zero=True)
+    return {provider: found.get(provider, 0.0) for provider in LATENCY_PROVIDERS}
+
+
+def parse_calls_per_minute(raw: str | None) -> dict[str, float | None]:
+    """``CYLVY_SAMPLE_CALLS_PER_MINUTE``: the simulated rate limit of each sample provider, shared by every
+    run (as a vendor's limit is per account): one number for all, or ``provider=calls,…``
+    (``serp=2000``; a provider not named has no limit). Blank means none."""
+    found = _per_provider(raw, SAMPLE_CALLS_PER_MINUTE_ENV, "a number of calls a minute", "600", "serp=2000",
+                          allow_zero=False)
+    return {provider: found.get(provider) for provider in LATENCY_PROVIDERS}
+
+
+def _per_provider(raw: str | None, variable: str, unit: str, one: str, pairs: str, *,
+                  allow_zero: bool) -> dict[str, float]:
+    """One number for every sample provider, or ``provider=number`` pairs; blank: none."""
     if raw is None or not raw.strip():
-        return latencies
+        return {}
+
+    def number(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            raise ValueError(f"{variable}: {raw!r} is not {unit}, nor provider=number pairs — e.g. "
+                             f"{variable}={one} or {variable}={pairs}, or unset it")
+        return value
+
     if "=" not in raw:
-        return dict.fromkeys(LATENCY_PROVIDERS, _milliseconds(raw, raw))
+        return dict.fromkeys(LATENCY_PROVIDERS, number(raw))
+    found = {}
     for item in (part.strip() for part in raw.split(",")):
         if not item:
             continue
-        provider, sep, value = (text.strip() for text in item.partition("="))
+        provider, _, value = (text.strip() for text in item.partition("="))
         if provider not in LATENCY_PROVIDERS:
-            raise ValueError(
-                f"{SAMPLE_LATENCY_MS_ENV}: unknown provider {provider!r} — use one of {', '.join(LATENCY_PROVIDERS)}"
-            )
-        latencies[provider] = _milliseconds(value, raw)
-    return latencies
-
-
-def _milliseconds(value: str, raw: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(
-            f"{SAMPLE_LATENCY_MS_ENV}: {raw!r} is not a number of milliseconds, nor provider=ms pairs — e.g. "
-            f"{SAMPLE_LATENCY_MS_ENV}=250 or {SAMPLE_LATENCY_MS_ENV}=serp=6000,web=1500, or unset it"
-        )
-    return number
+            raise ValueError(f"{variable}: unknown provider {provider!r} — use one of {', '.join(LATENCY_PROVIDERS)}")
+        found[provider] = number(value)
+    return found
