@@ -247,3 +247,15 @@ def test_rank_sentence_takes_the_index_apart(tables):
         f"{tables.rank.iloc[1]['leader DSI index']:.2f}.")
     assert [dsi_report._ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+
+
+def test_the_htmls_download_cuts_long_tables_and_says_so(tables):
+    calc = dsi_report.Calculation("US", "e2", datetime(2026, 5, 8, 9, tzinfo=UTC), "Sample")
+    report = dsi_report.AnalystReport(calc, SUBJECT, dsi_rows(NOW).companies, tables, pd.DataFrame())
+    cut = dsi_report.download_tables(report, limit=3)
+    assert len(cut["keyword_drilldown"]) == 3 and len(cut["gaps"]) == 3 == len(tables.gaps)
+    note = dict(cut["about"].values.tolist())["note"]
+    assert note.startswith("top_companies, content_personas, content_page_types, content_stages, keyword_drilldown: "
+                           "the first 3 rows only")
+    assert "--format xlsx" in note
+    assert dsi_report.download_tables(report, limit=1000).keys() == report.export_tables().keys()

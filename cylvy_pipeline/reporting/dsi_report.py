@@ -238,12 +238,30 @@ def stored_report(conn: psycopg.Connection, project: Project, market: str) -> st
     return None if report is None else report_html(report)
 
 
+#: The most rows of one table the Excel download inside the HTML holds: a project of thousands of keywords
+#: has hundreds of thousands of drill-down rows, which belong in `report --format xlsx|csv`, not in a page.
+DOWNLOAD_ROWS = 20_000
+
+
+def download_tables(report: AnalystReport, limit: int = DOWNLOAD_ROWS) -> dict[str, pd.DataFrame]:
+    """The export's tables for the HTML's download: each cut to ``limit`` rows, which ``about`` says."""
+    tables = report.export_tables()
+    cut = [name for name, frame in tables.items() if len(frame) > limit and name != "about"]
+    if not cut:
+        return tables
+    note = pd.DataFrame([("note", f"{', '.join(cut)}: the first {limit:,} rows only; `cylvy-pipeline report "
+                                  f"--market {report.calculation.market} --format xlsx` writes every row")],
+                        columns=["field", "value"])
+    return {"about": pd.concat([tables["about"], note], ignore_index=True),
+            **{name: frame.head(limit) for name, frame in tables.items() if name != "about"}}
+
+
 def report_html(report: AnalystReport, *, with_download: bool = True) -> str:
     """The report as one self-contained HTML page, with its tables as an Excel download inside it."""
     calculation = report.calculation
     rendered = render_charts(report.companies, report.history, report.subject, calculation.market,
                              calculation.caption)
-    workbook = export.xlsx_bytes(report.export_tables()) if with_download else None
+    workbook = export.xlsx_bytes(download_tables(report)) if with_download else None
     return html_report(calculation, report.companies, rendered, report.subject, report.tables, workbook)
 
 
@@ -403,10 +421,11 @@ dl { font-size: .88rem; } dt { font-weight: 600; margin-top: .4rem; } dd { margi
 
 
 def _table(frame: pd.DataFrame, title: str, calculation: Calculation, *, highlight: pd.Series | None = None,
-           limit: int | None = None, **formats) -> str:
-    """One table with a caption naming it, its market, execution and date (and how much of it is shown)."""
+           limit: int | None = None, total: int | None = None, **formats) -> str:
+    """One table with a caption naming it, its market, execution and date (and how much of it is shown:
+    ``total`` rows in all, when ``frame`` is already a part)."""
     e = html.escape
-    total = len(frame)
+    total = len(frame) if total is None else total
     shown = frame.head(limit) if limit is not None else frame
     cut = f" — the first {len(shown)} of {total} rows; all in the Excel download" if len(shown) < total else ""
     if shown.empty:
@@ -461,7 +480,11 @@ def html_report(
     )
     client_of = lambda frame, column: frame[column] == client  # noqa: E731 — the rows to highlight
     top = tables.top_companies
-    summary = at.keyword_summary_table(tables.keyword_drilldown, subject)
+    # The one-line-per-keyword summary of the keywords shown only (the drill-down may hold thousands).
+    drill = tables.keyword_drilldown
+    searches = drill[["SERP type", "keyword"]].drop_duplicates()
+    shown = searches.head(HTML_ROWS["keyword_summary"])
+    summary = at.keyword_summary_table(drill.merge(shown, on=["SERP type", "keyword"]), subject)
     sections = [
         f"<h1>{e(client)}: Digital Share Index in {e(market)}</h1>",
         f'<p class="meta">Project {e(calculation.project_name)} · market {e(market)} · execution '
@@ -531,7 +554,7 @@ def html_report(
         "<p>Every result of every keyword (company, position, page, estimated traffic) is in the Excel "
         "download's keyword_drilldown sheet; here each keyword in one line, by search volume.</p>",
         _table(summary, "Per keyword: the client's position and the first results", calculation,
-               limit=HTML_ROWS["keyword_summary"]),
+               total=len(searches)),
         "</section>",
         '<section id="glossary">',
         "<h2>Glossary</h2>",
