@@ -188,7 +188,7 @@ def test_content_fit_per_persona_page_type_and_buying_stage(tables):
     sentences = at.content_gaps(tables.content_personas, tables.content_stages, SUBJECT)
     assert sentences[0] == ("Ledgerline's content is behind its competitors' average relevance for personas: "
                             "CIO (0.10 vs 0.90).")
-    assert "Problem Identification (0.00 vs 1.00)" in sentences[1]
+    assert "Problem Identification (0.0% vs 100.0%)" in sentences[1]
 
 
 def test_drilldown_lists_who_ranks_for_every_keyword(tables):

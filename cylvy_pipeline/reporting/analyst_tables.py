@@ -418,7 +418,8 @@ def content_gaps(personas: pd.DataFrame, stages: pd.DataFrame, subject: ReportSu
     competitors' average (the "what to do" of the content-fit tables)."""
     sentences = []
     client = subject.client_name
-    for table, what, unit in ((personas, "persona", "relevance"), (stages, "buying stage", "share of pages")):
+    for table, what, unit, shown in ((personas, "persona", "relevance", "{:.2f}"),
+                                     (stages, "buying stage", "share of pages", "{:.1%}")):
         columns = [c for c in table.columns if c not in ("company", "pages", UNCLASSIFIED)]
         mine = table[table["company"] == client]
         theirs = table[table["company"].isin(list(subject.competitors.values())) & (table["pages"] > 0)]
@@ -431,7 +432,8 @@ def content_gaps(personas: pd.DataFrame, stages: pd.DataFrame, subject: ReportSu
         ]
         behind.sort(key=lambda item: item[1] - item[2])
         if behind:
-            listed = "; ".join(f"{name} ({mine_value:.2f} vs {their_value:.2f})" for name, mine_value, their_value in behind)
+            listed = "; ".join(f"{name} ({shown.format(mine_value)} vs {shown.format(their_value)})"
+                               for name, mine_value, their_value in behind)
             sentences.append(f"{client}'s content is behind its competitors' average {unit} for {what}s: {listed}.")
         else:
             sentences.append(f"{client}'s content matches or beats its competitors' average {unit} for every {what}.")

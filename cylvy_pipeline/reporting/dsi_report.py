@@ -412,9 +412,9 @@ table { border-collapse: collapse; font-size: .82rem; margin: .5rem 0 1rem; }
 caption { text-align: left; font-size: .8rem; color: #555; padding-bottom: .3rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .55rem; text-align: right; vertical-align: top; }
 th { background: #f6f6f6; }
-th:first-child, td:first-child, .text { text-align: left; }
+th:first-child, td:first-child, .text, .url { text-align: left; }
 td { white-space: nowrap; } td.text { white-space: normal; max-width: 22rem; }
-td.url { min-width: 16rem; max-width: 26rem; overflow-wrap: anywhere; font-size: .78rem; }
+td.url { white-space: normal; min-width: 16rem; max-width: 26rem; overflow-wrap: anywhere; font-size: .78rem; }
 tr.client td { color: #b34700; font-weight: 600; }
 dl { font-size: .88rem; } dt { font-weight: 600; margin-top: .4rem; } dd { margin-left: 1.2rem; color: #333; }
 """
