@@ -222,51 +222,73 @@ def _run_that_did_not_start(run_id: str) -> str:
     return run_id
 
 
-def _report_file_name(market: str) -> str:
-    return f"dsi-report-{market}.html"
+#: What `report --format` writes per market: a self-contained HTML page, an Excel workbook with one sheet
+#: per table, or a folder with one CSV file per table.
+REPORT_FORMATS = ("html", "xlsx", "csv")
 
 
-def _report_paths(output: str | None, markets: Sequence[str]) -> dict[str, Path]:
-    """Where each market's report goes: ``dsi-report-<MARKET>.html`` in the current folder by default;
-    with --output, that file for one market (or that name inside it, if it is a folder), and the folder
-    holding every market's ``dsi-report-<MARKET>.html`` for several."""
+def _report_file_name(market: str, report_format: str = "html") -> str:
+    return f"dsi-report-{market}" if report_format == "csv" else f"dsi-report-{market}.{report_format}"
+
+
+def _report_paths(output: str | None, markets: Sequence[str], report_format: str = "html") -> dict[str, Path]:
+    """Where each market's report goes: ``dsi-report-<MARKET>.html`` (``.xlsx``; for CSV the folder
+    ``dsi-report-<MARKET>``) in the current folder by default; with --output, that file (CSV: that folder)
+    for one market (an HTML or Excel file inside it, if it is a folder), and the folder holding every
+    market's report for several."""
     if output is None:
-        return {market: Path(_report_file_name(market)) for market in markets}
+        return {market: Path(_report_file_name(market, report_format)) for market in markets}
     target = Path(output)
     if len(markets) == 1:
-        return {markets[0]: target / _report_file_name(markets[0]) if target.is_dir() else target}
+        inside = target.is_dir() and report_format != "csv"
+        return {markets[0]: target / _report_file_name(markets[0], report_format) if inside else target}
     if target.exists() and not target.is_dir():
         raise UsageError(
             f"--output: {output} is a file, and {', '.join(markets)} make one report each — give a folder, "
             "or one --market"
         )
-    return {market: target / _report_file_name(market) for market in markets}
+    return {market: target / _report_file_name(market, report_format) for market in markets}
+
+
+def _write_report(report, path: Path, report_format: str) -> None:
+    """One market's report in the chosen format at ``path``."""
+    from cylvy_pipeline.reporting import dsi_report, export
+
+    if report_format == "csv":
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--output: {path} is a file; CSV reports are folders of one file per table")
+        export.write_csv_files(report.export_tables(), path)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if report_format == "xlsx":
+        path.write_bytes(export.xlsx_bytes(report.export_tables()))
+    else:
+        path.write_text(dsi_report.report_html(report), encoding="utf-8")
 
 
 def command_report(args: argparse.Namespace) -> int:
     from cylvy_pipeline.execution import ProjectChoice
-    from cylvy_pipeline.reporting.dsi_report import stored_report
+    from cylvy_pipeline.reporting.dsi_report import latest_report
 
     project = ProjectChoice(args.project).load()
     markets = list(dict.fromkeys(_project_markets(args.market, project)))
-    paths = _report_paths(args.output, markets)
+    paths = _report_paths(args.output, markets, args.format)
     _reconcile_in_flight_runs()  # an execution that just ended counts as completed
     with _product_connection() as conn:
-        pages = {market: stored_report(conn, project, market) for market in markets}
-    missing = [market for market, page in pages.items() if page is None]
+        reports = {market: latest_report(conn, project, market) for market in markets}
+    missing = [market for market, report in reports.items() if report is None]
     if missing and (args.market or len(missing) == len(markets)):
         which = f"market {missing[0]}" if args.market else f"any market of project {project.name!r}"
         command = f"cylvy-pipeline run --market {missing[0]}" if args.market else "cylvy-pipeline run"
         raise UsageError(f"report: no completed DSI calculation for {which} yet — run `{command}` first")
-    for market, page in pages.items():
-        if page is None:
+    for market, report in reports.items():
+        if report is None:
             print(f"cylvy-pipeline: report: no completed DSI calculation for {market} yet; no report for it",
                   file=sys.stderr)
             continue
         path = paths[market]
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(page, encoding="utf-8")
+            _write_report(report, path, args.format)
         except OSError as error:
             raise UsageError(f"--output: cannot write {path}: {error.strerror or error}") from None
         print(f"{market}: {path}")
@@ -485,16 +507,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        help="write the DSI charts of each market's latest completed calculation as one HTML file per market",
-        description="Write one self-contained HTML file per market (charts embedded, nothing loaded from the "
-        "network) from the market's latest completed DSI calculation: the top companies per landscape and SERP "
-        "type, the client against its competitors, and the client's DSI over the market's calculations.",
+        help="write the DSI report of each market's latest completed calculation (HTML, Excel or CSV)",
+        description="Write one report per market from the market's latest completed DSI calculation: the "
+        "client's rank among all companies, the top companies and their sources, gaps against the named "
+        "competitors, the client's best keywords and pages, content fit per persona, page type and buying "
+        "stage, changes since the previous calculation, a per-keyword drill-down and the charts. HTML (the "
+        "default) is one self-contained file (charts and an Excel download embedded, nothing loaded from the "
+        "network); xlsx is a workbook with one sheet per table; csv a folder with one file per table.",
     )
     report.add_argument("--market", action="append", default=[], metavar="M",
                         help="market code (repeatable; default: every market of the project that has a DSI)")
     report.add_argument("--output", metavar="FILE",
-                        help="the report file when one market is chosen; with several, a folder that gets "
-                        "dsi-report-<MARKET>.html for each (default: those files in the current folder)")
+                        help="the report file (csv: folder) when one market is chosen; with several, a folder "
+                        "that gets dsi-report-<MARKET>.html (.xlsx; csv: folder dsi-report-<MARKET>) for each "
+                        "(default: those in the current folder)")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="html",
+                        help="html (default): one self-contained page; xlsx: one sheet per table; csv: one "
+                        "file per table")
     report.add_argument("--project", metavar="DIR", help="project folder (default: the bundled sample project)")
     report.set_defaults(handler=command_report)
 

@@ -30,6 +30,23 @@ def top_organic_companies(conn: psycopg.Connection, execution_id: str, market: s
     )
 
 
+def client_organic_rank(conn: psycopg.Connection, execution_id: str, market: str) -> str | None:
+    """One line: the client's organic rank among all companies for all keywords (None: no DSI yet)."""
+    row = conn.execute(
+        """SELECT count(*), max(rank) FILTER (WHERE is_client), max(dsi_index) FILTER (WHERE is_client),
+                  max(company_name) FILTER (WHERE is_client)
+           FROM dsi_company
+           WHERE pipeline_execution_id = %s AND market = %s AND landscape = 'All' AND serp_type = 'organic'""",
+        (execution_id, market),
+    ).fetchone()
+    companies, rank, dsi_index, client = row
+    if not companies:
+        return None
+    if rank is None:
+        return f"The client has no organic result in {market} (all keywords): {companies} companies rank."
+    return f"{client} ranks {rank} of {companies} companies by organic DSI in {market} (all keywords), DSI index {dsi_index:.2f}."
+
+
 def _shortened(phases: pd.DataFrame, width: int = 100) -> pd.DataFrame:
     """Keep the terminal table readable: long error texts are cut (the full text is in the table)."""
     detail = phases["detail"].where(phases["detail"].str.len() <= width, phases["detail"].str[: width - 1] + "…")
@@ -63,6 +80,9 @@ def execution_report(conn: psycopg.Connection, execution_id: str, *, with_top_co
     if len(top):
         lines.append(f"Top {len(top)} companies by organic DSI ({market}, all keywords):")
         lines.append(top.to_string(index=False))
+        # The top 10 may not hold the client: say where it is (the HTML report has the rest).
+        if (rank := client_organic_rank(conn, execution_id, market)) is not None:
+            lines.append(rank)
     if summary["status"] in ("failed", "canceled"):
         # The latest run: "Re-execute from failure" continues from it, in the same execution.
         lines.append(f"To continue it from its failed phases: cylvy-pipeline reexecute {summary['dagster_run_ids'][-1]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -139,6 +140,9 @@ def test_run_prints_the_phase_table_and_top_companies_and_fails_loudly(product_d
     ok = cli("run", "--market", "UK")
     assert ok.returncode == 0, ok.stderr
     assert "completed" in ok.stdout and "Top 10 companies by organic DSI (UK, all keywords)" in ok.stdout
+    # The client's place, even where the top 10 does not hold it.
+    assert re.search(r"^Ledgerline ranks \d+ of \d+ companies by organic DSI in UK \(all keywords\), DSI index "
+                     r"\d+\.\d\d\.$", ok.stdout, re.MULTILINE), ok.stdout
     for phase in ("keyword_metrics", "dsi_calculation"):
         assert phase in ok.stdout
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from cylvy_pipeline.project.loader import load_project
-from cylvy_pipeline.reporting import charts, dsi_report
+from cylvy_pipeline.reporting import analyst_tables, charts, dsi_report
+from cylvy_pipeline_tests import test_analyst_tables
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_CHART_BYTES = 60_000
@@ -151,14 +152,22 @@ def test_chart_markdown_embeds_the_pngs_and_says_when_there_is_no_trend_yet():
 
 
 def test_html_report_is_self_contained():
-    rendered = dsi_report.render_charts(COMPANIES, TWO_CALCULATIONS, SUBJECT, "US")
     calculation = dsi_report.Calculation("US", "e2", datetime(2026, 5, 8, 9, tzinfo=UTC), "Sample <project>")
-    page = dsi_report.html_report(calculation, COMPANIES, rendered, SUBJECT)
+    rendered = dsi_report.render_charts(COMPANIES, TWO_CALCULATIONS, SUBJECT, "US", calculation.caption)
+    tables = analyst_tables.report_tables(test_analyst_tables.calculation(test_analyst_tables.NOW), SUBJECT, None)
+    page = dsi_report.html_report(calculation, COMPANIES, rendered, SUBJECT, tables, workbook=b"PK-not-really")
     assert page.startswith("<!DOCTYPE html>")
     assert len(re.findall(r'<img src="data:image/png;base64,', page)) == 5  # 3 top charts, competitors, trend
-    assert not re.search(r"(?:src|href)\s*=|url\(|@import|<script|<link", re.sub(r'<img src="data:[^"]+"', "", page))
+    # Nothing to load: the only link is the Excel download, itself a data: URI.
+    inline = re.sub(r'<img src="data:[^"]+"|href="data:application/vnd\.openxmlformats[^"]+"', "", page)
+    assert not re.search(r"(?:src|href)\s*=|url\(|@import|<script|<link", inline)
+    assert 'download="dsi-report-US.xlsx"' in page
     assert "Sample &lt;project&gt;" in page and "2026-05-08 09:00 UTC" in page
     assert "12.50 (50%)" in page  # the client's organic DSI index and coverage in "All"
+    # Every table names the market, execution and date.
+    assert page.count("<caption>") == page.count("US · execution e2 · 2026-05-08 09:00 UTC</caption>") + page.count(
+        "rows; all in the Excel download</caption>") > 5
+    assert "<h2>Glossary</h2>" in page and "<dt>DSI index</dt>" in page
 
 
 def test_the_sample_project_names_the_client_and_four_competitors():
@@ -167,3 +176,20 @@ def test_the_sample_project_names_the_client_and_four_competitors():
     assert list(subject.contenders)[0] == "ledgerline.example" and len(subject.competitors) == 4
     assert all(domain.endswith(".example") for domain in subject.contenders)
     assert subject.headline_landscape == "All" and subject.serp_types == ("organic", "news", "video")
+
+
+def test_the_competitor_chart_shows_each_landscapes_leader_when_it_is_someone_else():
+    organic = charts.scope_leaders(COMPANIES, "organic", SUBJECT.landscapes, SUBJECT.contenders)
+    assert organic.loc["All"].tolist() == ["", 0.0]  # the client leads: no extra bar
+    assert organic.loc["Payments"].tolist() == ["", 0.0]  # a competitor leads
+    news = charts.scope_leaders(COMPANIES, "news", SUBJECT.landscapes, SUBJECT.contenders)
+    assert news.loc["All"].tolist() == ["Finops", 30.0]
+    assert news.loc["Universal Banking"].tolist() == ["", 0.0]  # nobody ranks
+
+
+def test_colours_are_the_colour_blind_safe_palette_and_distinct():
+    okabe_ito = {"#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#000000"}
+    assert charts.CLIENT_COLOUR in okabe_ito and charts.COMPETITOR_COLOUR in okabe_ito
+    assert set(charts.COMPETITOR_COLOURS) <= okabe_ito and charts.CLIENT_COLOUR not in charts.COMPETITOR_COLOURS
+    assert len(set(charts.COMPETITOR_COLOURS)) == len(charts.COMPETITOR_COLOURS)
+    assert len(set(charts.LANDSCAPE_MARKERS)) == len(charts.LANDSCAPE_COLOURS)  # a shape per line, not colour alone

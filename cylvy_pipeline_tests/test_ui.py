@@ -307,6 +307,45 @@ def test_the_dsi_calculation_page_shows_the_charts(ui, dagster_instance, tmp_pat
             page.wait_for("!document.querySelector('[role=dialog] img')", timeout_s=10, what="the dialog to close")
 
 
+# A metadata key: its text in a table row (the asset's description may name the same word).
+_METADATA_KEY = """(root, text) => Array.from(root.querySelectorAll('tr *')).find(
+    e => e.childElementCount === 0 && e.textContent.trim() === text)"""
+
+
+def test_the_dsi_calculation_page_names_its_calculation_and_shows_the_report_tables(ui, dagster_instance, tmp_path):
+    # The analyst reads which market and execution the metadata belongs to, then the rank and gaps tables.
+    record = dagster_instance.fetch_materializations(dg.AssetKey("dsi_calculation"), limit=1).records[0]
+    materialization = record.asset_materialization
+    execution = materialization.metadata["pipeline_execution_id"].value
+    url = f"{ui}/assets/dsi_calculation?view=events&partition={materialization.partition}"
+    with browser_page(url, user_data_dir=tmp_path / "profile") as page:
+        # Short Markdown shows in its row as it is, no click needed.
+        row = page.wait_for(f"""(() => {{ const key = ({_METADATA_KEY})(document, 'calculation');
+                                        return key && key.closest('tr').innerText; }})()""",
+                            what="the calculation field in the materialization's metadata")
+        assert f"Market {materialization.partition} · execution {execution} · calculated" in row
+        assert "ranks" in row or "does not rank" in row
+        for key in ("client_rank", "top_companies", "gaps"):
+            page.wait_for(f"!!({_METADATA_KEY})(document, {key!r})", what=f"{key} in the materialization's metadata")
+            opened = page.evaluate(f"""(() => {{
+                const leaf = {_LEAF};
+                const row = ({_METADATA_KEY})(document, {key!r}).closest('tr');
+                const link = leaf(row, '[Show Markdown]');
+                if (!link) return false;
+                link.click();
+                return true;
+            }})()""")
+            assert opened, f"no [Show Markdown] next to {key}"
+            rows = page.wait_for(
+                """(() => { const rows = document.querySelectorAll('[role=dialog] table tr').length;
+                            return rows >= 2 && rows; })()""",
+                timeout_s=30, what=f"the {key} table in its dialog",
+            )
+            assert rows >= 2, key  # a header and at least one row, rendered as a table
+            page.evaluate(f"({_LEAF})(document.querySelector('[role=dialog]'), 'Close').click()")
+            page.wait_for("!document.querySelector('[role=dialog]')", timeout_s=10, what="the dialog to close")
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _chromium_installed():
     if shutil.which("chromium") is None:

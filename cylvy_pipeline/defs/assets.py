@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
-import pandas as pd
 import psycopg
 
 from cylvy_pipeline.analysis.analyzer import ANALYZER_VERSION
@@ -50,13 +49,12 @@ from cylvy_pipeline.phases import (
 )
 from cylvy_pipeline.phases.results import PhaseOutput
 from cylvy_pipeline.project.loader import SAMPLE_PROJECT_DIR
-from cylvy_pipeline.project.model import Project
 from cylvy_pipeline.project.queries import keywords_frame, landscape_keywords
 from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.reporting import dsi_report
 from cylvy_pipeline.storage import caches
 from cylvy_pipeline.storage.claims import SharedCacheClaims
-from cylvy_pipeline.storage.dsi_results import client_dsi_history
+from cylvy_pipeline.storage import dsi_results
 from cylvy_pipeline.storage.tables import write_phase_output
 from cylvy_pipeline.storage.usage import UsageLog
 
@@ -472,8 +470,13 @@ def dsi_calculation_asset(
     company ranks, share its share of estimated traffic (news and video: of appearances), relevance the
     mean persona score of its content / 10. All are fractions in [0, 1], shown as an index 0–100.
 
-    Charts in the metadata ("Show Markdown"): the top companies per landscape for each SERP type, the
-    client against its competitors, and the client's DSI over the market's calculations. The client's
+    The metadata starts with ``calculation``: the market, execution and date it belongs to. Tables
+    ("Show Markdown"): ``client_rank`` (the client's rank among all companies per landscape and SERP type,
+    with changes since the previous calculation), ``top_companies`` (organic, all keywords, the client's
+    row included wherever it ranks) and ``gaps`` (keywords where competitors rank and the client does not,
+    by the traffic at stake). Charts: the top companies per landscape for each SERP type, the client
+    against its competitors and each landscape's leader, and the client's DSI over the market's
+    calculations. The client's
     DSI index and coverage per landscape and SERP type are plotted over time
     (``client_dsi_index_<landscape>_<serp type>``, ``client_coverage_<landscape>_<serp type>``).
     """
@@ -505,21 +508,50 @@ def dsi_calculation_asset(
             ),
         )
         stored = store_output(context, conn, "dsi_calculation", output, upstream)
-        # The trend includes this calculation: its rows are written (in this connection's transaction).
-        history = client_dsi_history(conn, context.partition_key, including_execution=execution_of(context))
-        report = _dsi_report_metadata(output.tables["dsi_company"], history, loaded, context.partition_key)
-        return dg.MaterializeResult(metadata={**stored.metadata, **report})
+        # The report reads back the rows just written (this connection sees them), so the UI shows what
+        # `cylvy-pipeline report` will; its trend includes this calculation.
+        market, execution_id = context.partition_key, str(execution_of(context))
+        report = dsi_report.load_report(
+            conn, loaded, market, execution_id, dsi_results.calculated_at(conn, market, execution_id)
+        )
+        return dg.MaterializeResult(metadata=_dsi_report_metadata(report, stored.metadata))
+
+
+#: How many gap rows the metadata shows (the report and its export have them all).
+METADATA_GAPS = 15
 
 
 def _dsi_report_metadata(
-    companies: pd.DataFrame, history: pd.DataFrame, project: Project, market: str
-) -> dict[str, dg.MetadataValue]:
-    """The report's charts as Markdown and the client's numbers as floats Dagster plots over time."""
-    subject = dsi_report.report_subject(project)
-    rendered = dsi_report.render_charts(companies, history, subject, market)
+    report: dsi_report.AnalystReport, stored: Mapping[str, object]
+) -> dict[str, object]:
+    """Which calculation this is (first, so the asset page says it before any number), the phase's own
+    metadata, the report's tables as Markdown, its charts, and the client's numbers as floats Dagster plots
+    over time."""
+    calculation, subject, tables = report.calculation, report.subject, report.tables
+    rendered = dsi_report.render_charts(report.companies, report.history, subject, calculation.market,
+                                        calculation.caption)
+    top = tables.top_companies
+    headline = top[(top["landscape"] == subject.headline_landscape) & (top["SERP type"] == "organic")]
+    lead = dsi_report.rank_sentence(tables.rank, subject, subject.headline_landscape, "organic")
     return {
-        **{key: dg.MetadataValue.md(text) for key, text in dsi_report.chart_markdown(rendered, subject, market).items()},
-        **{key: dg.MetadataValue.float(value) for key, value in dsi_report.client_metrics(companies, subject).items()},
+        "calculation": dg.MetadataValue.md(
+            f"**Market {calculation.market} · execution {calculation.execution_id} · calculated "
+            f"{calculation.when}**\n\nChanges are compared with {calculation.compared_with}.\n\n{lead}"
+        ),
+        **stored,
+        "client_rank": dg.MetadataValue.md(dsi_report.markdown_table(tables.rank[[
+            "landscape", "SERP type", "client rank", "companies", "rank change", "DSI index", "DSI index change",
+            "coverage", "share", "leader", "leader DSI index",
+        ]])),
+        "top_companies": dg.MetadataValue.md(dsi_report.markdown_table(headline[[
+            "rank", "company", "source", "DSI index", "coverage", "share", "relevance", "standing", "rank change",
+        ]])),
+        "gaps": dg.MetadataValue.md(dsi_report.markdown_table(tables.gaps.head(METADATA_GAPS))
+                                    if len(tables.gaps) else "No gaps: the client ranks wherever a competitor does."),
+        **{key: dg.MetadataValue.md(text)
+           for key, text in dsi_report.chart_markdown(rendered, subject, calculation.market).items()},
+        **{key: dg.MetadataValue.float(value)
+           for key, value in dsi_report.client_metrics(report.companies, subject).items()},
     }
 
 

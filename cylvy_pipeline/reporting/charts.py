@@ -4,8 +4,11 @@ Each chart is drawn on a figure of its own with matplotlib's Agg canvas — no p
 shared between charts or threads — at about 100 dpi, so one chart is a few tens of KB: small enough to
 embed in a materialization's metadata and in a self-contained HTML file.
 
-All values shown are DSI indexes (0–100). The client is drawn in red, its competitors in teal, every
-other company in grey, in every chart.
+All values shown are DSI indexes (0–100). Colours come from the Okabe–Ito palette, which stays
+distinguishable with the common colour-vision deficiencies: the client is vermillion in every chart, its
+named competitors blue (each its own hue where they stand side by side), every other company grey; lines
+carry a marker shape of their own too, so no line is told apart by colour alone. Each chart names its
+market and, given a ``caption``, the execution and date of the calculation it shows.
 """
 
 from __future__ import annotations
@@ -25,11 +28,15 @@ from cylvy_pipeline.phases.dsi_calculation import top_companies
 
 DPI = 100
 TOP_COMPANIES = 8
-CLIENT_COLOUR = "#c8323c"
-COMPETITOR_COLOUR = "#1f7a8c"
-OTHER_COLOUR = "#a9a9a9"
-# Lines of the trend, one per landscape; repeated if a project has more landscapes than colours.
-LANDSCAPE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+CLIENT_COLOUR = "#d55e00"  # Okabe–Ito vermillion
+COMPETITOR_COLOUR = "#0072b2"  # Okabe–Ito blue
+OTHER_COLOUR = "#a0a0a0"
+LEADER_COLOUR = "#c8c8c8"  # the scope's leading other company, beside the client and its competitors
+# One hue per named competitor side by side (Okabe–Ito without the client's vermillion), repeated beyond six.
+COMPETITOR_COLOURS = ("#0072b2", "#56b4e9", "#009e73", "#cc79a7", "#e69f00", "#f0e442")
+# Lines of the trend, one per landscape, each with a marker of its own; repeated beyond eight.
+LANDSCAPE_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000", "#f0e442")
+LANDSCAPE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _NAME_WIDTH = 26
 
 
@@ -51,6 +58,11 @@ def _png(figure: Figure) -> bytes:
         buffer, format="png", optimize=True
     )
     return buffer.getvalue()
+
+
+def _title(title: str, caption: str) -> str:
+    """The chart's title, with the calculation it shows (execution, date) on a second line."""
+    return f"{title}\n{caption}" if caption else title
 
 
 def _short(name: str) -> str:
@@ -79,13 +91,14 @@ def top_companies_chart(
     client_domain: str,
     competitor_domains: Sequence[str],
     n: int = TOP_COMPANIES,
+    caption: str = "",
 ) -> bytes:
     """One panel per landscape: the top ``n`` companies of one SERP type by DSI index, best on top."""
     panels = top_company_panels(companies, serp_type, landscapes, n)
     columns = 1 if len(panels) == 1 else 2
     rows = math.ceil(len(panels) / columns)
     figure = Figure(figsize=(5.2 * columns, 0.28 * n * rows + 1.0 + 0.45 * rows), layout="constrained")
-    figure.suptitle(f"Top companies by {serp_type} DSI — {market}", fontsize=11)
+    figure.suptitle(_title(f"Top companies by {serp_type} DSI — {market}", caption), fontsize=10)
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     for ax, (landscape, top) in zip(axes, panels.items()):
         ax.set_title(landscape, fontsize=9, loc="left")
@@ -133,18 +146,33 @@ def client_vs_competitors_chart(
     contenders: Mapping[str, str],
     *,
     market: str,
+    caption: str = "",
 ) -> bytes:
-    """One panel per SERP type: grouped bars of the client's and each competitor's DSI index per landscape."""
-    figure = Figure(figsize=(min(11.0, max(7.0, 1.0 * len(landscapes) * len(serp_types))), 3.6), layout="constrained")
-    figure.suptitle(f"Client and competitors by DSI — {market}", fontsize=11)
+    """One panel per SERP type: grouped bars of the client's and each competitor's DSI index per landscape,
+    and — so the client does not look dominant where others lead — the DSI index of the landscape's
+    leading company when that is neither the client nor a competitor (a grey bar named above it)."""
+    figure = Figure(figsize=(min(11.0, max(7.0, 1.15 * len(landscapes) * len(serp_types))), 3.9), layout="constrained")
+    figure.suptitle(_title(f"Client and competitors by DSI, with each landscape's leader — {market}", caption),
+                    fontsize=10)
     axes = figure.subplots(1, len(serp_types), squeeze=False).ravel()
-    width = 0.8 / max(len(contenders), 1)
-    colours = [CLIENT_COLOUR] + [_competitor_shade(i, len(contenders) - 1) for i in range(len(contenders) - 1)]
+    bars = len(contenders) + 1
+    width = 0.84 / bars
+    colours = [CLIENT_COLOUR] + [COMPETITOR_COLOURS[i % len(COMPETITOR_COLOURS)] for i in range(len(contenders) - 1)]
     for ax, serp_type in zip(axes, serp_types):
         table = client_vs_competitors_frame(companies, serp_type, landscapes, contenders)
         for i, (name, colour) in enumerate(zip(table.columns, colours)):
-            ax.bar([x + (i - (len(contenders) - 1) / 2) * width for x in range(len(table))], table[name],
-                   width=width, color=colour, label=name)
+            ax.bar([x + (i - (bars - 1) / 2) * width for x in range(len(table))], table[name],
+                   width=width, color=colour, label=name, edgecolor="white", linewidth=0.3)
+        leaders = scope_leaders(companies, serp_type, landscapes, contenders)
+        offset = (bars - 1 - (bars - 1) / 2) * width
+        ax.bar([x + offset for x in range(len(table))], leaders["dsi_index"], width=width, color=LEADER_COLOUR,
+               hatch="///", edgecolor="#707070", linewidth=0.3, label="leader (other company)")
+        for x, (name, value) in enumerate(zip(leaders["company_name"], leaders["dsi_index"])):
+            if value > 0:
+                ax.text(x + offset, float(value), f" {_short(str(name))}", rotation=90, va="bottom", ha="center",
+                        fontsize=5.5, color="#404040")
+        top = max(float(table.to_numpy().max(initial=0.0)), float(leaders["dsi_index"].to_numpy().max(initial=0.0)))
+        ax.set_ylim(0, max(top * 1.45, 0.1))  # room for the leader's name
         ax.set_title(serp_type, fontsize=9, loc="left")
         ax.set_xticks(range(len(table)), [_short(str(name)) for name in table.index], fontsize=7, rotation=20)
         ax.tick_params(axis="y", labelsize=7)
@@ -152,15 +180,21 @@ def client_vs_competitors_chart(
         ax.spines[["top", "right"]].set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     figure.legend(handles, [_short(label) for label in labels], loc="outside lower center",
-                  ncols=min(len(labels), 5), fontsize=7, frameon=False)
+                  ncols=min(len(labels), 6), fontsize=7, frameon=False)
     return _png(figure)
 
 
-def _competitor_shade(i: int, count: int) -> tuple[float, float, float]:
-    """Teal shades from dark to light, so competitors read as one family next to the red client."""
-    lightness = 0.0 if count <= 1 else i / (count - 1)
-    dark, light = (0.07, 0.33, 0.40), (0.55, 0.82, 0.86)
-    return tuple(d + (l_ - d) * lightness for d, l_ in zip(dark, light))
+def scope_leaders(
+    companies: pd.DataFrame, serp_type: str, landscapes: Sequence[str], contenders: Mapping[str, str]
+) -> pd.DataFrame:
+    """Per landscape (rows, in order) the rank-1 company of one SERP type when it is neither the client nor
+    a competitor (company_name, dsi_index); no name and 0 where the client or a competitor leads."""
+    first = companies[(companies["serp_type"] == serp_type) & (companies["rank"] == 1)
+                      & ~companies["company_domain"].isin(list(contenders))]
+    leaders = first.drop_duplicates("landscape").set_index("landscape")[["company_name", "dsi_index"]]
+    leaders = leaders.reindex(list(landscapes))
+    return leaders.assign(company_name=leaders["company_name"].fillna(""),
+                          dsi_index=leaders["dsi_index"].fillna(0.0).astype("float64"))
 
 
 def client_trend_frame(history: pd.DataFrame, serp_type: str, landscapes: Sequence[str]) -> pd.DataFrame:
@@ -187,7 +221,13 @@ def _utc_labels(moments: pd.Index) -> list[str]:
 
 
 def client_trend_chart(
-    history: pd.DataFrame, landscapes: Sequence[str], serp_types: Sequence[str], *, market: str, client: str
+    history: pd.DataFrame,
+    landscapes: Sequence[str],
+    serp_types: Sequence[str],
+    *,
+    market: str,
+    client: str,
+    caption: str = "",
 ) -> bytes | None:
     """One panel per SERP type: the client's DSI index per landscape over the market's calculations.
 
@@ -196,14 +236,14 @@ def client_trend_chart(
     if history["pipeline_execution_id"].nunique() < 2:
         return None
     figure = Figure(figsize=(min(11.0, max(7.0, 3.0 * len(serp_types))), 3.3), layout="constrained")
-    figure.suptitle(f"{client}'s DSI in its last {history['pipeline_execution_id'].nunique()} calculations "
-                    f"— {market} (times in UTC)", fontsize=11)
+    figure.suptitle(_title(f"{client}'s DSI in its last {history['pipeline_execution_id'].nunique()} calculations "
+                           f"— {market} (times in UTC)", caption), fontsize=10)
     axes = figure.subplots(1, len(serp_types), squeeze=False, sharey=True).ravel()
     for ax, serp_type in zip(axes, serp_types):
         table = client_trend_frame(history, serp_type, landscapes)
         for i, landscape in enumerate(table.columns):
-            ax.plot(range(len(table)), table[landscape], marker="o", markersize=3, linewidth=1.4,
-                    color=LANDSCAPE_COLOURS[i % len(LANDSCAPE_COLOURS)], label=landscape)
+            ax.plot(range(len(table)), table[landscape], marker=LANDSCAPE_MARKERS[i % len(LANDSCAPE_MARKERS)],
+                    markersize=3.5, linewidth=1.4, color=LANDSCAPE_COLOURS[i % len(LANDSCAPE_COLOURS)], label=landscape)
         step = max(1, math.ceil(len(table) / 6))  # at most about six dates under a panel
         ticks = list(range(0, len(table), step))
         ax.set_xticks(ticks, [_utc_labels(table.index)[t] for t in ticks], fontsize=6.5, rotation=30)

@@ -70,3 +70,59 @@ def client_dsi_history(
             "executions": executions,
         },
     )
+
+
+def calculated_at(conn: psycopg.Connection, market: str, execution_id: UUID | str) -> datetime | None:
+    """When the execution's DSI calculation of ``market`` was written (None: it has none)."""
+    row = conn.execute(
+        """SELECT produced_at FROM phase_outputs
+           WHERE pipeline_execution_id = %s AND phase_name = 'dsi_calculation' AND market = %s""",
+        (str(execution_id), market),
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def previous_completed_dsi(conn: psycopg.Connection, market: str, before: datetime) -> str | None:
+    """The execution of the market's latest completed DSI calculation written before ``before``: what a
+    report's changes are measured against."""
+    row = conn.execute(
+        _COMPLETED_CALCULATIONS + " AND o.produced_at < %(before)s ORDER BY o.produced_at DESC LIMIT 1",
+        {"market": market, "including": None, "before": before},
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def input_execution(conn: psycopg.Connection, execution_id: UUID | str, phase: str, market: str) -> str | None:
+    """The execution whose output of ``phase`` the execution read: its own if it produced one, else the
+    one recorded in execution_inputs when it first read it (None: it read none)."""
+    row = conn.execute(
+        """SELECT pipeline_execution_id FROM phase_outputs
+           WHERE pipeline_execution_id = %(execution)s AND phase_name = %(phase)s AND market = %(market)s
+           UNION ALL
+           SELECT input_execution_id FROM execution_inputs
+           WHERE pipeline_execution_id = %(execution)s AND phase_name = %(phase)s AND market = %(market)s
+           LIMIT 1""",
+        {"execution": str(execution_id), "phase": phase, "market": market},
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def company_source_types(
+    conn: psycopg.Connection, enrichment_execution: UUID | str | None, market: str, domains: list[str]
+) -> dict[str, str]:
+    """Company domain → source type (OWNED, COMPETITOR, PREMIUM_PUBLISHER, …): as the execution's SERP
+    company enrichment recorded it, else (companies found only through video channels) from the shared
+    company profiles."""
+    types: dict[str, str] = {}
+    if enrichment_execution is not None:
+        types.update(conn.execute(
+            """SELECT DISTINCT ON (company_domain) company_domain, source_type FROM serp_domain_companies
+               WHERE pipeline_execution_id = %s AND market = %s ORDER BY company_domain, source_type""",
+            (str(enrichment_execution), market),
+        ).fetchall())
+    missing = [domain for domain in domains if domain not in types]
+    if missing:
+        types.update(conn.execute(
+            "SELECT domain, source_type FROM company_profiles WHERE domain = ANY(%s)", (missing,)
+        ).fetchall())
+    return types
