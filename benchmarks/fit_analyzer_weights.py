@@ -46,7 +46,10 @@ SPECIFICITY_EXPONENT = 32.0
 PERSONA_SCORE_SCALE = 3.0  # persona evidence of this size scores 10 × (1 - 1/e) ≈ 6.3
 MIN_BACKGROUND_PAGES = 2  # words on fewer off-topic pages are not kept (their share is noise)
 ITERATIONS = 1500
-SIM_MARKET = "US"
+SIM_MARKET = "US"  # the simulated market whose pages are fitted on (UK and DE stay unseen)
+# How much the simulated pages weigh in all, as a share of the real pages' weight: enough that the sample
+# world's phrasing is still read (its figures stay above 0.8), little enough not to drown real pages.
+SIM_SHARE = 0.1
 # What a site declares about a page where the fitting pages declare nothing (the development set's pages
 # are converted sources without meta tags; the simulated ones have none either): the declared form's
 # log-odds are raised by this much, a prior rather than a fit, and replaced by a fit as soon as the
@@ -166,12 +169,12 @@ def read_sim_items(market: str = SIM_MARKET) -> list[SimItem]:
 
 def fit_weights(items: Sequence[DevItem], labels: pd.DataFrame, sim: Sequence[SimItem] = ()) -> FittedWeights:
     """Weights fitted on ``items`` (with their rows of ``labels``, same order) and the simulated market's
-    ``sim`` pages, which weigh as much in all as the real pages (so neither world is forgotten)."""
+    ``sim`` pages, which weigh ``SIM_SHARE`` of the real pages in all."""
     sim_form = [s for s in sim if s.form]
     values = [item.values for item in items] + [s.values for s in sim_form]
     forms = [realpages.FORM_OF_LABEL[label] for label in labels["page_type"]] + [s.form for s in sim_form]
     groups = np.array(list(labels["organisation"]) + ["(simulated market)"] * len(sim_form))
-    weight = np.array([1.0] * len(items) + [len(items) / max(len(sim_form), 1)] * len(sim_form))
+    weight = np.array([1.0] * len(items) + [SIM_SHARE * len(items) / max(len(sim_form), 1)] * len(sim_form))
     form = _fit_form(values, forms, weight)
 
     # Out-of-fold form probabilities for the stage model (see the module docstring).
@@ -189,7 +192,9 @@ def fit_weights(items: Sequence[DevItem], labels: pd.DataFrame, sim: Sequence[Si
     y = np.array([STAGES.index(stages[i]) for i in phased])
     stage_weight = weight[phased]
     real_phased = sum(1 for i in phased if i < len(items))
-    stage_weight[[k for k, i in enumerate(phased) if i >= len(items)]] = real_phased / max(len(phased) - real_phased, 1)
+    stage_weight[[k for k, i in enumerate(phased) if i >= len(items)]] = (
+        SIM_SHARE * real_phased / max(len(phased) - real_phased, 1)
+    )
     weights, intercepts = _fit_softmax(
         _matrix(stage_values, names), y, len(STAGES), _penalties(names, STAGE_PENALTY), stage_weight
     )

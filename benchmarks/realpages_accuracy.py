@@ -1,7 +1,7 @@
 """Content-analysis accuracy on the labelled real-page development set (issue 17), in-sample and
 cross-validated by source organisation, with the analysis time per page.
 
-Usage: .venv/bin/python benchmarks/realpages_accuracy.py [--no-cv]   — prints the Markdown for BENCHMARKS.md
+Usage: .venv/bin/python benchmarks/realpages_accuracy.py [--no-cv] [--without-sim] [--confusion]   — prints the Markdown for BENCHMARKS.md
 (REALPAGES_DEV=<folder> to point elsewhere; the default is ../shared/realpages-dev beside the repository).
 
 Every page goes through ``cylvy_pipeline.analysis.analyze_fetched_page`` (what content_scraping then
@@ -52,9 +52,9 @@ def analyse(pages, project, analyzer) -> pd.DataFrame:
                          for page in pages])
 
 
-def cross_validated(pages, labels, project) -> pd.DataFrame:
+def cross_validated(pages, labels, project, *, with_sim: bool = True) -> pd.DataFrame:
     items = fit_analyzer_weights.read_items()
-    sim = fit_analyzer_weights.read_sim_items()
+    sim = fit_analyzer_weights.read_sim_items() if with_sim else []
     frames = []
     organisations = labels["organisation"].to_numpy()
     for organisation in np.unique(organisations):
@@ -109,6 +109,9 @@ def main() -> None:
     if "--no-cv" not in sys.argv:
         cv = labels.merge(cross_validated(pages, labels, project), on="page_id")
         rows.append(("cross-validated by organisation", realpages.figures(cv)))
+    if "--without-sim" in sys.argv:  # what the simulated market's share of the fit costs on real pages
+        cv = labels.merge(cross_validated(pages, labels, project, with_sim=False), on="page_id")
+        rows.append(("cross-validated, fitted without the simulated market", realpages.figures(cv)))
     first = rows[0][1]
     print(f"Analyzer `{ANALYZER_VERSION}`, sample project, dev set {first.pages} pages "
           f"(majority class: page type {first.majority_page_type:.3f}, JTBD {first.majority_jtbd:.3f}; "
