@@ -42,7 +42,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple, Protocol
 
-ANALYZER_VERSION = "local-structural-2"
+from cylvy_pipeline.analysis import page_signals
+from cylvy_pipeline.analysis.page_signals import FittedWeights, PageMetadata
+
+ANALYZER_VERSION = "local-calibrated-3"
 
 DimensionKind = Literal["persona", "jtbd_phase", "page_type", "custom"]
 DIMENSION_KINDS: tuple[str, ...] = ("persona", "jtbd_phase", "page_type", "custom")
@@ -64,6 +67,9 @@ PHRASE_WEIGHT = 2.0  # an adjacent word pair of a multi-word term, vs 1.0 for a 
 DENSITY_WORDS = 150.0
 MAX_HEADING_WORDS = 8
 PERSONA_COMPETITION = 1.0  # exponent of a persona's share of the leading persona's evidence
+# How much a project's own signals for a page type or JTBD phase move the fitted model's judgement (per
+# unit of density-scaled evidence, on the log-odds scale); chosen on the dev set and the simulated market.
+PROJECT_SIGNAL_WEIGHT = 0.5
 # Confidence: how much text makes a judgement solid, and how many distinct matches make it specific.
 CONFIDENCE_WORDS_SCALE = 200.0
 CONFIDENCE_MATCHES_SCALE = 3.0
@@ -75,6 +81,7 @@ BIGRAM_TOPIC_MIN_COUNT = 2  # a word pair must recur to be a topic rather than c
 BIGRAM_TOPIC_WEIGHT = 1.5
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_BULLET = re.compile(r"^\s*(?:[-\u2022*\u25aa]|\d{1,2}[.)])\s+\S")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _WHITESPACE = re.compile(r"\s+")
 _SENTENCE_BREAK_WORD = ""  # marks the end of a sentence in a page's word list; never a real word
@@ -162,105 +169,18 @@ STAGE_NAME_HINTS: dict[str, tuple[str, ...]] = {
     "selection": ("selection", "supplier", "vendor", "shortlist", "evaluat"),
     "validation": ("validat", "proof", "justif", "consensus", "purchase"),
 }
-STAGE_CUES: dict[str, tuple[str, ...]] = {
-    "problem": (
-        "what is", "why it matters", "challenges", "problem", "risks", "cost of legacy", "legacy systems",
-        "warning signs", "trends", "backlogs", "falling behind", "ageing", "outdated", "exposed",
-        "pressure", "struggle", "inefficiency", "survey finds", "weaknesses",
-    ),
-    "exploration": (
-        "approaches", "options", "how to", "best practices", "peers", "pilot", "phased", "benefits",
-        "build or buy", "in-house", "direction", "getting started", "ways to", "moved early", "tackled",
-    ),
-    "requirements": (
-        "requirements", "must-have", "checklist", "RFP", "business case", "budget envelope",
-        "non-functional", "sign off", "requirements document", "stakeholders", "on day one",
-    ),
-    "selection": (
-        "vendors", "suppliers", "compare", "comparison", "shortlist", "pricing", "reviews", "ratings",
-        "demonstration", "reference calls", "alternatives", "total cost of ownership", "tender", "bids",
-        "side by side", "recommendations for vendors",
-    ),
-    "validation": (
-        "case study", "customer story", "return on investment", "ROI", "go-live", "went live", "results",
-        "references", "proof", "measured", "lessons learned", "rollout", "service level", "testimonial",
-        "confirmed",
-    ),
-}
-
 FORM_NAME_HINTS: dict[str, tuple[str, ...]] = {
     "product": ("product", "solution", "pricing", "landing", "feature", "service page"),
     "article": ("blog", "article", "news", "opinion", "editorial", "post", "column"),
     "case_study": ("case stud", "customer stor", "success stor", "testimonial"),
     "whitepaper": ("whitepaper", "white paper", "report", "ebook", "e-book", "research", "paper", "guide"),
 }
-FORM_CUES: dict[str, tuple[str, ...]] = {
-    "product": (
-        "request a demo", "book a demo", "pricing", "free trial", "features", "capabilities", "platform",
-        "modules", "integrations", "talk to our sales", "connectors", "licensing", "book a consultation",
-    ),
-    "article": (
-        "min read", "posted by", "in our view", "opinion", "we think", "i spoke", "editor", "correspondent",
-        "reporter", "contributing writer", "this piece", "readers",
-    ),
-    "case_study": (
-        "the challenge", "the solution", "the results", "at a glance", "went live", "go-live",
-        "testimonial", "time to go-live", "customer story",
-    ),
-    "whitepaper": (
-        "executive summary", "key findings", "methodology", "recommendations", "respondents", "survey of",
-        "download the full report", "this report", "whitepaper", "research", "interviews",
-    ),
-}
-
-_BYLINE = re.compile(r"^\s*(?:by|posted by)\s+\S", re.IGNORECASE)
-_DATE = re.compile(
-    r"\b(?:\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}"
-    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}"
-    r"|\d{4}-\d{2}-\d{2})\b",
-    re.IGNORECASE,
-)
-_BULLET = re.compile(r"^\s*(?:[-\u2022*\u25aa]|\d{1,2}[.)])\s+\S")
-_ATTRIBUTED_QUOTE = re.compile(r"[\u201c\"][^\u201d\"]{12,}[\u201d\"]\s*[\u2014\u2013-]+\s*[A-Z]")
-_PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
-# Evidence the layout gives for each page form (added to the lexical evidence of a matching page type).
-BYLINE_EVIDENCE = 4.0  # a "By <name>" / "Posted by" line or a date at the top: an article
-BULLETS_EVIDENCE = 2.0  # three or more bullet points that are not statistics: a product page
-QUOTE_EVIDENCE = 3.0  # a quotation with its speaker named: a case study
-PDF_EVIDENCE = 4.0  # a PDF document: a whitepaper or report
-RESULT_BULLETS_EVIDENCE = 2.0  # bullets carrying percentages: findings or results
-STRUCTURE_SCALE = 4.0  # layout evidence of this size alone scores 10 × (1 - 1/e) ≈ 6.3
 
 
 def _named_archetype(dimension: AnalysisDimension, hints: Mapping[str, tuple[str, ...]]) -> str | None:
     """The stage or form whose hint appears in the dimension's name (first in the hints' order)."""
     name = dimension.name.casefold()
     return next((archetype for archetype, words in hints.items() if any(word in name for word in words)), None)
-
-
-def _layout_evidence(lines: Sequence[str], content_type: str | None) -> dict[str, tuple[float, str]]:
-    """How much the page's layout says it is each page form (see the ``*_EVIDENCE`` constants), and
-    what in the layout says so (shown as the evidence of a page type no sentence supports)."""
-    found: dict[str, list[tuple[float, str]]] = {form: [] for form in FORM_CUES}
-    top = [line for line in lines[:4] if line.strip()]
-    if any(_BYLINE.match(line) or _DATE.search(line) for line in top):
-        found["article"].append((BYLINE_EVIDENCE, "a byline or date at the top"))
-    bullets = [line for line in lines if _BULLET.match(line)]
-    with_numbers = sum(1 for line in bullets if _PERCENT.search(line))
-    if len(bullets) - with_numbers >= 3:
-        found["product"].append((BULLETS_EVIDENCE, "a list of features"))
-    if with_numbers >= 2:
-        found["case_study"].append((RESULT_BULLETS_EVIDENCE / 2, "results in percentages"))
-        found["whitepaper"].append((RESULT_BULLETS_EVIDENCE / 2, "findings in percentages"))
-    if any(_ATTRIBUTED_QUOTE.search(line) for line in lines):
-        found["case_study"].append((QUOTE_EVIDENCE, "a quotation with its speaker named"))
-    if content_type == "pdf":
-        found["whitepaper"].append((PDF_EVIDENCE, "a PDF document"))
-    return {
-        form: (sum(strength for strength, _ in items), "Layout: " + ", ".join(reason for _, reason in items))
-        for form, items in found.items()
-        if items
-    }
 
 
 # --- public data types ----------------------------------------------------------------------------------
@@ -364,58 +284,68 @@ def _content_tokens(text: str) -> list[str]:
 class _CompiledDimensions:
     dimensions: tuple[AnalysisDimension, ...]
     # Per dimension: term key -> weight (1 for a word, PHRASE_WEIGHT for a word pair, shared between
-    # the dimensions of the same kind that contain it).
+    # the dimensions of the same kind that contain it, times how specific the term is on real pages).
     term_weights: tuple[Mapping[TermKey, float], ...]
     # Term key -> indexes of the dimensions that contain it, so a token is looked up once for all.
     dimensions_by_term: Mapping[TermKey, tuple[int, ...]]
-    # Per dimension: the page form it is (page types the analyzer recognises), else None.
+    # Per dimension: the page form (page types) or buying stage (JTBD phases) the fitted models score
+    # it as, when its name is recognised; else None and it is scored by its own signals.
     forms: tuple[str | None, ...]
+    stages: tuple[str | None, ...]
 
 
-def _dimension_descriptions(dimension: AnalysisDimension) -> tuple[list[str], str | None]:
-    """The phrases that describe a dimension (its terms and name, plus the everyday language of the
-    stage or page form it is recognised as), and that page form."""
+def _dimension_descriptions(dimension: AnalysisDimension) -> list[str]:
+    """The phrases that describe a dimension: its terms; its name only when it has no terms (a name
+    such as "Product page" or "Requirements Building" is no evidence: "page" and "building" say
+    nothing about a page)."""
     descriptions = [term for term in dimension.terms if term and term.strip()]
-    descriptions.append(dimension.name)
-    form = None
-    if dimension.kind == "jtbd_phase":
-        stage = _named_archetype(dimension, STAGE_NAME_HINTS)
-        descriptions += STAGE_CUES.get(stage or "", ())
-    elif dimension.kind == "page_type":
-        form = _named_archetype(dimension, FORM_NAME_HINTS)
-        descriptions += FORM_CUES.get(form or "", ())
-    return descriptions, form
+    return descriptions or [dimension.name]
 
 
-@lru_cache(maxsize=32)
-def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...]) -> _CompiledDimensions:
+def _specificity(key: TermKey, background: Mapping[str, float], exponent: float) -> float:
+    """How much a term tells that a page is about its dimension rather than about anything: a word
+    that appears on a large share of real pages about none of the personas ("platform", "time",
+    "service", "cloud") tells little; a word pair is specific unless both its words are common."""
+    if isinstance(key, tuple):
+        share = background.get(key[0], 0.0) * background.get(key[1], 0.0)
+    else:
+        share = background.get(key, 0.0)
+    return (1.0 - share) ** exponent
+
+
+def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: FittedWeights) -> _CompiledDimensions:
     term_weights: list[dict[TermKey, float]] = []
     forms: list[str | None] = []
+    stages: list[str | None] = []
     for dimension in dimensions:
-        weights: dict[TermKey, float] = {}
-        descriptions, form = _dimension_descriptions(dimension)
-        for description in descriptions:
+        found: dict[TermKey, float] = {}
+        for description in _dimension_descriptions(dimension):
             tokens = _content_tokens(description)
             for token in tokens:
-                weights.setdefault(token, 1.0)
+                found.setdefault(token, 1.0)
             for pair in zip(tokens, tokens[1:]):
-                weights.setdefault(pair, PHRASE_WEIGHT)
-        term_weights.append(weights)
-        forms.append(form)
+                found.setdefault(pair, PHRASE_WEIGHT)
+        term_weights.append(found)
+        forms.append(_named_archetype(dimension, FORM_NAME_HINTS) if dimension.kind == "page_type" else None)
+        stages.append(_named_archetype(dimension, STAGE_NAME_HINTS) if dimension.kind == "jtbd_phase" else None)
     dimensions_by_term: dict[TermKey, list[int]] = {}
-    for index, weights in enumerate(term_weights):
-        for key in weights:
+    for index, found in enumerate(term_weights):
+        for key in found:
             dimensions_by_term.setdefault(key, []).append(index)
+    background = weights.background_share
+    exponent = weights.persona.get("specificity_exponent", 0.0)
     # A term shared by several dimensions of one kind tells them apart less: its weight is shared.
     for key, indexes in dimensions_by_term.items():
         sharing = Counter(dimensions[index].kind for index in indexes)
+        specific = _specificity(key, background, exponent)
         for index in indexes:
-            term_weights[index][key] /= sharing[dimensions[index].kind]
+            term_weights[index][key] *= specific / sharing[dimensions[index].kind]
     return _CompiledDimensions(
         dimensions=dimensions,
         term_weights=tuple(term_weights),
         dimensions_by_term={key: tuple(indexes) for key, indexes in dimensions_by_term.items()},
         forms=tuple(forms),
+        stages=tuple(stages),
     )
 
 
@@ -550,12 +480,33 @@ def _is_heading(sentence: str) -> bool:
     )
 
 
+def _model_judgements(
+    text: str, title: str | None, content_type: str | None, metadata: PageMetadata | None,
+    compiled: _CompiledDimensions, weights: FittedWeights,
+) -> tuple[dict[str, float], dict[str, float], dict[str, str], dict[str, str]]:
+    """The fitted models' probabilities of each page form and buying stage, and the signals behind each
+    (empty when the project names no form or stage the models know)."""
+    if not any(compiled.forms) and not any(compiled.stages):
+        return {}, {}, {}, {}
+    values = page_signals.features(page_signals.read_text(text, title), content_type, metadata)
+    form_p = weights.form.probabilities(values)
+    stage_values = page_signals.stage_inputs(form_p, values)
+    stage_p = weights.stage.probabilities(stage_values)
+    form_reasons = {f: page_signals.top_feature_reason(weights.form.contributions(values, f)) for f in form_p}
+    stage_reasons = {
+        stage: page_signals.top_feature_reason(weights.stage.contributions(stage_values, stage)) for stage in stage_p
+    }
+    return form_p, stage_p, form_reasons, stage_reasons
+
+
 def _analyze_one(
     text: str,
     title: str | None,
     content_type: str | None,
     compiled: _CompiledDimensions,
     brands: tuple[_CompiledBrand, ...],
+    weights: FittedWeights,
+    metadata: PageMetadata | None = None,
 ) -> ContentAnalysis:
     dimensions_by_term = compiled.dimensions_by_term
     term_weights = compiled.term_weights
@@ -645,36 +596,62 @@ def _analyze_one(
 
     # Density: long texts repeat incidental words; what matters is how much of the text is about it.
     density = 1.0 / math.sqrt(max(word_total, DENSITY_WORDS) / DENSITY_WORDS)
-    layout = _layout_evidence(text.splitlines(), content_type) if any(compiled.forms) else {}
+    form_p, stage_p, form_reasons, stage_reasons = _model_judgements(
+        text, title, content_type, metadata, compiled, weights
+    )
+    score_scale = weights.persona.get("score_scale", SCORE_SCALE)
     length_factor = _saturating(word_total, CONFIDENCE_WORDS_SCALE)
     evidence_by_sentence: dict[int, str] = {}  # dimensions often share their best sentence
     # Personas compete for the page: a page that clearly speaks to one persona is less about another
     # whose vocabulary it only brushes against (its evidence is discounted by its share of the leader's).
     persona_evidence = [raw for raw, d in zip(raw_scores, compiled.dimensions, strict=True) if d.kind == "persona"]
     leading_persona = max(persona_evidence, default=0.0)
+    # Recognised page types and JTBD phases: the fitted model's probability of their form or stage, moved
+    # by the project's own signals for each (the project knows how its market's pages talk; its signals
+    # are weighted by how specific they are on real pages, like every term). Nothing to read, no judgement.
+    modelled: dict[int, float] = {}
+    for archetypes, probabilities in ((compiled.forms, form_p), (compiled.stages, stage_p)):
+        if not probabilities or word_total == 0:
+            modelled.update({i: 0.0 for i, archetype in enumerate(archetypes) if archetype is not None})
+            continue
+        signal: dict[str, float] = {}
+        for i, archetype in enumerate(archetypes):
+            if archetype is not None:
+                signal[archetype] = max(signal.get(archetype, 0.0), raw_scores[i] * density)
+        logits = {a: math.log(max(p, 1e-12)) + PROJECT_SIGNAL_WEIGHT * signal.get(a, 0.0) for a, p in probabilities.items()}
+        top = max(logits.values())
+        total = sum(math.exp(logit - top) for logit in logits.values())
+        modelled.update({
+            i: math.exp(logits[archetype] - top) / total for i, archetype in enumerate(archetypes) if archetype is not None
+        })
     scores = []
     for dimension_index, dimension in enumerate(compiled.dimensions):
         matched_terms = matched_term_counts[dimension_index]
-        form = compiled.forms[dimension_index]
-        structure, layout_reason = layout.get(form or "", (0.0, ""))
-        strength = raw_scores[dimension_index] * density
-        if dimension.kind == "persona" and leading_persona > 0:
-            strength *= (raw_scores[dimension_index] / leading_persona) ** PERSONA_COMPETITION
-        score = 10.0 * _saturating(strength / SCORE_SCALE + structure / STRUCTURE_SCALE, 1.0)
+        form, stage = compiled.forms[dimension_index], compiled.stages[dimension_index]
+        model_reason = ""
+        if form is not None or stage is not None:
+            # A recognised page form or buying stage: the fitted model's probability, on 0–10.
+            score = 10.0 * modelled[dimension_index]
+            model_reason = form_reasons[form] if form is not None else stage_reasons[stage]
+        else:
+            strength = raw_scores[dimension_index] * density
+            if dimension.kind == "persona" and leading_persona > 0:
+                strength *= (raw_scores[dimension_index] / leading_persona) ** PERSONA_COMPETITION
+            score = 10.0 * _saturating(strength / score_scale, 1.0)
         confidence = 10.0 * length_factor * (
             CONFIDENCE_FLOOR_SHARE
             + (1.0 - CONFIDENCE_FLOOR_SHARE) * _saturating(matched_terms, CONFIDENCE_MATCHES_SCALE)
         )
         hits = sentence_hits[dimension_index]
-        if hits:
+        if model_reason:
+            evidence = model_reason
+        elif hits:
             best_sentence = min(hits.items(), key=lambda item: (-item[1], item[0]))[0]
             evidence = evidence_by_sentence.get(best_sentence)
             if evidence is None:
                 evidence = evidence_by_sentence[best_sentence] = _evidence(sentences[best_sentence])
         elif matched_terms and title:
             evidence = _evidence(title)
-        elif structure:
-            evidence = layout_reason
         else:
             evidence = ""
         scores.append(
@@ -713,17 +690,34 @@ class ContentAnalyzer(Protocol):
         dimensions: Sequence[AnalysisDimension],
         brands: Mapping[str, Sequence[str]],
         content_type: ContentType | None = None,
+        *,
+        metadata: PageMetadata | None = None,
     ) -> ContentAnalysis: ...
 
 
 class LocalContentAnalyzer:
-    """Scores content against dimensions by term overlap — local, deterministic, free.
+    """Scores content against dimensions — local, deterministic, free.
 
-    Same input, same output: there is no randomness, no model and no dependence on other pages. The
-    dimensions and brands are compiled once and reused while they stay the same.
+    Same input, same output: there is no randomness, no network and no dependence on other pages. Page
+    types and JTBD phases it recognises by name are scored by small models fitted on real pages
+    (``weights``: the ones shipped with :data:`ANALYZER_VERSION` unless given, e.g. by a
+    cross-validation); personas and anything else by the terms the project gives them, each weighted by
+    how specific it is on real pages. The dimensions and brands are compiled once and reused.
     """
 
-    version: str = ANALYZER_VERSION
+    def __init__(self, weights: FittedWeights | None = None) -> None:
+        self.weights = weights or page_signals.load_weights(ANALYZER_VERSION)
+        # The version names the weights too: refitted weights make earlier analyses stale.
+        self.version = f"{ANALYZER_VERSION}.{page_signals.weights_fingerprint_of(self.weights)}"
+        self._compiled: dict[tuple[AnalysisDimension, ...], _CompiledDimensions] = {}
+
+    def _compile(self, dimensions: tuple[AnalysisDimension, ...]) -> _CompiledDimensions:
+        compiled = self._compiled.get(dimensions)
+        if compiled is None:
+            if len(self._compiled) >= 32:
+                self._compiled.clear()
+            compiled = self._compiled[dimensions] = _compile_dimensions(dimensions, self.weights)
+        return compiled
 
     def analyze(
         self,
@@ -732,18 +726,23 @@ class LocalContentAnalyzer:
         dimensions: Sequence[AnalysisDimension],
         brands: Mapping[str, Sequence[str]],
         content_type: ContentType | None = None,
+        *,
+        metadata: PageMetadata | None = None,
     ) -> ContentAnalysis:
         """Analyse one page: ``text`` is its main text, ``title`` its title (or a video's title with the
         description as text); ``brands`` maps each brand to the names and domains it is mentioned by;
-        ``content_type`` says whether it is an HTML page, a PDF or a video (``None``: unknown)."""
+        ``content_type`` says whether it is an HTML page, a PDF or a video (``None``: unknown);
+        ``metadata`` is what the page declares about itself (URL, og:type, JSON-LD types, date, author)."""
         if content_type is not None and content_type not in CONTENT_TYPES:
             raise ValueError(f"content_type must be one of {CONTENT_TYPES} or None, got {content_type!r}")
         return _analyze_one(
             text or "",
             title,
             content_type,
-            _compile_dimensions(tuple(dimensions)),
+            self._compile(tuple(dimensions)),
             _compile_brands(_brand_key(brands)),
+            self.weights,
+            metadata,
         )
 
     def analyze_many(

@@ -23,6 +23,7 @@ from cylvy_pipeline.analysis.analyzer import (
     DimensionScore,
     content_hash,
 )
+from cylvy_pipeline.analysis.page_signals import PageMetadata
 from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
@@ -31,15 +32,19 @@ from cylvy_pipeline.providers.errors import BudgetExceeded, ProviderAuthError, Q
 
 def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
     """The project's personas, JTBD phases, page types and custom dimensions as scoring dimensions."""
+    # A persona is described by everything the project says of it (its description too: "clearing,
+    # settlement, exceptions" is what a payments operations page talks about); a dimension's name is
+    # not among its terms ("page", "building" are no evidence of anything), only used to recognise it.
     dimensions = [
-        AnalysisDimension("persona", p.name, (*p.keywords, *p.goals, *p.pain_points)) for p in project.personas
+        AnalysisDimension("persona", p.name, (*p.keywords, *p.goals, *p.pain_points, p.description))
+        for p in project.personas
     ]
     for kind, items in (
         ("jtbd_phase", project.jtbd_phases),
         ("page_type", project.page_types),
         ("custom", project.custom_dimensions),
     ):
-        dimensions += [AnalysisDimension(kind, d.name, (*d.signals, d.name)) for d in items]
+        dimensions += [AnalysisDimension(kind, d.name, tuple(d.signals)) for d in items]
     return dimensions
 
 
@@ -73,14 +78,51 @@ def _from_json(data: Mapping) -> ContentAnalysis:
     )
 
 
+METADATA_COLUMNS = ("final_url", "og_type", "schema_types", "published_at", "author")
+
+
+def _optional(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def page_metadata(url: str, row: Mapping) -> PageMetadata:
+    """What a scraped page declared about itself (page-cache fields, see ``content_scraping``), with the
+    URL it was served from (else the URL it ranked with)."""
+    schema_types = _optional(row.get("schema_types"))
+    return PageMetadata(
+        url=_optional(row.get("final_url")) or _optional(url),
+        og_type=_optional(row.get("og_type")),
+        schema_types=tuple(schema_types.split()) if schema_types else (),
+        published_at=_optional(row.get("published_at")),
+        author=_optional(row.get("author")),
+    )
+
+
+def page_item(url: str, row: Mapping) -> dict:
+    """The analysis item of one scraped page, from its page-cache fields."""
+    item = {
+        "url": url,
+        "content_kind": "page",
+        "title": _optional(row.get("title")),
+        "text": row.get("text") or "",
+        "content_type": row.get("content_type"),
+        "metadata": page_metadata(url, row),
+    }
+    return {**item, "content_hash": analysed_content_hash(item["text"], item["title"], item["content_type"],
+                                                           item["metadata"])}
+
+
 def content_items(scraped_pages: pd.DataFrame, page_texts: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
     """One row per thing to analyse: url, content_kind, title, text (pages: scraped text; videos:
-    title + description), content_type (html | pdf | video) and content_hash, the cache key of its
-    analysis (everything the analyzer reads: content type, title and text)."""
+    title + description), content_type (html | pdf | video), metadata (what a page declares about
+    itself: :class:`PageMetadata`; ``None`` for videos) and content_hash, the cache key of its analysis
+    (everything the analyzer reads)."""
+    columns = ["normalized_url", "title", "text", "content_type",
+               *[column for column in METADATA_COLUMNS if column in page_texts.columns]]
     pages = scraped_pages[scraped_pages["status"] == "scraped"][["url", "normalized_url"]].merge(
-        page_texts[["normalized_url", "title", "text", "content_type"]], on="normalized_url", how="inner"
+        page_texts[columns], on="normalized_url", how="inner"
     )
-    pages = pages.assign(content_kind="page")[["url", "content_kind", "title", "text", "content_type"]]
+    page_rows = [page_item(row["url"], row) for row in pages.to_dict("records")]
     video_items = pd.DataFrame(
         {
             "url": videos["url"],
@@ -88,19 +130,37 @@ def content_items(scraped_pages: pd.DataFrame, page_texts: pd.DataFrame, videos:
             "title": videos["title"],
             "text": videos["title"].fillna("") + "\n" + videos["description"].fillna(""),
             "content_type": "video",
+            "metadata": None,
         }
     )
-    items = pd.concat([pages, video_items], ignore_index=True)
-    return items.assign(content_hash=[
-        analysed_content_hash(text, title, content_type)
-        for text, title, content_type in zip(items["text"], items["title"], items["content_type"], strict=True)
+    video_items = video_items.assign(content_hash=[
+        analysed_content_hash(text, title, "video", None)
+        for text, title in zip(video_items["text"], video_items["title"], strict=True)
     ])
+    item_columns = ["url", "content_kind", "title", "text", "content_type", "metadata", "content_hash"]
+    return pd.concat([pd.DataFrame(page_rows, columns=item_columns), video_items[item_columns]], ignore_index=True)
 
 
-def analysed_content_hash(text: str, title: str | None, content_type: str | None) -> str:
+def analysed_content_hash(
+    text: str, title: str | None, content_type: str | None, metadata: PageMetadata | None = None
+) -> str:
     """The cache key of an analysis: a hash of everything the analyzer reads (whitespace-insensitive)."""
     title = title if isinstance(title, str) else ""
-    return content_hash(f"{content_type or ''}\n{title}\n{text}")
+    described = metadata.describe() if metadata is not None else ""
+    return content_hash(f"{content_type or ''}\n{title}\n{described}\n{text}")
+
+
+def analyze_item(
+    analyzer: ContentAnalyzer,
+    item: Mapping,
+    dimensions: Sequence[AnalysisDimension],
+    brands: Mapping[str, Sequence[str]],
+) -> ContentAnalysis:
+    """Analyse one item of :func:`content_items` (the one way content is analysed)."""
+    title = item["title"] if isinstance(item["title"], str) else None
+    metadata = item.get("metadata")
+    return analyzer.analyze(item["text"], title, dimensions, brands, item["content_type"],
+                            metadata=metadata if isinstance(metadata, PageMetadata) else None)
 
 
 def analyze_content(
@@ -130,8 +190,7 @@ def analyze_content(
         """(the cache row, whether it was made here, a failure) for one item."""
 
         def produce() -> dict:
-            title = row.title if isinstance(row.title, str) else None
-            analysis = analyzer.analyze(row.text, title, dimensions, brands, row.content_type)
+            analysis = analyze_item(analyzer, row._asdict(), dimensions, brands)
             return {"content_hash": row.content_hash, "analyzer_version": version,
                     "result": _to_json(analysis), "analyzed_at": now}
 

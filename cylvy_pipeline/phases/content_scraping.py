@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from cylvy_pipeline.analysis.extraction import MIN_SCRAPED_CHARS, extract_page, is_scraped
+from cylvy_pipeline.analysis.extraction import MIN_SCRAPED_CHARS, ExtractedPage, extract_page, is_scraped
 from cylvy_pipeline.analysis.urls import normalize_url
 from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
@@ -25,11 +25,37 @@ from cylvy_pipeline.providers.retry import call_with_retries
 PAGE_CACHE_COLUMNS = (
     "normalized_url", "url", "status", "failure_reason", "http_status", "title", "meta_description",
     "site_name", "text", "word_count", "content_type", "content_hash", "fetched_at",
+    # What the page says about itself, read by content analysis (migration 0008).
+    "final_url", "og_type", "schema_types", "published_at", "author",
+)
+#: The columns of a page's extraction (as :func:`extracted_fields` fills them).
+EXTRACTED_COLUMNS = (
+    "title", "meta_description", "site_name", "text", "word_count", "content_type", "content_hash",
+    "final_url", "og_type", "schema_types", "published_at", "author",
 )
 
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def extracted_fields(extracted: ExtractedPage, final_url: str) -> dict:
+    """The page-cache fields of one extracted page: its text and what it declares about itself
+    (``schema_types`` space-separated: schema.org type names never contain spaces)."""
+    return {
+        "title": extracted.title,
+        "meta_description": extracted.meta_description,
+        "site_name": extracted.site_name,
+        "text": extracted.text,
+        "word_count": extracted.word_count,
+        "content_type": extracted.content_type,
+        "content_hash": text_hash(extracted.text),
+        "final_url": final_url or None,
+        "og_type": extracted.og_type,
+        "schema_types": " ".join(extracted.schema_types) or None,
+        "published_at": extracted.published_at,
+        "author": extracted.author,
+    }
 
 
 def scrape_page(url: str, normalized: str, fetcher: WebFetcher, *, now: datetime, retry_delay_s: float) -> dict:
@@ -45,20 +71,20 @@ def scrape_page(url: str, normalized: str, fetcher: WebFetcher, *, now: datetime
     if page.status_code >= 400:
         row["failure_reason"] = f"HTTP {page.status_code}"
         return row
-    extracted = extract_page(page.body, page.content_type, page.final_url)
-    row.update(
-        title=extracted.title,
-        meta_description=extracted.meta_description,
-        site_name=extracted.site_name,
-        text=extracted.text,
-        word_count=extracted.word_count,
-        content_type=extracted.content_type,
-        content_hash=text_hash(extracted.text),
-    )
+    row.update(extracted_row(page.body, page.content_type, page.final_url))
+    return row
+
+
+def extracted_row(body: bytes, content_type: str, final_url: str) -> dict:
+    """The extraction of one fetched page as page-cache fields, with its ``status`` (``scraped`` with
+    enough text, else ``failed`` and a ``failure_reason``)."""
+    extracted = extract_page(body, content_type, final_url)
+    row = extracted_fields(extracted, final_url)
     if is_scraped(extracted):
-        row["status"] = "scraped"
+        row.update(status="scraped", failure_reason=None)
     else:
-        row["failure_reason"] = f"too little text ({len(extracted.text)} characters, need {MIN_SCRAPED_CHARS})"
+        row.update(status="failed",
+                   failure_reason=f"too little text ({len(extracted.text)} characters, need {MIN_SCRAPED_CHARS})")
     return row
 
 
@@ -115,7 +141,7 @@ def scrape_serp_pages(
     table["from_cache"] = table["normalized_url"].isin(from_elsewhere)
     table = table[
         ["url", "normalized_url", "status", "failure_reason", "title", "site_name", "word_count", "content_type",
-         "content_hash", "from_cache"]
+         "content_hash", "from_cache", "final_url", "og_type", "schema_types", "published_at", "author"]
     ]
 
     scraped = int((table["status"] == "scraped").sum())

@@ -89,7 +89,8 @@ def fresh_page_fetches(conn: psycopg.Connection, normalized_urls: Sequence[str],
     return query_frame(
         conn,
         """SELECT normalized_url, url, status, failure_reason, http_status, title, meta_description,
-                  site_name, word_count, content_type, content_hash, fetched_at
+                  site_name, word_count, content_type, content_hash, fetched_at,
+                  final_url, og_type, schema_types, published_at, author
            FROM page_cache
            WHERE normalized_url = ANY(%s) AND fetched_at > now() - make_interval(days => %s)""",
         (list(normalized_urls), freshness_days),
@@ -99,7 +100,8 @@ def fresh_page_fetches(conn: psycopg.Connection, normalized_urls: Sequence[str],
 def page_texts(conn: psycopg.Connection, normalized_urls: Sequence[str]) -> pd.DataFrame:
     return query_frame(
         conn,
-        """SELECT normalized_url, title, text, content_type FROM page_cache
+        """SELECT normalized_url, title, text, content_type, final_url, og_type, schema_types, published_at, author
+           FROM page_cache
            WHERE normalized_url = ANY(%s) AND status = 'scraped'""",
         (list(normalized_urls),),
     )

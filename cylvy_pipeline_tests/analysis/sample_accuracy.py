@@ -1,8 +1,9 @@
 """How well content analysis reads the sample world, measured against what the world knows of every page:
 the page type it was written as, the JTBD phase it was written for and its audience (personas).
 
-The analyzer sees what the pipeline gives it (the extracted text and title, and whether the page is HTML
-or a PDF; a video's title and description); the labels stay in the world. Used by the accuracy test and by
+The analyzer sees what the pipeline gives it (the extracted text and title, whether the page is HTML or a
+PDF, and what the page declares about itself: its URL, og:type, JSON-LD types, date, author; a video's
+title and description); the labels stay in the world. Used by the accuracy test and by
 ``benchmarks/analyzer_accuracy.py``, whose figures are recorded in BENCHMARKS.md.
 """
 
@@ -15,8 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
-from cylvy_pipeline.analysis.extraction import extract_page, is_scraped
-from cylvy_pipeline.phases import content_analysis, youtube_enrichment
+from cylvy_pipeline.phases import content_analysis, content_scraping, youtube_enrichment
 from cylvy_pipeline.providers.sample.clients import SampleYouTube
 from cylvy_pipeline.providers.sample.market import SimulatedMarket
 from cylvy_pipeline_tests.sample_world import NO_FAULTS, sample_serps
@@ -87,12 +87,15 @@ def _sample_content(market_code: str) -> tuple[SimulatedMarket, pd.DataFrame]:
         fetched = world.fetch(url)
         if fetched.status_code != 200:
             continue
-        extracted = extract_page(fetched.body, fetched.content_type, fetched.final_url)
-        if not is_scraped(extracted):
+        # What content_scraping keeps of the page, made into the item content_analysis analyses.
+        scraped = content_scraping.extracted_row(fetched.body, fetched.content_type, fetched.final_url)
+        if scraped["status"] != "scraped":
             continue
+        item = content_analysis.page_item(url, scraped)
         labels = world.page_labels(page)
         rows.append({
-            "kind": "page", "text": extracted.text, "title": extracted.title, "content_type": extracted.content_type,
+            "kind": "page", "text": item["text"], "title": item["title"], "content_type": item["content_type"],
+            "metadata": item["metadata"],
             "page_type": labels.page_type, "jtbd_phase": labels.jtbd_phase, "personas": labels.personas,
         })
     videos = youtube_enrichment.enrich_videos(serps, SampleYouTube(world, faults=NO_FAULTS), retry_delay_s=0)
@@ -105,6 +108,7 @@ def _sample_content(market_code: str) -> tuple[SimulatedMarket, pd.DataFrame]:
         video = world.video_for_id(youtube_enrichment.video_id_from_url(item.url))
         rows.append({
             "kind": "video", "text": item.text, "title": item.title, "content_type": item.content_type,
+            "metadata": None,
             "page_type": None, "jtbd_phase": None,
             "personas": tuple(project.personas[i].name for i in video.personas),
         })
@@ -119,7 +123,7 @@ def measure(market_code: str, analyzer: LocalContentAnalyzer | None = None) -> A
     dimensions = content_analysis.analysis_dimensions(project)
     brands = content_analysis.brand_terms(project)
     analyses = [
-        analyzer.analyze(row.text, row.title, dimensions, brands, row.content_type) for row in content.itertuples()
+        content_analysis.analyze_item(analyzer, row._asdict(), dimensions, brands) for row in content.itertuples()
     ]
 
     def top(analysis, kind: str) -> str | None:
@@ -174,6 +178,6 @@ def confusion(market_code: str, kind: str = "page_type") -> pd.DataFrame:
     pages = content[(content["kind"] == "page") & content[kind].notna()]
     predicted = []
     for row in pages.itertuples():
-        scores = [s for s in analyzer.analyze(row.text, row.title, dimensions, {}, row.content_type).scores if s.kind == kind]
+        scores = [s for s in content_analysis.analyze_item(analyzer, row._asdict(), dimensions, {}).scores if s.kind == kind]
         predicted.append(max(scores, key=lambda s: s.score).name)
     return pd.crosstab(pages[kind], pd.Series(predicted, index=pages.index, name="predicted"))

@@ -33,6 +33,7 @@ from cylvy_pipeline.analysis.analyzer import (
     ContentAnalysis,
     DimensionScore,
 )
+from cylvy_pipeline.analysis.page_signals import PageMetadata
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
 from cylvy_pipeline.providers.http import RETRYABLE_STATUSES, HttpResponse, ProviderHttp
 from cylvy_pipeline.providers.vendor import CallEstimate, Demand, Vendor, VendorSettings
@@ -51,7 +52,10 @@ SYSTEM_PROMPT = (
     "it addresses their goals and pains. Report the overall sentiment, up to five key topics, and how often "
     "each listed brand is mentioned. Call record_analysis exactly once."
 )
-USER_TEMPLATE = "Dimensions:\n{listing}\nBrands: {brands}\n\nContent type: {content_type}\nTitle: {title}\n\n{text}"
+USER_TEMPLATE = (
+    "Dimensions:\n{listing}\nBrands: {brands}\n\nContent type: {content_type}\nTitle: {title}\n"
+    "{metadata}\n\n{text}"
+)
 # Output tokens a complete answer takes, for the budget check before a call (not for billing).
 OUTPUT_TOKENS_PER_DIMENSION = 60
 OUTPUT_TOKENS_BASE = 200
@@ -205,13 +209,15 @@ class LlmContentAnalyzer:
         return float(self._usage(response).get("total_tokens", 0))
 
     def analyze(self, text: str, title: str | None, dimensions: Sequence[AnalysisDimension],
-                brands: Mapping[str, Sequence[str]], content_type: str | None = None) -> ContentAnalysis:
+                brands: Mapping[str, Sequence[str]], content_type: str | None = None, *,
+                metadata: PageMetadata | None = None) -> ContentAnalysis:
         if content_type is not None and content_type not in CONTENT_TYPES:
             raise ValueError(f"content_type must be one of {CONTENT_TYPES} or None, got {content_type!r}")
         listing = "\n".join(f"- {d.kind}: {d.name}" + (f" ({'; '.join(d.terms[:8])})" if d.terms else "")
                             for d in dimensions)
         content = USER_TEMPLATE.format(listing=listing, brands=", ".join(brands) or "none",
                                        content_type=content_type or "unknown", title=title or "",
+                                       metadata=metadata.describe() if metadata is not None else "",
                                        text=(text or "")[: self.max_text_chars])
         body = {
             "model": self.model,
