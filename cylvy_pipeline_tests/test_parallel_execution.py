@@ -71,17 +71,22 @@ def test_two_markets_collect_their_serps_together_within_one_shared_rate(dagster
     steps = _run_markets(dagster_instance, product_db, tmp_path, "US", "DE",
                          CYLVY_SAMPLE_CALLS_PER_MINUTE=f"serp={SERP_CALLS_PER_MINUTE}")
     us, de = steps["US"]["serp_collection"], steps["DE"]["serp_collection"]
-    # The SERP phases run together (no pool makes them take turns) for most of their time...
-    assert _overlap(us, de) > 0.5 * min(us[1] - us[0], de[1] - de[0]), (us, de)
-    # ...while their calls together keep to the rate: starts from api_usage (end of a call less its duration).
+    assert _overlap(us, de) > 0, (us, de)  # no pool makes them take turns
+    # Call starts from api_usage (the end of a call less its duration), per market.
     runs = {market: dagster_instance.get_run_records(dg.RunsFilter(tags={PARTITION_TAG: market}), limit=1)[0]
             for market in steps}
-    starts = sorted(row[0] for row in product_db.execute(
+    starts = {market: sorted(row[0] for row in product_db.execute(
         """SELECT (extract(epoch FROM at) - duration_ms / 1000.0)::float8 FROM api_usage
-           WHERE provider = 'sample SERP' AND dagster_run_id = ANY(%s)""",
-        ([r.dagster_run.run_id for r in runs.values()],)))
-    assert len(starts) == 2 * 12 * 3  # each market's 12 keywords × 3 SERP types
+           WHERE provider = 'sample SERP' AND dagster_run_id = %s""", (record.dagster_run.run_id,)))
+        for market, record in runs.items()}
+    assert [len(times) for times in starts.values()] == [12 * 3, 12 * 3]  # 12 keywords × 3 SERP types each
+    # While both phases ran, both called: their calls interleave on the one shared schedule...
+    together = (max(us[0], de[0]), min(us[1], de[1]))
+    for market, times in starts.items():
+        assert sum(together[0] <= t <= together[1] for t in times) >= 5, (market, together, times)
+    # ...and together they keep to the rate: 71 intervals of 100 ms at least, no second above its 10 calls
+    # (give or take one for the timers' jitter).
+    every = sorted(starts["US"] + starts["DE"])
     interval = 60 / SERP_CALLS_PER_MINUTE
-    assert starts[-1] - starts[0] >= (len(starts) - 1) * interval * 0.95
-    # No second holds more than its share (10 calls), give or take one for the timers' jitter.
-    assert max(sum(1 for t in starts if s <= t < s + 1.0) for s in starts) <= 11
+    assert every[-1] - every[0] >= (len(every) - 1) * interval * 0.95
+    assert max(sum(1 for t in every if s <= t < s + 1.0) for s in every) <= 11
