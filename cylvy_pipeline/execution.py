@@ -251,8 +251,14 @@ def following_statuses() -> LiveStatusSync:
 _DAGSTER_STORAGE_LOCK = 0x6379_6C76_7930_0004
 
 
+#: Pools whose limit is not dagster.yaml's default. One content-scraping step at a time across runs: a
+#: rate cannot say how many requests a site takes at once, and every page in flight holds a database
+#: connection for its cache claim (three markets scraping 64 pages each would want 192).
+OWN_POOL_LIMITS: dict[str, int] = {"web_scraping": 1}
+
+
 def _initialize_provider_pools(instance: dg.DagsterInstance) -> None:
-    """Give each provider pool dagster.yaml's default limit before any step claims it.
+    """Give each provider pool dagster.yaml's default limit (or its own) before any step claims it.
 
     Dagster does it when a step first claims a pool whose limit is missing or differs from the default,
     by inserting the limit's row and, if the row exists, updating it; on PostgreSQL the failed insert
@@ -266,6 +272,10 @@ def _initialize_provider_pools(instance: dg.DagsterInstance) -> None:
     limits = {limit.name: limit for limit in storage.get_pool_limits()}
     for pool in sorted(set(PROVIDER_POOLS.values())):
         current = limits.get(pool)
+        if pool in OWN_POOL_LIMITS:
+            if current is None or current.from_default:  # one set with `dagster instance concurrency set` stays
+                storage.set_concurrency_slots(pool, OWN_POOL_LIMITS[pool])
+            continue
         if current is None:
             storage.initialize_concurrency_limit_to_default(pool)
         elif current.from_default and current.limit != default:
