@@ -66,7 +66,12 @@ PHRASE_WEIGHT = 2.0  # an adjacent word pair of a multi-word term, vs 1.0 for a 
 # Density: evidence is divided by sqrt(words / DENSITY_WORDS) for texts longer than DENSITY_WORDS words.
 DENSITY_WORDS = 150.0
 MAX_HEADING_WORDS = 8
-PERSONA_COMPETITION = 1.0  # exponent of a persona's share of the leading persona's evidence
+# Personas compete for a page: a persona's score is discounted by its share of the leading persona's
+# evidence, to this power (weights may override it: ``competition_exponent``). The share is read from the
+# personas' terms without the off-topic specificity weighting: that weighting tells a banking page from an
+# off-topic one, but words common on all kinds of pages ("payment", "credit", "cloud") are still what tells
+# a payments page from a lending page or a CIO's page. Chosen by cross-validation on the dev set.
+PERSONA_COMPETITION = 3.0
 # How much a project's own signals for a page type or JTBD phase move the fitted model's judgement (per
 # unit of density-scaled evidence, on the log-odds scale); chosen on the dev set and the simulated market.
 PROJECT_SIGNAL_WEIGHT = 0.5
@@ -286,6 +291,9 @@ class _CompiledDimensions:
     # Per dimension: term key -> weight (1 for a word, PHRASE_WEIGHT for a word pair, shared between
     # the dimensions of the same kind that contain it, times how specific the term is on real pages).
     term_weights: tuple[Mapping[TermKey, float], ...]
+    # The same without the specificity on real pages: how much a term tells one persona from another
+    # (read for the personas' competition only).
+    competition_weights: tuple[Mapping[TermKey, float], ...]
     # Term key -> indexes of the dimensions that contain it, so a token is looked up once for all.
     dimensions_by_term: Mapping[TermKey, tuple[int, ...]]
     # Per dimension: the page form (page types) or buying stage (JTBD phases) the fitted models score
@@ -335,14 +343,17 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: Fitt
     background = weights.background_share
     exponent = weights.persona.get("specificity_exponent", 0.0)
     # A term shared by several dimensions of one kind tells them apart less: its weight is shared.
+    competition_weights = [dict(found) for found in term_weights]
     for key, indexes in dimensions_by_term.items():
         sharing = Counter(dimensions[index].kind for index in indexes)
         specific = _specificity(key, background, exponent)
         for index in indexes:
+            competition_weights[index][key] /= sharing[dimensions[index].kind]
             term_weights[index][key] *= specific / sharing[dimensions[index].kind]
     return _CompiledDimensions(
         dimensions=dimensions,
         term_weights=tuple(term_weights),
+        competition_weights=tuple(competition_weights),
         dimensions_by_term={key: tuple(indexes) for key, indexes in dimensions_by_term.items()},
         forms=tuple(forms),
         stages=tuple(stages),
@@ -582,6 +593,8 @@ def _analyze_one(
     # Sum each dimension's evidence by visiting every matched term once (in first-seen order, so float
     # sums are reproducible) and handing it to the dimensions that contain it.
     raw_scores = [0.0] * dimension_count
+    competition_scores = [0.0] * dimension_count  # personas only: evidence by competition_weights
+    competition_weights = compiled.competition_weights
     matched_term_counts = [0] * dimension_count
     for key in dict.fromkeys((*term_counts, *title_keys)):
         count = term_counts.get(key, 0)
@@ -592,6 +605,7 @@ def _analyze_one(
         )
         for dimension_index in dimensions_by_term[key]:
             raw_scores[dimension_index] += term_weights[dimension_index][key] * strength
+            competition_scores[dimension_index] += competition_weights[dimension_index][key] * strength
             matched_term_counts[dimension_index] += 1
 
     # Density: long texts repeat incidental words; what matters is how much of the text is about it.
@@ -603,9 +617,13 @@ def _analyze_one(
     length_factor = _saturating(word_total, CONFIDENCE_WORDS_SCALE)
     evidence_by_sentence: dict[int, str] = {}  # dimensions often share their best sentence
     # Personas compete for the page: a page that clearly speaks to one persona is less about another
-    # whose vocabulary it only brushes against (its evidence is discounted by its share of the leader's).
-    persona_evidence = [raw for raw, d in zip(raw_scores, compiled.dimensions, strict=True) if d.kind == "persona"]
+    # whose vocabulary it only brushes against (its evidence is discounted by its share of the leader's,
+    # both read without the off-topic specificity: see PERSONA_COMPETITION).
+    persona_evidence = [
+        raw for raw, d in zip(competition_scores, compiled.dimensions, strict=True) if d.kind == "persona"
+    ]
     leading_persona = max(persona_evidence, default=0.0)
+    competition = weights.persona.get("competition_exponent", PERSONA_COMPETITION)
     # Recognised page types and JTBD phases: the fitted model's probability of their form or stage, moved
     # by the project's own signals for each (the project knows how its market's pages talk; its signals
     # are weighted by how specific they are on real pages, like every term). Nothing to read, no judgement.
@@ -636,7 +654,7 @@ def _analyze_one(
         else:
             strength = raw_scores[dimension_index] * density
             if dimension.kind == "persona" and leading_persona > 0:
-                strength *= (raw_scores[dimension_index] / leading_persona) ** PERSONA_COMPETITION
+                strength *= (competition_scores[dimension_index] / leading_persona) ** competition
             score = 10.0 * _saturating(strength / score_scale, 1.0)
         confidence = 10.0 * length_factor * (
             CONFIDENCE_FLOOR_SHARE
