@@ -73,7 +73,8 @@ def _crash_report(event: dg.DagsterEvent, run_id: str) -> str | None:
 
 
 def phase_of_step(step_key: str | None) -> str | None:
-    """The phase a step belongs to: the asset step itself, or one of its check steps ("<phase>_<check>")."""
+    """The phase a step belongs to: the asset step itself, or one of its check steps ("<phase>_<check>";
+    the checks run inside their phase's step now, and had steps of their own in runs made before)."""
     if step_key is None:
         return None
     if step_key in PHASES:
