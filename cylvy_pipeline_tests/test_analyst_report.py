@@ -14,11 +14,12 @@ import psycopg
 import pytest
 
 from cylvy_pipeline.analysis.ctr import ctr_for_position
-from cylvy_pipeline.execution import run_market
+from cylvy_pipeline.execution import ProjectChoice, run_market
 from cylvy_pipeline.project.loader import load_project
 from cylvy_pipeline.reporting import analyst_tables, dsi_report
 from cylvy_pipeline.storage.dsi_results import client_dsi_history, latest_completed_dsi, previous_completed_dsi
 from cylvy_pipeline.storage.tables import query_frame
+from cylvy_pipeline_tests.conftest import TEST_KEYWORDS
 from cylvy_pipeline_tests.dagster_ui import chromium
 from cylvy_pipeline_tests.test_cli import cli
 
@@ -33,11 +34,13 @@ def calculations(conn, market: str) -> int:
 
 @pytest.fixture(scope="module")
 def markets(dagster_instance, database_urls) -> dict[str, str]:
-    """US with two completed DSI calculations or more, UK with one or more: market → latest execution."""
+    """US calculated twice, the earlier time for two more keywords (so the changes are not all zero), UK
+    once or more: market → latest execution."""
+    assert run_market(dagster_instance, "US", project=ProjectChoice(keyword_count=TEST_KEYWORDS + 2)).success
+    assert run_market(dagster_instance, "US").success
     with psycopg.connect(database_urls.product, autocommit=True) as conn:
-        for market, wanted in (("US", 2), ("UK", 1)):
-            while calculations(conn, market) < wanted:
-                assert run_market(dagster_instance, market).success
+        if calculations(conn, "UK") < 1:
+            assert run_market(dagster_instance, "UK").success
         return {market: latest_completed_dsi(conn, market)[0] for market in ("US", "UK")}
 
 
@@ -146,6 +149,8 @@ def test_changes_after_a_second_calculation(markets, reports, product_db):
     assert gained == sets.get(markets["US"], set()) - sets.get(previous, set())
     top = report.tables.top_companies
     assert top["previous rank"].notna().any()  # the companies of the previous calculation are matched
+    # Two keywords fewer than the previous calculation: the client's index moved somewhere.
+    assert (rank["DSI index change"].abs() > 0).any(), rank
 
 
 def test_report_exports_xlsx_and_csv(markets, reports, tmp_path):
