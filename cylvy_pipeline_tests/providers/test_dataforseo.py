@@ -313,29 +313,57 @@ def test_http_402_says_the_funds_are_spent(server, client) -> None:
     assert len(server.requests) == 1  # not retried
 
 
-def test_a_task_that_ended_in_error_fails_its_keyword_soon_with_its_cause(server, client) -> None:
-    queue = Queue(server, never_ready={"keyword 1"})
+def _queue_failing(server: LocalServer, keyword: str, times: int) -> Queue:
+    """A queue whose first ``times`` tasks for ``keyword`` end in 40101 and never show in tasks_ready."""
+    queue = Queue(server)
+    failed = fixture("live_internal_se_server_error.json")
+    original, failures = queue.task_post, []
+
+    def task_post(request):
+        reply = original(request)
+        for task_id, body in queue.posted.items():
+            if body["keyword"] == keyword and task_id not in failures and len(failures) < times:
+                failures.append(task_id)
+                server.route("GET", f"{queue.prefix}/task_get/advanced/{task_id}", Reply(200, failed))
+        return reply
+
+    def tasks_ready(request):
+        reply = Queue.tasks_ready(queue, request)
+        reply.body["tasks"][0]["result"] = [t for t in reply.body["tasks"][0]["result"] if t["id"] not in failures]
+        return reply
+
+    server.route("POST", f"{queue.prefix}/task_post", task_post)
+    server.route("GET", f"{queue.prefix}/tasks_ready", tasks_ready)
+    return queue
+
+
+def test_a_task_that_ended_in_error_is_posted_again_on_its_own(server, client, calls) -> None:
+    queue = _queue_failing(server, "keyword 1", times=1)
     clock = iter(range(0, 100_000, 30))
     serp = DataForSeoSerp(client, mode="queue", poll_interval_s=30, max_wait_s=1800, ask_pending_after_s=120,
                           sleep=lambda s: None, clock=lambda: float(next(clock)))
-    failed = fixture("live_internal_se_server_error.json")
-    original = queue.task_post
+    frames = serp.search_many([("keyword 0", "organic"), ("keyword 1", "organic")], "US", 10)
+    assert [frame.loc[0, "title"] for frame in frames] == ["keyword 0", "keyword 1"]
+    # Two SERPs posted together, then keyword 1 alone again (billed again); keyword 0 was not.
+    assert [[t["keyword"] for t in r.json()] for r in server.requests_to(f"{queue.prefix}/task_post")] == [
+        ["keyword 0", "keyword 1"], ["keyword 1"]]
+    assert round(sum(c.cost_usd for c in calls if c.endpoint.endswith("task_post")), 6) == 0.0018
 
-    def task_post_then_fail_keyword_1(request):
-        reply = original(request)
-        task_id = next(t for t, body in queue.posted.items() if body["keyword"] == "keyword 1")
-        server.route("GET", f"{queue.prefix}/task_get/advanced/{task_id}", Reply(200, failed))
-        return reply
 
-    server.route("POST", f"{queue.prefix}/task_post", task_post_then_fail_keyword_1)
+def test_a_task_that_keeps_ending_in_error_fails_its_keyword_soon_with_its_cause(server, client) -> None:
+    queue = _queue_failing(server, "keyword 1", times=3)
+    clock = iter(range(0, 100_000, 30))
+    serp = DataForSeoSerp(client, mode="queue", poll_interval_s=30, max_wait_s=1800, ask_pending_after_s=120,
+                          sleep=lambda s: None, clock=lambda: float(next(clock)))
     with pytest.raises(ProviderError) as error:
         serp.search_many([("keyword 0", "organic"), ("keyword 1", "organic")], "US", 10)
     assert str(error.value) == (
         "organic SERP for 'keyword 1': DataForSEO /v3/serp/google/organic/task_get/advanced: "
-        "Internal SE Server Error. (status 40101)"
+        "Internal SE Server Error. (status 40101) (posted 3 times)"
     )
     assert error.value.transient
-    assert queue.polls <= 6  # asked for directly after 120 s, not waited on for 1800 s
+    assert len(server.requests_to(f"{queue.prefix}/task_post")) == 3  # the first post and two reposts
+    assert queue.polls <= 18  # asked for directly after 120 s each time, not waited on for 1800 s
 
 
 def test_search_volumes_match_the_keywords_as_the_vendor_returns_them(server, client) -> None:

@@ -322,7 +322,8 @@ class DataForSeoSerp:
 
     def __init__(self, client: DataForSeoClient, *, mode: str = "live", poll_interval_s: float = 5.0,
                  max_wait_s: float = 1800.0, ask_pending_after_s: float = 120.0, concurrency: int = 8,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+                 max_reposts: int = 2, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
         if mode not in ("live", "queue"):
             raise ValueError(f"DataForSEO SERP mode must be 'live' or 'queue', got {mode!r}")
         self.client = client
@@ -335,6 +336,9 @@ class DataForSeoSerp:
         #: posted is asked for directly, so its cause fails its keyword now rather than at ``max_wait_s``.
         self.ask_pending_after_s = ask_pending_after_s
         self.concurrency = concurrency  # results of ready tasks fetched at once
+        #: A queued task that ends in a transient error (40101: the search engine failed it) is posted
+        #: again on its own, up to this many times, rather than failing every SERP of the collection.
+        self.max_reposts = max_reposts
         self._sleep = sleep
         self._clock = clock
 
@@ -353,9 +357,9 @@ class DataForSeoSerp:
             return [self.search(keyword, market, serp_type, depth) for keyword, serp_type in queries]
         location = self.client.location(market)
         pending: dict[str, int] = {}  # task id -> index in queries
-        for serp_type in dict.fromkeys(serp_type for _, serp_type in queries):
+
+        def post(serp_type: str, indexes: Sequence[int]) -> None:
             path = f"{SERP_ENDPOINTS[serp_type][0]}/task_post"
-            indexes = [i for i, (_, t) in enumerate(queries) if t == serp_type]
             for start in range(0, len(indexes), MAX_TASKS_PER_POST):
                 batch = indexes[start:start + MAX_TASKS_PER_POST]
                 tasks = [_serp_task(queries[i][0], location, depth, tag=str(i)) for i in batch]
@@ -364,13 +368,19 @@ class DataForSeoSerp:
                 for answer in answers:
                     _raise_for_code(answer.get("status_code"), answer.get("status_message"), path)
                     pending[answer["id"]] = _posted_query(answer, batch, path)
+
+        for serp_type in dict.fromkeys(serp_type for _, serp_type in queries):
+            post(serp_type, [i for i, (_, t) in enumerate(queries) if t == serp_type])
+        reposts = [0] * len(queries)
         frames: list[pd.DataFrame | None] = [None] * len(queries)
         posted_at = self._clock()
         deadline = posted_at + self.max_wait_s
         next_ask = posted_at + self.ask_pending_after_s
 
         def collect(task_id: str, index: int, *, only_if_done: bool = False) -> bool:
-            """Fetch a task's SERP; with ``only_if_done``, a task still queued or running is left pending."""
+            """Fetch a task's SERP; with ``only_if_done``, a task still queued or running is left pending. A
+            task that failed transiently is posted again while it has reposts left (``True`` all the same:
+            this task is done with)."""
             keyword, serp_type = queries[index]
             prefix = SERP_ENDPOINTS[serp_type][0]
             (answer,) = self.client.get(f"{prefix}/task_get/advanced/{task_id}", endpoint=f"{prefix}/task_get/advanced")
@@ -380,10 +390,16 @@ class DataForSeoSerp:
                 frames[index] = serp_frame(_items(_serp_result(answer, f"{prefix}/task_get/advanced")), serp_type,
                                            depth)
             except ProviderError as error:
-                raise type(error)(f"{serp_type} SERP for {keyword!r}: {error}", transient=error.transient) from error
+                if error.transient and reposts[index] < self.max_reposts:
+                    failed.append(index)
+                    return True
+                tries = f" (posted {reposts[index] + 1} times)" if reposts[index] else ""
+                raise type(error)(f"{serp_type} SERP for {keyword!r}: {error}{tries}",
+                                  transient=error.transient) from error
             return True
 
         while pending:
+            failed: list[int] = []  # queries whose task failed transiently: posted again below
             ready = self._ready_tasks({queries[i][1] for i in pending.values()})
             batch = [(task_id, pending.pop(task_id)) for task_id in ready if task_id in pending]
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -395,6 +411,10 @@ class DataForSeoSerp:
                 for task_id, finished in zip(list(pending), done, strict=True):
                     if finished:
                         del pending[task_id]
+            for index in failed:
+                reposts[index] += 1
+            for serp_type in dict.fromkeys(queries[i][1] for i in failed):
+                post(serp_type, [i for i in failed if queries[i][1] == serp_type])
             if not pending:
                 break
             if self._clock() >= deadline:
