@@ -375,6 +375,7 @@ class ProviderHttp:
         cost: Callable[[HttpResponse], float] | None = None,
         expected_cost: float = 0.0,
         raise_for_status: bool = True,
+        final: Callable[[HttpResponse], bool] | None = None,
     ) -> HttpResponse:
         """Send a request with retries; return the response, or raise :class:`ProviderError`.
 
@@ -383,6 +384,8 @@ class ProviderHttp:
         still raise. ``cost`` reads the call's price from a successful response (DataForSEO states it);
         ``expected_cost`` (its list price) is shown to the ``budget`` check before every attempt, which
         raises :class:`~cylvy_pipeline.providers.errors.BudgetExceeded` rather than let the call go out.
+        ``final`` says which error answers retrying cannot change although their status is one that is
+        retried (OpenAI's spent quota comes as a 429): they end the call at once, like any other 4xx.
         """
         policy = self.policy
         for attempt in range(1, policy.attempts + 1):
@@ -442,7 +445,7 @@ class ProviderHttp:
                 # Payment Required: what the vendors answer once an account's funds or credits are spent.
                 raise QuotaExhausted(f"{self.provider} {endpoint}: HTTP 402 Payment Required: the account has no "
                                      "funds left")
-            if status not in RETRYABLE_STATUSES:
+            if status not in RETRYABLE_STATUSES or (final is not None and final(response)):
                 if raise_for_status:
                     raise ProviderError(
                         f"{self.provider} answered {endpoint} with HTTP {status}: {_excerpt(response.body)}",

@@ -396,6 +396,21 @@ def test_close_variants_go_in_separate_requests_and_keep_their_own_volumes(serve
     assert [c.units for c in calls] == [2, 1, 1]
 
 
+def test_a_batch_tried_again_does_not_pay_twice_for_the_requests_already_answered(server, client, calls) -> None:
+    # Split for close variants, the batch's second request fails (a 400 here: final at once); the phase tries
+    # the batch again and only the requests not yet answered go out.
+    answers = iter([Reply(200, envelope([task([{"keyword": "payment hub", "search_volume": 1000}])])),
+                    Reply(400, {"status_code": 40000, "status_message": "Bad Request."}),
+                    Reply(200, envelope([task([{"keyword": "payments hub", "search_volume": 200}])]))])
+    server.route("POST", VOLUME, lambda request: next(answers))
+    metrics = DataForSeoKeywordMetrics(client)
+    with pytest.raises(ProviderError):
+        metrics.keyword_metrics(["payment hub", "payments hub"], "US")
+    frame = metrics.keyword_metrics(["payment hub", "payments hub"], "US")
+    assert [r.json()[0]["keywords"] for r in server.requests] == [["payment hub"], ["payments hub"], ["payments hub"]]
+    assert frame["search_volume"].tolist() == [1000, 200]
+
+
 def test_keyword_data_keeps_its_own_rate_limit_below_the_serp_apis(database_urls) -> None:
     # DataForSEO documents about 12 search-volume calls a minute per account, far below the SERP API's;
     # each limit is shared by every run on the database (one schedule per endpoint family).

@@ -81,8 +81,8 @@ def test_the_documented_answer_calls_another_function(server: LocalServer, llm: 
 
 
 def test_a_spent_quota_stops_the_phase_saying_so(server: LocalServer, llm: LlmContentAnalyzer, calls) -> None:
-    """OpenAI's insufficient_quota answer is a 429 like a rate limit, but waiting will not help: after the HTTP
-    layer's tries it is a spent quota, and the phase stops at the first item instead of failing each one."""
+    """OpenAI's insufficient_quota answer is a 429 like a rate limit, but waiting will not help: it is a spent
+    quota at once (not tried again), and the phase stops at the first item instead of failing each one."""
     server.route("POST", "/v1/chat/completions", Reply(429, vendor_json("openai", "error_insufficient_quota.json")))
     items = pd.DataFrame({"url": [f"https://a.example/{i}" for i in range(5)], "content_kind": "page",
                           "title": "A", "text": [f"page {i}" for i in range(5)], "content_type": "html",
@@ -97,7 +97,7 @@ def test_a_spent_quota_stops_the_phase_saying_so(server: LocalServer, llm: LlmCo
         "https://platform.openai.com/docs/guides/error-codes/api-errors.) — add credits to the account, then "
         "re-execute from failure")
     assert not error.value.transient
-    assert len(server.requests) == 2  # the HTTP layer's two tries of the first item, none for the others
+    assert len(server.requests) == 1  # the first item, once; none for the others
 
 
 def test_a_rate_limit_that_outlasts_the_retries_is_transient(server: LocalServer, llm: LlmContentAnalyzer) -> None:

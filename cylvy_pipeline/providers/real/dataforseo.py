@@ -197,6 +197,9 @@ class DataForSeoKeywordMetrics:
 
     def __init__(self, client: DataForSeoClient):
         self.client = client
+        # The answers of this phase's requests: when a batch split for close variants fails on a later
+        # request and the phase tries the batch again, the requests already answered are not paid twice.
+        self._answered: dict[tuple[str, tuple[str, ...]], list[dict]] = {}
 
     def keyword_metrics(self, keywords: Sequence[str], market: str) -> pd.DataFrame:
         if len(keywords) > MAX_KEYWORDS_PER_CALL:
@@ -204,10 +207,14 @@ class DataForSeoKeywordMetrics:
         location = self.client.location(market)
         found: dict[str, dict] = {}
         for request in apart_from_close_variants(keywords):
-            task = {"keywords": request, "location_code": location.location_code,
-                    "language_code": location.language_code}
-            (answer,) = self.client.post(self.path, [task], units=len(request), price=self.client.prices.keyword_call)
-            found |= {_as_returned(str(item.get("keyword", ""))): item for item in _task_result(answer, self.path)}
+            key = (market, tuple(request))
+            if key not in self._answered:
+                task = {"keywords": request, "location_code": location.location_code,
+                        "language_code": location.language_code}
+                (answer,) = self.client.post(self.path, [task], units=len(request),
+                                             price=self.client.prices.keyword_call)
+                self._answered[key] = _task_result(answer, self.path)
+            found |= {_as_returned(str(item.get("keyword", ""))): item for item in self._answered[key]}
         rows = [found.get(_as_returned(keyword), {}) for keyword in keywords]
         return pd.DataFrame(
             {

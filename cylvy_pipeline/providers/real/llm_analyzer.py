@@ -233,6 +233,7 @@ class LlmContentAnalyzer:
                          * self.prices.output_per_mtok) / 1_000_000
         response = self.http.request("POST", f"{self.base_url}/chat/completions", endpoint="chat/completions",
                                      json_body=body, units=self._tokens, cost=self._cost, expected_cost=expected_cost,
+                                     final=self._spent_quota,
                                      raise_for_status=False)  # its error body tells a spent quota from a busy one
         if response.status_code >= 400:
             raise self._error(response)
@@ -246,6 +247,12 @@ class LlmContentAnalyzer:
             raise _invalid(f"it called {call.get('name')!r}, not {TOOL_NAME}")
         return parse_analysis(arguments, dimensions, list(brands))
 
+    @staticmethod
+    def _spent_quota(response: HttpResponse) -> bool:
+        """OpenAI's insufficient_quota: a 429 like a rate limit, but no wait brings the credits back."""
+        error = response.error_object(provider=PROVIDER)
+        return "insufficient_quota" in (error.get("code"), error.get("type"))
+
     def _error(self, response: HttpResponse) -> ProviderError:
         """The provider error an error answer is, once the HTTP layer's retries (of 429 and 5xx) are spent."""
         status = response.status_code
@@ -254,7 +261,7 @@ class LlmContentAnalyzer:
             variable = f" (check {self.http.credential_env})" if self.http.credential_env else ""
             return ProviderAuthError(f"{PROVIDER} refused the credentials: HTTP {status}{variable}")
         message = str(error.get("message") or "").strip()
-        if "insufficient_quota" in (error.get("code"), error.get("type")):
+        if self._spent_quota(response):
             return QuotaExhausted(f"{PROVIDER} has no quota left (HTTP {status} insufficient_quota: {message}) — add "
                                   "credits to the account, then re-execute from failure")
         said = f": {message}" if message else ""
