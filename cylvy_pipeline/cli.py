@@ -127,6 +127,7 @@ def _interrupts_cancel():
 
 #: Where Dagster's own output goes while a command executes runs (under the state folder).
 DAGSTER_LOG = Path("logs") / "dagster.log"
+DAGSTER_LOG_MAX_BYTES = 10 * 1024 * 1024
 
 
 @contextlib.contextmanager
@@ -139,6 +140,9 @@ def _dagster_output_to_a_log() -> Iterator[TextIO]:
     step, where the terminal should show one line. The runs' events keep the story (the UI, ``status``)."""
     log_path = state_dir() / DAGSTER_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        if log_path.stat().st_size > DAGSTER_LOG_MAX_BYTES:  # the one before it is kept as dagster.log.1
+            log_path.replace(log_path.with_name(log_path.name + ".1"))
     sys.stderr.flush()
     terminal = open(os.dup(STDERR), "w", buffering=1, encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
     with open(log_path, "a", encoding="utf-8") as log:
