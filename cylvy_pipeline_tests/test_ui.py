@@ -319,9 +319,10 @@ def test_the_dsi_calculation_page_names_its_calculation_and_shows_the_report_tab
     execution = materialization.metadata["pipeline_execution_id"].value
     url = f"{ui}/assets/dsi_calculation?view=events&partition={materialization.partition}"
     with browser_page(url, user_data_dir=tmp_path / "profile") as page:
-        # Short Markdown shows in its row as it is, no click needed.
+        # Short Markdown shows in its row as it is, no click needed (once its value is rendered, after its key).
         row = page.wait_for(f"""(() => {{ const key = ({_METADATA_KEY})(document, 'calculation');
-                                        return key && key.closest('tr').innerText; }})()""",
+                                        const text = key && key.closest('tr').innerText;
+                                        return text && text.includes('Market') && text; }})()""",
                             what="the calculation field in the materialization's metadata")
         assert f"Market {materialization.partition} · execution {execution} · calculated" in row
         assert "ranks" in row or "does not rank" in row
