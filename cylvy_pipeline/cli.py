@@ -388,7 +388,7 @@ def command_dev(args: argparse.Namespace) -> int:
     dagster_dev = subprocess.Popen(command, env=environment, cwd=dagster_home())
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C
     stopping = [(helper, signal.SIGTERM) for helper in helpers]
-    stop_by = time.monotonic() + DEV_STOP_BUDGET_S
+    stop_by = None  # with Ctrl-C or SIGTERM: when everything must have stopped
     try:
         return dagster_dev.wait()
     except KeyboardInterrupt:
@@ -400,7 +400,8 @@ def command_dev(args: argparse.Namespace) -> int:
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
-        _stop_process_trees(stopping, timeout_s=max(1.0, stop_by - time.monotonic()))
+        left = DEV_STOP_BUDGET_S if stop_by is None else stop_by - time.monotonic()
+        _stop_process_trees(stopping, timeout_s=max(1.0, left))
         _reconcile_in_flight_runs()
 
 

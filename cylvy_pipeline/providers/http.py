@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import contextvars
 import email.utils
+import functools
 import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -277,15 +279,21 @@ class _CheckedBackend(httpcore.SyncBackend):
         raise httpcore.ConnectError(f"{host} has no address")
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every client shares (loading the CA bundle once per process)."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
 class _CheckedTransport(httpx.HTTPTransport):
     """httpx's transport, its connections opened by :class:`_CheckedBackend`. Proxies from the
     environment are not used: the guard judges the address the page itself is fetched from."""
 
     def __init__(self, guard: AddressGuard | None):
-        super().__init__(verify=True, trust_env=False)
+        super().__init__(verify=_tls_context(), trust_env=False)
         limits = httpx.Limits()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
+            ssl_context=_tls_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
