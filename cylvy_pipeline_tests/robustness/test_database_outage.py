@@ -5,6 +5,7 @@ short outage, and `reexecute` completes the execution once the database is back.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,10 +66,12 @@ def test_a_lost_database_is_one_line_and_reexecute_completes_once_it_is_back(sta
     finally:
         kill_session(run.pid)
     assert run.returncode == 3
-    # One line: Dagster's connection retries and the steps' tracebacks went to the state folder's log.
+    # One line: what Dagster and the steps said about the lost connection (retry warnings, "too many
+    # retries", tracebacks: which of them depends on what each process was doing) went to the state
+    # folder's log.
     [last] = err.strip().splitlines()
     dagster_log = (Path(state["CYLVY_STATE_DIR"]) / "logs" / "dagster.log").read_text()
-    assert "Retrying failed database connection" in dagster_log
+    assert re.search(r"(?i)\b(database|DB) connection", dagster_log), dagster_log
     assert last.startswith(f"cylvy-pipeline: lost the embedded PostgreSQL server in {state['CYLVY_STATE_DIR']} (")
     assert last.endswith("— start it again (`cylvy-pipeline db url` starts the embedded one), then "
                          "`cylvy-pipeline status` shows the execution and `cylvy-pipeline reexecute RUN_ID` completes it")
