@@ -132,6 +132,12 @@ def url_sections(url: str | None) -> frozenset[str]:
     elif first_label in {"docs", "doc", "developer", "developers", "learn"}:
         found.add("docs")
     # The last segment is the page's own slug: only its compounds ("…-case-study") count, not its words.
+    # A slug that names its form outranks the section it is published in: a case study on a blog
+    # (/blog/2025/…-case-study) is a case study, whatever the blog's other pages are.
+    slug = segments[-1] if len(segments) > 1 else ""
+    named = next((kind for kind, marks in _SECTION_COMPOUNDS.items() if any(m in slug for m in marks)), None)
+    if named:
+        return frozenset({named, *(found & {"repo_file"}), *({"pdf"} if slug.endswith(".pdf") else ())})
     for position, segment in enumerate(segments):
         is_slug = position == len(segments) - 1 and len(segments) > 1
         if segment.endswith(".pdf"):
