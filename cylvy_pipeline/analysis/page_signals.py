@@ -102,6 +102,11 @@ _DATED_SLUG = re.compile(r"^(?:\d{6}|\d{8}|\d{4}-\d\d-\d\d)[-_]")
 _SEGMENT_WORD = re.compile(r"[a-z0-9]+")
 
 
+def _compound_kind(segment: str) -> str | None:
+    """The form a path segment names by a compound ("case-studies", "…-whitepaper"), if any."""
+    return next((kind for kind, marks in _SECTION_COMPOUNDS.items() if any(m in segment for m in marks)), None)
+
+
 def url_sections(url: str | None) -> frozenset[str]:
     """The kinds of site section the page's URL places it in: ``article``, ``case``, ``paper``,
     ``product``, ``docs`` (by section words), ``dated`` (a year or date in the path), ``repo`` (a code
@@ -135,7 +140,7 @@ def url_sections(url: str | None) -> frozenset[str]:
     # A slug that names its form outranks the section it is published in: a case study on a blog
     # (/blog/2025/…-case-study) is a case study, whatever the blog's other pages are.
     slug = segments[-1] if len(segments) > 1 else ""
-    named = next((kind for kind, marks in _SECTION_COMPOUNDS.items() if any(m in slug for m in marks)), None)
+    named = _compound_kind(slug)
     if named:
         return frozenset({named, *(found & {"repo_file"}), *({"pdf"} if slug.endswith(".pdf") else ())})
     for position, segment in enumerate(segments):
@@ -144,7 +149,7 @@ def url_sections(url: str | None) -> frozenset[str]:
             found.add("pdf")
         if _YEAR_SEGMENT.match(segment) or _DATED_SLUG.match(segment):
             found.add("dated")
-        compound = next((kind for kind, marks in _SECTION_COMPOUNDS.items() if any(m in segment for m in marks)), None)
+        compound = _compound_kind(segment)
         if compound:
             found.add(compound)
             continue
