@@ -72,6 +72,19 @@ MAX_HEADING_WORDS = 8
 # off-topic one, but words common on all kinds of pages ("payment", "credit", "cloud") are still what tells
 # a payments page from a lending page or a CIO's page. Chosen by cross-validation on the dev set.
 PERSONA_COMPETITION = 3.0
+# The client's market: stems that recur across the project's own descriptions of its personas (in at
+# least MARKET_TERM_SHARE of their keywords, goals, pain points and descriptions, and never fewer than
+# MARKET_TERM_MIN_TEXTS) and are not common on real pages about none of them ("bank", "loan", "payment"
+# for a banking project). A page that does not talk about that market is not for its personas even when it
+# shares their technical vocabulary (a generic cloud page and a bank CIO's "cloud"): its persona scores are
+# scaled by MARKET_FLOOR + (1 - MARKET_FLOOR) × (1 - exp(-market evidence / MARKET_SCALE)), the evidence
+# being the page's market-term count scaled by length like all evidence. Weights may override each
+# (``market_*`` in their persona section); chosen by cross-validation over the dev set's organisations.
+MARKET_TERM_SHARE = 0.07
+MARKET_TERM_MIN_TEXTS = 2
+MARKET_TERM_MAX_BACKGROUND = 0.2
+MARKET_FLOOR = 0.3
+MARKET_SCALE = 1.0
 # How much a project's own signals for a page type or JTBD phase move the fitted model's judgement (per
 # unit of density-scaled evidence, on the log-odds scale); chosen on the dev set and the simulated market.
 PROJECT_SIGNAL_WEIGHT = 0.5
@@ -300,6 +313,9 @@ class _CompiledDimensions:
     # it as, when its name is recognised; else None and it is scored by its own signals.
     forms: tuple[str | None, ...]
     stages: tuple[str | None, ...]
+    # The stems that say a page is about the client's market (see MARKET_TERM_SHARE); empty: no market
+    # reading (a project whose personas say too little to tell), and persona scores are not scaled by it.
+    market_terms: frozenset[str] = frozenset()
 
 
 def _dimension_descriptions(dimension: AnalysisDimension) -> list[str]:
@@ -357,6 +373,26 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: Fitt
         dimensions_by_term={key: tuple(indexes) for key, indexes in dimensions_by_term.items()},
         forms=tuple(forms),
         stages=tuple(stages),
+        market_terms=_market_terms(dimensions, weights),
+    )
+
+
+def _market_terms(dimensions: tuple[AnalysisDimension, ...], weights: FittedWeights) -> frozenset[str]:
+    """The stems that recur across the personas' descriptions and are rare on off-topic real pages."""
+    texts = [
+        description for dimension in dimensions if dimension.kind == "persona"
+        for description in _dimension_descriptions(dimension)
+    ]
+    document_frequency = Counter(stem for text in texts for stem in set(_content_tokens(text)))
+    settings = weights.persona
+    least = max(
+        settings.get("market_term_min_texts", MARKET_TERM_MIN_TEXTS),
+        math.ceil(settings.get("market_term_share", MARKET_TERM_SHARE) * len(texts)),
+    )
+    most_background = settings.get("market_term_max_background", MARKET_TERM_MAX_BACKGROUND)
+    return frozenset(
+        stem for stem, count in document_frequency.items()
+        if count >= least and weights.background_share.get(stem, 0.0) <= most_background
     )
 
 
@@ -477,6 +513,21 @@ def _mentions(text: str, title: str | None, brands: tuple[_CompiledBrand, ...]) 
             if count:
                 counts.append((brand.name, count))
     return tuple(sorted(counts, key=lambda item: (-item[1], item[0])))
+
+
+def _market_reading(
+    content_stems: Sequence[str], breaks: int, market_terms: frozenset[str], weights: FittedWeights
+) -> float:
+    """The factor (MARKET_FLOOR to 1) by which a page's persona scores are scaled: how much the page
+    talks about the client's market (1 when the project's personas name no market terms)."""
+    if not market_terms:
+        return 1.0
+    settings = weights.persona
+    floor = settings.get("market_floor", MARKET_FLOOR)
+    scale = settings.get("market_scale", MARKET_SCALE)
+    hits = sum(1 for stem in content_stems if stem in market_terms)
+    evidence = hits / math.sqrt(max(len(content_stems) - breaks, 100) / 100.0)
+    return floor + (1.0 - floor) * _saturating(evidence, scale)
 
 
 def _is_heading(sentence: str) -> bool:
@@ -610,6 +661,7 @@ def _analyze_one(
 
     # Density: long texts repeat incidental words; what matters is how much of the text is about it.
     density = 1.0 / math.sqrt(max(word_total, DENSITY_WORDS) / DENSITY_WORDS)
+    market_share = _market_reading(content_stems, len(break_positions), compiled.market_terms, weights)
     form_p, stage_p, form_reasons, stage_reasons = _model_judgements(
         text, title, content_type, metadata, compiled, weights
     )
@@ -656,6 +708,8 @@ def _analyze_one(
             if dimension.kind == "persona" and leading_persona > 0:
                 strength *= (competition_scores[dimension_index] / leading_persona) ** competition
             score = 10.0 * _saturating(strength / score_scale, 1.0)
+            if dimension.kind == "persona":
+                score *= market_share
         confidence = 10.0 * length_factor * (
             CONFIDENCE_FLOOR_SHARE
             + (1.0 - CONFIDENCE_FLOOR_SHARE) * _saturating(matched_terms, CONFIDENCE_MATCHES_SCALE)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import math
 import os
 import subprocess
 import sys
@@ -11,15 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from cylvy_pipeline.analysis.page_signals import PageMetadata
 from cylvy_pipeline.analysis.analyzer import (
     ANALYZER_VERSION,
     MAX_EVIDENCE_CHARS,
     AnalysisDimension,
     ContentAnalysis,
     LocalContentAnalyzer,
+    _market_reading,
+    _market_terms,
     content_hash,
 )
+from cylvy_pipeline.analysis.page_signals import FittedWeights, PageMetadata, load_weights
 
 LENDING = AnalysisDimension(
     "persona",
@@ -383,3 +387,66 @@ def test_an_unknown_content_type_is_refused(analyzer: LocalContentAnalyzer) -> N
     with pytest.raises(ValueError) as error:
         analyzer.analyze("text", None, DIMENSIONS, {}, "docx")
     assert str(error.value) == "content_type must be one of ('html', 'pdf', 'video') or None, got 'docx'"
+
+
+# --- the market reading: a page about none of the client's market is not for its personas ----------------
+
+CIO = AnalysisDimension(
+    "persona",
+    "CIO of a regional bank",
+    ("core banking replacement", "cloud migration at the bank", "mainframe skills", "bank technology risk"),
+)
+BANK_LENDING = AnalysisDimension("persona", "Head of Lending", ("loan origination at the bank", "underwriting"))
+
+
+def _weights_with(**persona) -> FittedWeights:
+    weights = load_weights(ANALYZER_VERSION)
+    return dataclasses.replace(weights, persona={**weights.persona, **persona})
+
+
+def test_market_terms_recur_across_the_personas_texts_and_are_rare_off_topic() -> None:
+    weights = dataclasses.replace(
+        load_weights(ANALYZER_VERSION), background_share={"bank": 0.0, "cloud": 0.47, "skill": 0.07}
+    )
+    # Six texts: a stem must be in max(2, ceil(0.07 × 6)) = 2 of them. "bank" is in three; "cloud" in one;
+    # "mainframe", "loan", "underwriting" in one each.
+    assert _market_terms((CIO, BANK_LENDING, AWARENESS), weights) == frozenset({"bank"})
+    # Common on off-topic pages: not a market term, however often the personas say it.
+    cloudy = AnalysisDimension("persona", "Cloud lead", ("cloud costs at the bank", "cloud skills", "cloud at the bank"))
+    assert _market_terms((cloudy,), weights) == frozenset({"bank"})  # cloud: in 3 texts, but on 47 % off-topic
+
+
+def test_the_market_reading_scales_with_market_evidence_by_length() -> None:
+    weights = _weights_with(market_floor=0.3, market_scale=1.0)
+    stems = ["bank", "loan"] + ["word"] * 48  # 50 content words: scaled as 100, so the evidence is 2 hits
+    assert _market_reading(stems, 0, frozenset({"bank", "loan"}), weights) == pytest.approx(
+        0.3 + 0.7 * (1 - math.exp(-2.0))
+    )
+    assert _market_reading(["word"] * 400, 0, frozenset({"bank"}), weights) == pytest.approx(0.3)
+    # 400 words with 4 hits read as 2 hits per 100 words: 4 / sqrt(4).
+    assert _market_reading(["bank"] * 4 + ["word"] * 396, 0, frozenset({"bank"}), weights) == pytest.approx(
+        0.3 + 0.7 * (1 - math.exp(-2.0))
+    )
+    assert _market_reading(["word"] * 10, 0, frozenset(), weights) == 1.0  # no market terms: no reading
+
+
+def test_a_page_sharing_a_personas_vocabulary_but_not_its_market_keeps_the_floor_of_its_score() -> None:
+    generic = (
+        "Our platform team planned a cloud migration for the data warehouse.\n"
+        "Mainframe skills are scarce, so we moved batch jobs to managed services and cut costs.\n"
+        "Technology risk reviews now run every quarter."
+    )
+    unscaled = LocalContentAnalyzer(_weights_with(market_floor=1.0))
+    scaled = LocalContentAnalyzer(_weights_with(market_floor=0.3))
+    plain = scores_by_name(unscaled.analyze(generic, None, [CIO, BANK_LENDING], {}))
+    read = scores_by_name(scaled.analyze(generic, None, [CIO, BANK_LENDING], {}))
+    assert plain["CIO of a regional bank"] > 2.0
+    assert read["CIO of a regional bank"] == pytest.approx(0.3 * plain["CIO of a regional bank"], abs=0.002)
+    # The same page at a bank: one market term ("bank's"; "banking" is in one persona text only) in under
+    # 100 words keeps 0.3 + 0.7 × (1 - e^-1) ≈ 0.74 of the score.
+    at_a_bank = generic.replace("the data warehouse", "the bank's core banking data warehouse")
+    bank_plain = scores_by_name(unscaled.analyze(at_a_bank, None, [CIO, BANK_LENDING], {}))
+    bank_read = scores_by_name(scaled.analyze(at_a_bank, None, [CIO, BANK_LENDING], {}))
+    assert bank_read["CIO of a regional bank"] == pytest.approx(
+        (0.3 + 0.7 * (1 - math.exp(-1.0))) * bank_plain["CIO of a regional bank"], abs=0.002
+    )
