@@ -82,7 +82,7 @@ PERSONA_COMPETITION = 3.0
 # (``market_*`` in their persona section); chosen by cross-validation over the dev set's organisations.
 MARKET_TERM_SHARE = 0.07
 MARKET_TERM_MIN_TEXTS = 2
-MARKET_TERM_MAX_BACKGROUND = 0.2
+MARKET_TERM_MAX_BACKGROUND = 0.1
 MARKET_FLOOR = 0.3
 MARKET_SCALE = 1.0
 # How much a project's own signals for a page type or JTBD phase move the fitted model's judgement (per
