@@ -61,6 +61,7 @@ KEY_TOPIC_COUNT = 5
 # ≈ 6.3. Calibrated so a page about the dimension lands around 7–10 and a passing mention around 1–2.
 SCORE_SCALE = 8.0
 TITLE_HIT_WEIGHT = 1.5  # per matched term (times its weight) found in the title
+URL_PATH_HIT_WEIGHT = 1.5  # per matched term in the words of the page's URL path (weights may override it)
 HEADING_HIT_WEIGHT = 1.0  # per matched term found in a section heading (a short line without a full stop)
 PHRASE_WEIGHT = 2.0  # an adjacent word pair of a multi-word term, vs 1.0 for a single word
 # Density: evidence is divided by sqrt(words / DENSITY_WORDS) for texts longer than DENSITY_WORDS words.
@@ -316,6 +317,9 @@ class _CompiledDimensions:
     # The stems that say a page is about the client's market (see MARKET_TERM_SHARE); empty: no market
     # reading (a project whose personas say too little to tell), and persona scores are not scaled by it.
     market_terms: frozenset[str] = frozenset()
+    # Per dimension: scored by its terms alone (personas, custom dimensions, page types and phases the
+    # models do not know), not by a fitted model of page form or buying stage.
+    scored_by_terms: tuple[bool, ...] = ()
 
 
 def _dimension_descriptions(dimension: AnalysisDimension) -> list[str]:
@@ -374,6 +378,7 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: Fitt
         forms=tuple(forms),
         stages=tuple(stages),
         market_terms=_market_terms(dimensions, weights),
+        scored_by_terms=tuple(form is None and stage is None for form, stage in zip(forms, stages, strict=True)),
     )
 
 
@@ -530,6 +535,13 @@ def _market_reading(
     return floor + (1.0 - floor) * _saturating(evidence, scale)
 
 
+def _terms_in(stems: Sequence[str], dimensions_by_term: Mapping[TermKey, tuple[int, ...]]) -> dict[TermKey, None]:
+    """The dimension terms in a short run of content stems: its words, then its adjacent word pairs (each
+    once, ordered)."""
+    keys: list[TermKey] = [*stems, *zip(stems, stems[1:])]
+    return dict.fromkeys(key for key in keys if key in dimensions_by_term)
+
+
 def _is_heading(sentence: str) -> bool:
     """A section heading: a short line that does not end like a sentence and is not a bullet point."""
     stripped = sentence.strip()
@@ -641,27 +653,43 @@ def _analyze_one(
             hits = sentence_hits[dimension_index]
             hits[sentence_index] = hits.get(sentence_index, 0.0) + term_weights[dimension_index][key]
 
+    # Where the site files the page says what it is about, as its title does ("/lending/features/…"): the
+    # path's terms earn a bonus like title hits, and its words count for the market reading (not for
+    # topics, length or sentiment).
+    url_stems = _content_tokens(page_signals.url_path_text(metadata.url)) if metadata else []
+    url_keys = _terms_in(url_stems, dimensions_by_term)
+    url_path_weight = weights.persona.get("url_path_weight", URL_PATH_HIT_WEIGHT)
+
     # Sum each dimension's evidence by visiting every matched term once (in first-seen order, so float
     # sums are reproducible) and handing it to the dimensions that contain it.
     raw_scores = [0.0] * dimension_count
     competition_scores = [0.0] * dimension_count  # personas only: evidence by competition_weights
     competition_weights = compiled.competition_weights
     matched_term_counts = [0] * dimension_count
-    for key in dict.fromkeys((*term_counts, *title_keys)):
+    scored_by_terms = compiled.scored_by_terms
+    for key in dict.fromkeys((*term_counts, *title_keys, *url_keys)):
         count = term_counts.get(key, 0)
-        strength = (
+        on_page = (
             (1.0 + math.log(count) if count else 0.0)
             + (TITLE_HIT_WEIGHT if key in title_keys else 0.0)
             + (HEADING_HIT_WEIGHT if key in heading_keys else 0.0)
         )
+        in_url = url_path_weight if key in url_keys else 0.0
         for dimension_index in dimensions_by_term[key]:
+            # The URL's filing is read for what a page is about (personas, custom dimensions); its form
+            # and buying stage already read the URL's site section.
+            strength = on_page + (in_url if scored_by_terms[dimension_index] else 0.0)
+            if not strength:
+                continue
             raw_scores[dimension_index] += term_weights[dimension_index][key] * strength
             competition_scores[dimension_index] += competition_weights[dimension_index][key] * strength
             matched_term_counts[dimension_index] += 1
 
     # Density: long texts repeat incidental words; what matters is how much of the text is about it.
     density = 1.0 / math.sqrt(max(word_total, DENSITY_WORDS) / DENSITY_WORDS)
-    market_share = _market_reading(content_stems, len(break_positions), compiled.market_terms, weights)
+    market_share = _market_reading(
+        [*content_stems, *url_stems], len(break_positions), compiled.market_terms, weights
+    )
     form_p, stage_p, form_reasons, stage_reasons = _model_judgements(
         text, title, content_type, metadata, compiled, weights
     )

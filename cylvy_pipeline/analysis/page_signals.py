@@ -162,6 +162,31 @@ def url_sections(url: str | None) -> frozenset[str]:
     return frozenset(found)
 
 
+# Path segments that say nothing about a page's subject: file types, locales, version and repository
+# plumbing (a code host's blob/tree and commit hashes).
+_PATH_NOISE = frozenset("html htm md pdf php aspx index en us gb de fr latest stable blob tree raw main master".split())
+_PATH_WORD = re.compile(r"[a-z][a-z0-9]*")
+_HASH_SEGMENT = re.compile(r"^[0-9a-f]{12,}$")
+
+
+def url_path_text(url: str | None) -> str:
+    """The words of a URL's path, as text: a site's own filing of the page ("/lending/features/
+    bank-statements-overview" -> "lending features bank statements overview"), without file types, locales,
+    versions and commit hashes."""
+    if not url:
+        return ""
+    try:
+        path = urlsplit(url.strip()).path.lower()
+    except ValueError:
+        return ""
+    words = [
+        word for segment in path.split("/") if segment and not _HASH_SEGMENT.match(segment)
+        for word in _PATH_WORD.findall(segment)
+        if word not in _PATH_NOISE and not re.fullmatch(r"v\d+", word)
+    ]
+    return " ".join(words)
+
+
 # --- schema.org and Open Graph types, by the form they declare --------------------------------------------
 
 _ARTICLE_TYPES = frozenset(

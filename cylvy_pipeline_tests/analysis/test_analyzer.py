@@ -450,3 +450,22 @@ def test_a_page_sharing_a_personas_vocabulary_but_not_its_market_keeps_the_floor
     assert bank_read["CIO of a regional bank"] == pytest.approx(
         (0.3 + 0.7 * (1 - math.exp(-1.0))) * bank_plain["CIO of a regional bank"], abs=0.002
     )
+
+
+def test_where_the_site_files_the_page_counts_like_its_title_for_personas_only(analyzer) -> None:
+    text = "Statements arrive every morning and are categorised for the review team."
+    filed = PageMetadata(url="https://docs.vendor.example/loan-origination/features/statements")
+    unfiled = PageMetadata(url="https://docs.vendor.example/features/statements")
+    in_lending = scores_by_name(analyzer.analyze(text, None, [LENDING, PAYMENTS, AWARENESS], {}, metadata=filed))
+    elsewhere = scores_by_name(analyzer.analyze(text, None, [LENDING, PAYMENTS, AWARENESS], {}, metadata=unfiled))
+    assert elsewhere["Head of Lending"] == 0.0
+    assert in_lending["Head of Lending"] > 1.0 and in_lending["Head of Payments"] == 0.0
+    # The same words in the title score the same: the path's terms earn the title's bonus, and count for
+    # the market reading like the title's words.
+    titled = scores_by_name(analyzer.analyze(text, "Loan origination", [LENDING, PAYMENTS], {}, metadata=unfiled))
+    assert in_lending["Head of Lending"] == titled["Head of Lending"]
+    # A JTBD phase is the fitted model's: a path saying "challenge" does not move it.
+    challenge = PageMetadata(url="https://docs.vendor.example/challenge/features/statements")
+    awareness = scores_by_name(analyzer.analyze(text, None, [LENDING, AWARENESS], {}, metadata=challenge))
+    plain = scores_by_name(analyzer.analyze(text, None, [LENDING, AWARENESS], {}, metadata=unfiled))
+    assert awareness["Problem awareness"] == plain["Problem awareness"]

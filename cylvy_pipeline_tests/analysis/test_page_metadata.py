@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 from cylvy_pipeline.analysis import analyze_fetched_page
 from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
 from cylvy_pipeline.analysis.extraction import extract_page, iso_date
-from cylvy_pipeline.analysis.page_signals import PageMetadata, url_sections
+from cylvy_pipeline.analysis.page_signals import PageMetadata, url_path_text, url_sections
 from cylvy_pipeline.phases import content_analysis, content_scraping
 from cylvy_pipeline.project.loader import load_project
 
@@ -144,3 +144,19 @@ def test_what_the_page_declares_is_part_of_the_analysis_cache_key() -> None:
 
     assert key("https://bank.example/blog/a") != key("https://bank.example/customers/a")
     assert key("https://bank.example/blog/a") == key("https://bank.example/blog/a")
+
+
+@pytest.mark.parametrize(
+    ("url", "text"),
+    [
+        ("https://docs.bank.example/lending/features/bank-statements-overview", "lending features bank statements overview"),
+        # Locales, versions, file types and a code host's plumbing (blob, commit hash) say nothing.
+        ("https://bank.example/en-us/v4.0/profiles/payment-initiation.html", "profiles payment initiation"),
+        ("https://github.com/northwind-example/ach/blob/0226a5a537a5432a45f46261108/docs/README.md",
+         "northwind example ach docs readme"),
+        ("https://bank.example/", ""),
+        ("", ""),
+    ],
+)
+def test_the_words_of_the_url_path_are_where_the_site_files_the_page(url, text) -> None:
+    assert url_path_text(url) == text
