@@ -75,8 +75,8 @@ MAX_HEADING_WORDS = 8
 PERSONA_COMPETITION = 3.0
 # The client's market: stems that recur across the project's own descriptions of its personas (in at
 # least MARKET_TERM_SHARE of their keywords, goals, pain points and descriptions, and never fewer than
-# MARKET_TERM_MIN_TEXTS) and are not common on real pages about none of them ("bank", "loan", "payment"
-# for a banking project). A page that does not talk about that market is not for its personas even when it
+# MARKET_TERM_MIN_TEXTS) and are not common on real pages about none of them ("banking", "loan", "payment"
+# for the sample project). A page that does not talk about that market is not for its personas even when it
 # shares their technical vocabulary (a generic cloud page and a bank CIO's "cloud"): its persona scores are
 # scaled by MARKET_FLOOR + (1 - MARKET_FLOOR) × (1 - exp(-market evidence / MARKET_SCALE)), the evidence
 # being the page's market-term count scaled by length like all evidence. Weights may override each
@@ -687,7 +687,7 @@ def _analyze_one(
 
     # Density: long texts repeat incidental words; what matters is how much of the text is about it.
     density = 1.0 / math.sqrt(max(word_total, DENSITY_WORDS) / DENSITY_WORDS)
-    market_share = _market_reading(
+    market_factor = _market_reading(
         [*content_stems, *url_stems], len(break_positions), compiled.market_terms, weights
     )
     form_p, stage_p, form_reasons, stage_reasons = _model_judgements(
@@ -737,7 +737,7 @@ def _analyze_one(
                 strength *= (competition_scores[dimension_index] / leading_persona) ** competition
             score = 10.0 * _saturating(strength / score_scale, 1.0)
             if dimension.kind == "persona":
-                score *= market_share
+                score *= market_factor
         confidence = 10.0 * length_factor * (
             CONFIDENCE_FLOOR_SHARE
             + (1.0 - CONFIDENCE_FLOOR_SHARE) * _saturating(matched_terms, CONFIDENCE_MATCHES_SCALE)
