@@ -100,7 +100,6 @@ BIGRAM_TOPIC_MIN_COUNT = 2  # a word pair must recur to be a topic rather than c
 BIGRAM_TOPIC_WEIGHT = 1.5
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_BULLET = re.compile(r"^\s*(?:[-\u2022*\u25aa]|\d{1,2}[.)])\s+\S")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _WHITESPACE = re.compile(r"\s+")
 _SENTENCE_BREAK_WORD = ""  # marks the end of a sentence in a page's word list; never a real word
@@ -549,7 +548,7 @@ def _is_heading(sentence: str) -> bool:
         bool(stripped)
         and stripped[-1] not in ".!?:;,\u201d\""
         and len(stripped.split()) <= MAX_HEADING_WORDS
-        and not _BULLET.match(stripped)
+        and not page_signals.BULLET_LINE.match(stripped)
         and stripped[0].isupper()
     )
 

@@ -158,7 +158,21 @@ def _json_ld_nodes(value: object, depth: int = 0) -> Iterator[dict]:
                 yield from _json_ld_nodes(item, depth + 1)
 
 
-def _types_of(node: dict) -> list[str]:
+def json_ld_nodes(tree: lxml_html.HtmlElement) -> Iterator[dict]:
+    """Every JSON-LD node a page declares, in document order: each block's top object(s), ``@graph``
+    members and nested objects (a broken or oversized block is skipped; the page is still read)."""
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        raw = script.text or ""
+        if len(raw) > _MAX_JSON_LD_CHARS:
+            continue
+        try:
+            block = json.loads(raw)
+        except ValueError:
+            continue
+        yield from _json_ld_nodes(block)
+
+
+def schema_types_of(node: dict) -> list[str]:
     declared = node.get("@type")
     values = declared if isinstance(declared, list) else [declared]
     # "http://schema.org/BlogPosting" and "schema:BlogPosting" name the same type as "BlogPosting".
@@ -200,23 +214,15 @@ def _self_description(tree: lxml_html.HtmlElement) -> _SelfDescription:
         " or @name='twitter:creator']/@content",
     )
     published_ld = author_ld = None
-    for script in tree.xpath("//script[@type='application/ld+json']"):
-        raw = script.text or ""
-        if len(raw) > _MAX_JSON_LD_CHARS:
-            continue
-        try:
-            block = json.loads(raw)
-        except ValueError:
-            continue  # a broken block says nothing; the page is still read
-        for node in _json_ld_nodes(block):
-            node_types = _types_of(node)
-            types.update(dict.fromkeys(node_types))
-            if node_types and published_ld is None:
-                published_ld = iso_date(node.get("datePublished"))
-            if node_types and author_ld is None and "author" in node:
-                author_ld = _author_name(node.get("author"))
+    for node in json_ld_nodes(tree):
+        node_types = schema_types_of(node)
+        types.update(dict.fromkeys(node_types))
+        if node_types and published_ld is None:
+            published_ld = iso_date(node.get("datePublished"))
+        if node_types and author_ld is None and "author" in node:
+            author_ld = _author_name(node.get("author"))
     for item_type in tree.xpath("//*[@itemscope]/@itemtype"):
-        types.update(dict.fromkeys(_types_of({"@type": str(item_type).strip()})))
+        types.update(dict.fromkeys(schema_types_of({"@type": str(item_type).strip()})))
     published_at = iso_date(published) or published_ld or iso_date(_first_text(tree, "//article//time/@datetime"))
     return _SelfDescription(
         og_type=_first_text(tree, "//meta[@property='og:type' or @name='og:type']/@content"),

@@ -202,7 +202,8 @@ _PAPER_TYPES = frozenset("report scholarlyarticle techarticle book digitaldocume
 # --- words: the register of a page, counted without stop-word removal --------------------------------------
 
 _WORD = re.compile(r"[a-z][a-z']*")
-_BULLET = re.compile(r"^\s*(?:[-\u2022*\u25aa]|\d{1,2}[.)])\s+\S")
+#: A bullet-point line ("- …", "• …", "1. …"); the analyzer reads headings with it too.
+BULLET_LINE = re.compile(r"^\s*(?:[-\u2022*\u25aa]|\d{1,2}[.)])\s+\S")
 _PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%|\b\d+(?:\.\d+)?x\b")
 _ATTRIBUTED_QUOTE = re.compile(r"[\u201c\"][^\u201d\"]{12,}[\u201d\"]\s*[\u2014\u2013-]+\s*[A-Z]")
 _QUOTE = re.compile(r"[\u201c\"][^\u201d\"]{40,}[\u201d\"]")
@@ -332,10 +333,10 @@ def read_text(text: str, title: str | None) -> PageText:
     lowered = f"{title or ''}\n{text}".lower().replace("\u2019", "'")
     words = [_stem(word) for word in _WORD.findall(text.lower().replace("\u2019", "'"))]
     register = Counter(word for word in words if word in _REGISTER_INDEX)
-    bullets = sum(1 for line in lines if _BULLET.match(line))
+    bullets = sum(1 for line in lines if BULLET_LINE.match(line))
     headings = sum(
         1 for line in lines
-        if len(line.split()) <= 8 and line.strip()[-1] not in ".!?:;,\u201d\"" and not _BULLET.match(line)
+        if len(line.split()) <= 8 and line.strip()[-1] not in ".!?:;,\u201d\"" and not BULLET_LINE.match(line)
     )
     top = lines[:4]
     title_words = frozenset(_stem(word) for word in _WORD.findall((title or "").lower()))

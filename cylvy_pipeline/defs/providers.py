@@ -35,7 +35,7 @@ from cylvy_pipeline.providers.base import (
     WebFetcher,
     YouTubeProvider,
 )
-from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderHttp
+from cylvy_pipeline.providers.http import AddressGuard, HttpPolicy, ProviderHttp, RateLimiter
 from cylvy_pipeline.providers.catalog import LOCAL, SAMPLE
 from cylvy_pipeline.providers.real import dataforseo, homepage, llm_analyzer, peopledatalabs, rendering, web, youtube
 from cylvy_pipeline.providers.real.dataforseo import (
@@ -95,11 +95,14 @@ class ProviderScope:
         self.resources.callback(http.close)
         return http
 
-    def rate_limit(self, name: str, calls_per_minute: float | None) -> SharedRateLimiter | None:
+    def rate_limit(self, name: str, calls_per_minute: float | None) -> SharedRateLimiter | RateLimiter | None:
         """The limit ``name`` (a vendor's account, or one endpoint family of it), shared by every run,
-        process and machine on this database: their calls together stay within ``calls_per_minute``."""
-        if not calls_per_minute or self.connect is None:
+        process and machine on this database: their calls together stay within ``calls_per_minute``.
+        Without a database (a scope built outside a run) the limit is this process's own."""
+        if not calls_per_minute:
             return None
+        if self.connect is None:
+            return RateLimiter(calls_per_minute)
         limiter = SharedRateLimiter(self.connect, name, calls_per_minute)
         self.resources.callback(limiter.close)
         return limiter

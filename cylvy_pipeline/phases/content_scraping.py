@@ -28,11 +28,6 @@ PAGE_CACHE_COLUMNS = (
     # What the page says about itself, read by content analysis (migration 0008).
     "final_url", "og_type", "schema_types", "published_at", "author",
 )
-#: The columns of a page's extraction (as :func:`extracted_fields` fills them).
-EXTRACTED_COLUMNS = (
-    "title", "meta_description", "site_name", "text", "word_count", "content_type", "content_hash",
-    "final_url", "og_type", "schema_types", "published_at", "author",
-)
 
 
 def text_hash(text: str) -> str:

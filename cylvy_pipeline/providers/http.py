@@ -57,7 +57,6 @@ class HttpPolicy:
     base_delay_s: float = 0.5  # backoff before try n is uniform in [0, base × 2^(n-2)], capped
     max_delay_s: float = 30.0  # longest wait between tries, Retry-After included
     max_body_bytes: int = 20 * 1024 * 1024
-    calls_per_minute: float | None = None  # None: no limit beyond the provider's own answers
     #: The most one try may take in all — connect, headers and body (None: three times the timeout).
     max_fetch_s: float | None = None
 
@@ -104,6 +103,7 @@ class RateLimiter:
 
     def __init__(self, calls_per_minute: float | None, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
+        self.calls_per_minute = calls_per_minute
         self._interval = 60.0 / calls_per_minute if calls_per_minute else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
@@ -168,7 +168,7 @@ class AddressGuard:
         try:
             self.addresses(host, port)
         except _AddressRefused as refused:
-            raise ProviderError(f"refused to fetch {url}: {refused}", transient=refused.transient) from None
+            raise refused.as_error(url) from None
 
     def target(self, url: str) -> tuple[str, int]:
         """The host and port ``url`` would connect to; a :class:`ProviderError` for what is never fetched
@@ -201,6 +201,10 @@ class _AddressRefused(Exception):
     def __init__(self, reason: str, *, transient: bool = False):
         super().__init__(reason)
         self.transient = transient
+
+    def as_error(self, url: str) -> ProviderError:
+        """The provider error a refused fetch of ``url`` ends in."""
+        return ProviderError(f"refused to fetch {url}: {self}", transient=self.transient)
 
 
 def _resolve(host: str, port: int) -> list[str]:
@@ -350,8 +354,8 @@ class ProviderHttp:
         self._budget = budget
         self._guard = guard
         self._sleep = sleep
-        # A shared limit (every run's calls to this vendor together) or this client's own.
-        self.rate = rate or RateLimiter(policy.calls_per_minute, sleep=sleep)
+        # A limit shared by every run's calls to this vendor, this process's own, or none.
+        self.rate = rate or RateLimiter(None, sleep=sleep)
         self._client = httpx.Client(
             headers=dict(headers or {}),
             auth=auth,
@@ -486,8 +490,7 @@ class ProviderHttp:
                     return HttpResponse(str(response.url), response.status_code, response.headers,
                                         self._read(response))
             except _AddressRefused as refused:  # by the guard, as the connection was about to open
-                raise _Refused("refused", ProviderError(f"refused to fetch {url}: {refused}",
-                                                        transient=refused.transient)) from None
+                raise _Refused("refused", refused.as_error(url)) from None
         raise _Refused("refused", ProviderError(
             f"{self.provider}: more than {MAX_REDIRECTS} redirects from {_without_query(url)}", transient=False))
 

@@ -14,7 +14,7 @@ from cylvy_pipeline.phases.serp_collection import collect_serps
 from cylvy_pipeline.project.model import Keyword, Providers
 from cylvy_pipeline.providers.base import SERP_ITEM_COLUMNS
 from cylvy_pipeline.providers.errors import ProviderAuthError, ProviderError, QuotaExhausted
-from cylvy_pipeline.providers.http import HttpPolicy, ProviderCall, ProviderHttp
+from cylvy_pipeline.providers.http import HttpPolicy, ProviderCall, ProviderHttp, RateLimiter
 from cylvy_pipeline.providers.real.dataforseo import (
     DataForSeoClient,
     DataForSeoKeywordMetrics,
@@ -423,6 +423,16 @@ def test_keyword_data_keeps_its_own_rate_limit_below_the_serp_apis(database_urls
         serps = DataForSeoSerpData(**credentials).client(scope).client.http.rate
         assert (keyword_data.name, keyword_data.calls_per_minute) == ("DataForSEO search volume", 12)
         assert (serps.name, serps.calls_per_minute) == ("DataForSEO SERP API", 600)
+
+
+def test_without_a_database_a_scope_keeps_each_limit_in_its_own_process() -> None:
+    # A scope built outside a run (no database): the configured rate still holds, for this process.
+    providers = Providers(keyword_data="dataforseo", serp="dataforseo")
+    project = make_project().model_copy(update={"providers": providers})
+    with ExitStack() as closing:
+        scope = ProviderScope(project, "keyword_metrics", None, closing)
+        rate = DataForSeoKeywordData(login="login", password="password").client(scope).client.http.rate
+        assert isinstance(rate, RateLimiter) and rate.calls_per_minute == 12
 
 
 def test_estimate_counts_the_search_volume_calls_close_variants_need() -> None:

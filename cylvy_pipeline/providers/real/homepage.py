@@ -9,14 +9,13 @@ record" (every field None), which the phase names from the domain and caches lik
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from lxml import html as lxml_html
 from pydantic import Field
 
+from cylvy_pipeline.analysis.extraction import json_ld_nodes, schema_types_of
 from cylvy_pipeline.analysis.identity import MAX_SITE_NAME_WORDS, title_segments
 from cylvy_pipeline.providers.base import CompanyProfile
 from cylvy_pipeline.providers.errors import ProviderError
@@ -50,30 +49,9 @@ _COUNTRY_SUFFIXES = {"uk": "GB", "de": "DE", "fr": "FR", "es": "ES", "it": "IT",
 _LANG_COUNTRY = re.compile(r"^[a-z]{2}-([a-z]{2})$", re.IGNORECASE)
 
 
-def _json_ld(tree: lxml_html.HtmlElement) -> Iterator[dict]:
-    for script in tree.xpath("//script[@type='application/ld+json']"):
-        try:
-            data = json.loads(script.text_content() or "")
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                stack.extend(item.get("@graph") or [])
-                yield item
-
-
-def _types(item: dict) -> list[str]:
-    kind = item.get("@type")
-    return [str(k) for k in (kind if isinstance(kind, list) else [kind]) if k]
-
-
 def _organization(tree: lxml_html.HtmlElement) -> dict:
-    for item in _json_ld(tree):
-        types = _types(item)
+    for item in json_ld_nodes(tree):
+        types = schema_types_of(item)
         if any(t in SCHEMA_SOURCE_TYPES or t.endswith("Organization") or t in ("Corporation", "LocalBusiness",
                "BankOrCreditUnion", "FinancialService") for t in types):
             return item
@@ -142,7 +120,7 @@ def profile_from_homepage(domain: str, page: bytes) -> CompanyProfile:
     name = _text(organization.get("name")) or site_name or _brand_from_title(title)
     description = (_text(organization.get("description")) or meta("//meta[@name='description']/@content")
                    or meta("//meta[@property='og:description']/@content"))
-    source_type = next((SCHEMA_SOURCE_TYPES[t] for t in _types(organization) if t in SCHEMA_SOURCE_TYPES), None)
+    source_type = next((SCHEMA_SOURCE_TYPES[t] for t in schema_types_of(organization) if t in SCHEMA_SOURCE_TYPES), None)
     lang = meta("/html/@lang")
     return CompanyProfile(
         domain=domain,
