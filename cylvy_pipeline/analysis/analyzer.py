@@ -561,7 +561,7 @@ def _model_judgements(
     (empty when the project names no form or stage the models know)."""
     if not any(compiled.forms) and not any(compiled.stages):
         return {}, {}, {}, {}
-    values = page_signals.features(page_signals.read_text(text, title), content_type, metadata)
+    values = page_signals.page_features(text, title, content_type, metadata)
     form_p = weights.form.probabilities(values)
     stage_values = page_signals.stage_inputs(form_p, values)
     stage_p = weights.stage.probabilities(stage_values)

@@ -5,6 +5,7 @@ the entry point that analyses one fetched page as the scraping and analysis phas
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ from pypdf import PdfWriter
 from cylvy_pipeline.analysis import analyze_fetched_page
 from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
 from cylvy_pipeline.analysis.extraction import extract_page, iso_date
-from cylvy_pipeline.analysis.page_signals import PageMetadata, url_path_text, url_sections
+from cylvy_pipeline.analysis.page_signals import (
+    PageMetadata,
+    features,
+    page_features,
+    read_text,
+    site_owner_names,
+    url_path_text,
+    url_sections,
+)
 from cylvy_pipeline.phases import content_analysis, content_scraping
 from cylvy_pipeline.project.loader import load_project
 
@@ -160,3 +169,37 @@ def test_what_the_page_declares_is_part_of_the_analysis_cache_key() -> None:
 )
 def test_the_words_of_the_url_path_are_where_the_site_files_the_page(url, text) -> None:
     assert url_path_text(url) == text
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("https://docs.ledger-line.example/lending/overview", ("ledger-line",)),
+        ("https://www.northwind.co.uk.example/products/hub", ("northwind",)),
+        # A shared host's account is the publisher; a repository's landing page presents its project too.
+        ("https://northwind-labs.github.io/api-site/v4.0/profiles/vrp.html", ("northwind",)),
+        ("https://github.com/northwind-labs/ach", ("northwind", "ach")),
+        ("https://github.com/northwind-labs/docs/blob/0226a5a537a5/guide.md", ("northwind",)),
+        ("", ()),
+    ],
+)
+def test_the_url_names_the_pages_publisher(url, names) -> None:
+    assert site_owner_names(url) == names
+
+
+def test_a_page_naming_its_publisher_counts_every_spelling_of_the_name() -> None:
+    text = "Ledger Line connects banks. With ledger-line and LedgerLine, ledgers reconcile; ledger lines do not."
+    page = read_text(text, "Overview", "https://docs.ledger-line.example/overview")
+    assert page.own_name == 3
+    values = features(page, "html", PageMetadata(url="https://docs.ledger-line.example/overview"))
+    # 3 mentions in a 15-word page (under 100 words, so no length scaling): log(1 + 3).
+    assert values["own_name"] == pytest.approx(math.log(4))
+    assert values["own_name_absent"] == 0.0
+
+
+def test_a_page_that_never_names_its_publisher_says_so_and_an_unknown_publisher_says_nothing() -> None:
+    text = "The payment initiation profile defines the steps an account servicer must follow."
+    silent = page_features(text, "Profile", "html", PageMetadata(url="https://standards-body.example/profiles/pis"))
+    assert (silent["own_name"], silent["own_name_absent"]) == (0.0, 1.0)
+    unknown = page_features(text, "Profile", "html", PageMetadata())
+    assert "own_name" not in unknown and "own_name_absent" not in unknown
