@@ -129,18 +129,8 @@ _NEGATORS: frozenset[str] = frozenset(
 )
 
 
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    """A deliberately light stemmer: possessives and plurals only, so stems stay readable words."""
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("sses"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+# The analyzer stems every word of every page: the page signals' stemmer, remembered per distinct word.
+_stem = lru_cache(maxsize=200_000)(page_signals.stem)
 
 
 def _stems(words: Iterable[str]) -> frozenset[str]:

@@ -191,7 +191,7 @@ def url_path_text(url: str | None) -> str:
 
 # Hosts that serve many owners' sites: the owner is the first label (owner.github.io), or on a code host
 # the account (github.com/owner/…).
-_SHARED_SITE_HOSTS = ("github.io", "gitlab.io", "netlify.app", "vercel.app", "pages.dev", "readthedocs.io")
+_SHARED_SITE_HOSTS = (".github.io", ".gitlab.io", ".netlify.app", ".vercel.app", ".pages.dev", ".readthedocs.io")
 
 
 def site_owner_names(url: str | None) -> tuple[str, ...]:
@@ -267,11 +267,14 @@ _YEAR_IN_TEXT = re.compile(r"\b(?:19|20)\d\d\b")
 _CODE_LINE = re.compile(r"^\s*(?:\$ |>>> |[{}\[\]]\s*$|(?:import|def|func|class|curl|npm|pip|go) )")
 
 
-def _stem(word: str) -> str:
-    """Plurals and a few inflections folded, so "customers" and "customer's" count as "customer"."""
+def stem(word: str) -> str:
+    """A deliberately light stemmer (one for the whole analysis): possessives and plurals only, so stems
+    stay readable words — "customers" and "customer's" count as "customer", "policies" as "policy"."""
     word = word.removesuffix("'s").strip("'")
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("sses"):
+        return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
@@ -279,7 +282,7 @@ def _stem(word: str) -> str:
 
 # Candidate register words, by what they might say. Which of them separate on real pages, and how much,
 # is fitted (a word's weight is learnt per class); these are only the candidates the model may use.
-REGISTER_WORDS: tuple[str, ...] = tuple(dict.fromkeys(_stem(w) for w in """
+REGISTER_WORDS: tuple[str, ...] = tuple(dict.fromkeys(stem(w) for w in """
     i my me we our us you your they their he she his her
     today yesterday recently announce announcing announced introducing introduce excited happy thank
     week month year release released launch launched new update updated community member join event
@@ -381,7 +384,7 @@ class PageText:
 def read_text(text: str, title: str | None, url: str | None = None) -> PageText:
     lines = [line for line in text.splitlines() if line.strip()]
     lowered = f"{title or ''}\n{text}".lower().replace("\u2019", "'")
-    words = [_stem(word) for word in _WORD.findall(text.lower().replace("\u2019", "'"))]
+    words = [stem(word) for word in _WORD.findall(text.lower().replace("\u2019", "'"))]
     register = Counter(word for word in words if word in _REGISTER_INDEX)
     bullets = sum(1 for line in lines if BULLET_LINE.match(line))
     headings = sum(
@@ -389,7 +392,7 @@ def read_text(text: str, title: str | None, url: str | None = None) -> PageText:
         if len(line.split()) <= 8 and line.strip()[-1] not in ".!?:;,\u201d\"" and not BULLET_LINE.match(line)
     )
     top = lines[:4]
-    title_words = frozenset(_stem(word) for word in _WORD.findall((title or "").lower()))
+    title_words = frozenset(stem(word) for word in _WORD.findall((title or "").lower()))
     return PageText(
         words=len(words),
         register=register,
