@@ -468,7 +468,7 @@ def features(page: PageText, content_type: str | None, metadata: PageMetadata | 
         "code_lines": _per_words(page.code_lines, page.words),
         "questions": _per_words(page.questions, page.words),
     }
-    if page.own_name is not None:
+    if page.own_name is not None and content_type != "video":  # a video's URL names its platform
         found["own_name"] = _per_words(math.log1p(page.own_name), page.words)
         found["own_name_absent"] = float(page.own_name == 0)
     for form, phrases in _TITLE_FORMS.items():

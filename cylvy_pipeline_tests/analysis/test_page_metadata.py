@@ -203,3 +203,6 @@ def test_a_page_that_never_names_its_publisher_says_so_and_an_unknown_publisher_
     assert (silent["own_name"], silent["own_name_absent"]) == (0.0, 1.0)
     unknown = page_features(text, "Profile", "html", PageMetadata())
     assert "own_name" not in unknown and "own_name_absent" not in unknown
+    # A video's address names the platform it is on, not who published it.
+    video = page_features(text, "Profile", "video", PageMetadata(url="https://video-platform.example/watch?v=1"))
+    assert "own_name" not in video and "own_name_absent" not in video
