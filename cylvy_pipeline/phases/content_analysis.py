@@ -24,6 +24,7 @@ from cylvy_pipeline.analysis.analyzer import (
     content_hash,
 )
 from cylvy_pipeline.analysis.page_signals import PageMetadata
+from cylvy_pipeline.phases.content_scraping import SELF_DESCRIPTION_COLUMNS
 from cylvy_pipeline.phases.parallel import map_in_order
 from cylvy_pipeline.phases.results import CheckOutcome, PhaseOutput, ProduceOnce, coverage, coverage_gate
 from cylvy_pipeline.project.model import Project
@@ -78,9 +79,6 @@ def _from_json(data: Mapping) -> ContentAnalysis:
     )
 
 
-METADATA_COLUMNS = ("final_url", "og_type", "schema_types", "published_at", "author")
-
-
 def _optional(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -118,7 +116,7 @@ def content_items(scraped_pages: pd.DataFrame, page_texts: pd.DataFrame, videos:
     itself: :class:`PageMetadata`; ``None`` for videos) and content_hash, the cache key of its analysis
     (everything the analyzer reads)."""
     columns = ["normalized_url", "title", "text", "content_type",
-               *[column for column in METADATA_COLUMNS if column in page_texts.columns]]
+               *[column for column in SELF_DESCRIPTION_COLUMNS if column in page_texts.columns]]
     pages = scraped_pages[scraped_pages["status"] == "scraped"][["url", "normalized_url"]].merge(
         page_texts[columns], on="normalized_url", how="inner"
     )

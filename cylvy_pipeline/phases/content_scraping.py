@@ -22,11 +22,11 @@ from cylvy_pipeline.providers.base import WebFetcher
 from cylvy_pipeline.providers.errors import ProviderError
 from cylvy_pipeline.providers.retry import call_with_retries
 
+#: What a page says about itself, kept with its text and read by content analysis (migration 0008).
+SELF_DESCRIPTION_COLUMNS = ("final_url", "og_type", "schema_types", "published_at", "author")
 PAGE_CACHE_COLUMNS = (
     "normalized_url", "url", "status", "failure_reason", "http_status", "title", "meta_description",
-    "site_name", "text", "word_count", "content_type", "content_hash", "fetched_at",
-    # What the page says about itself, read by content analysis (migration 0008).
-    "final_url", "og_type", "schema_types", "published_at", "author",
+    "site_name", "text", "word_count", "content_type", "content_hash", "fetched_at", *SELF_DESCRIPTION_COLUMNS,
 )
 
 
@@ -136,7 +136,7 @@ def scrape_serp_pages(
     table["from_cache"] = table["normalized_url"].isin(from_elsewhere)
     table = table[
         ["url", "normalized_url", "status", "failure_reason", "title", "site_name", "word_count", "content_type",
-         "content_hash", "from_cache", "final_url", "og_type", "schema_types", "published_at", "author"]
+         "content_hash", "from_cache", *SELF_DESCRIPTION_COLUMNS]
     ]
 
     scraped = int((table["status"] == "scraped").sum())
