@@ -30,24 +30,15 @@ from cylvy_pipeline.phases import (
 from cylvy_pipeline.phases.results import CheckOutcome
 
 
-def _result(outcome: CheckOutcome, *, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR):
-    return dg.AssetCheckResult(
-        passed=outcome.passed,
-        severity=severity,
-        description=outcome.description,
-        metadata={"outcome": outcome.description, **outcome.metrics},
-    )
-
-
 @dataclass(frozen=True)
 class PhaseCheck:
-    """A check of a phase: its name, whether a failure blocks the dependents, and the function that
-    evaluates it (given the step's context and the resources it names)."""
+    """A check of a phase: its name, whether a failure blocks the dependents (a check that does not block
+    only warns), and the function that evaluates it (given the step's context and the resources it names)."""
 
     phase: str
     name: str
     blocking: bool
-    evaluate: Callable[..., dg.AssetCheckResult]
+    evaluate: Callable[..., CheckOutcome]
 
     def spec(self) -> dg.AssetCheckSpec:
         return dg.AssetCheckSpec(self.name, asset=self.phase, blocking=self.blocking,
@@ -56,9 +47,14 @@ class PhaseCheck:
     def result(self, context: dg.AssetExecutionContext, resources: Mapping[str, object]) -> dg.AssetCheckResult:
         wanted = [name for name in inspect.signature(self.evaluate).parameters if name != "context"]
         outcome = self.evaluate(context, **{name: resources[name] for name in wanted})
-        return dg.AssetCheckResult(check_name=self.name, asset_key=self.phase, passed=outcome.passed,
-                                   severity=outcome.severity, description=outcome.description,
-                                   metadata=outcome.metadata)
+        return dg.AssetCheckResult(
+            check_name=self.name,
+            asset_key=self.phase,
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.ERROR if self.blocking else dg.AssetCheckSeverity.WARN,
+            description=outcome.description,
+            metadata={"outcome": outcome.description, **outcome.metrics},
+        )
 
 
 def phase_check(phase: str, name: str, *, blocking: bool = True):
@@ -68,49 +64,43 @@ def phase_check(phase: str, name: str, *, blocking: bool = True):
 @phase_check("keyword_metrics", "every_keyword_has_metrics")
 def every_keyword_has_metrics(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
-) -> dg.AssetCheckResult:
+) -> CheckOutcome:
     """Every keyword has a row for the market, and the share with a search volume meets the threshold."""
     loaded = project.load()
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         rows = stored.read("keyword_metrics", "keyword_metrics")
-    return _result(
-        keyword_metrics.check_keyword_metrics(rows, len(loaded.keywords), loaded.thresholds.keyword_volume_coverage)
-    )
+    return keyword_metrics.check_keyword_metrics(rows, len(loaded.keywords), loaded.thresholds.keyword_volume_coverage)
 
 
 @phase_check("serp_collection", "every_serp_fetched")
 def every_serp_fetched(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
-) -> dg.AssetCheckResult:
+) -> CheckOutcome:
     """Every (keyword, SERP type) was fetched; an empty SERP is recorded explicitly, not left out."""
     loaded = project.load()
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         fetches = stored.read("serp_collection", "serp_fetches")
-    return _result(
-        serp_collection.check_serps_fetched(fetches, [k.keyword for k in loaded.keywords], loaded.serp_types)
-    )
+    return serp_collection.check_serps_fetched(fetches, [k.keyword for k in loaded.keywords], loaded.serp_types)
 
 
 @phase_check("company_enrichment_serp", "serp_domains_enriched")
 def serp_domains_enriched(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
-) -> dg.AssetCheckResult:
+) -> CheckOutcome:
     """At least 80% (configurable) of SERP domains are enriched, and no company holds unrelated domains."""
     loaded = project.load()
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         rows = stored.read("company_enrichment_serp", "serp_domain_companies")
-    return _result(
-        company_enrichment.check_serp_companies(rows, loaded, loaded.thresholds.company_enrichment_coverage)
-    )
+    return company_enrichment.check_serp_companies(rows, loaded, loaded.thresholds.company_enrichment_coverage)
 
 
 @phase_check("youtube_enrichment", "video_coverage", blocking=False)
 def video_coverage(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
-) -> dg.AssetCheckResult:
+) -> CheckOutcome:
     """Warns when few ranking videos could be enriched (the phase is non-critical: never blocks)."""
     loaded = project.load()
     with database.connection() as conn:
@@ -118,64 +108,59 @@ def video_coverage(
         videos = stored.read("youtube_enrichment", "youtube_videos", columns=["video_id"])
         serp = stored.read("serp_collection", "serp_results", columns=["serp_type", "url"])
     ranking = serp.loc[serp["serp_type"] == "video", "url"].map(youtube_enrichment.video_id_from_url).nunique()
-    return _result(
-        youtube_enrichment.check_video_coverage(len(videos), ranking, loaded.thresholds.youtube_coverage_warn),
-        severity=dg.AssetCheckSeverity.WARN,
-    )
+    return youtube_enrichment.check_video_coverage(len(videos), ranking, loaded.thresholds.youtube_coverage_warn)
 
 
 @phase_check("company_enrichment_youtube", "channels_named_after_their_companies")
 def channels_named_after_their_companies(
     context: dg.AssetExecutionContext, database: PostgresResource
-) -> dg.AssetCheckResult:
+) -> CheckOutcome:
     """No company is credited with several channels that are not named after it: a company that only
     appears in channels' links (a social network, say) must not collect their videos (catch-all guard)."""
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         channels = stored.read("company_enrichment_youtube", "youtube_channel_companies")
-    return _result(company_enrichment_youtube.check_channel_companies(channels))
+    return company_enrichment_youtube.check_channel_companies(channels)
 
 
 @phase_check("content_scraping", "pages_scraped")
 def pages_scraped(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
-) -> dg.AssetCheckResult:
+) -> CheckOutcome:
     """At least 80% (configurable) of organic and news URLs were scraped (videos are not counted)."""
     loaded = project.load()
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         pages = stored.read("content_scraping", "scraped_pages", columns=["status"])
-    return _result(content_scraping.check_scrape_coverage(pages, loaded.thresholds.scraping_coverage))
+    return content_scraping.check_scrape_coverage(pages, loaded.thresholds.scraping_coverage)
 
 
 @phase_check("content_analysis", "pages_analysed")
 def pages_analysed(
     context: dg.AssetExecutionContext, project: ProjectResource, database: PostgresResource
-) -> dg.AssetCheckResult:
+) -> CheckOutcome:
     """At least 80% (configurable) of the scraped pages have an analysis."""
     loaded = project.load()
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         analyses = stored.read("content_analysis", "content_analyses", columns=["content_kind"])
         pages = stored.read("content_scraping", "scraped_pages", columns=["status"])
-    return _result(
-        content_analysis.check_analysis_coverage(
-            int((analyses["content_kind"] == "page").sum()),
-            int((pages["status"] == "scraped").sum()),
-            loaded.thresholds.analysis_coverage,
-        )
+    return content_analysis.check_analysis_coverage(
+        int((analyses["content_kind"] == "page").sum()),
+        int((pages["status"] == "scraped").sum()),
+        loaded.thresholds.analysis_coverage,
     )
 
 
 @phase_check("dsi_calculation", "dsi_values_consistent")
-def dsi_values_consistent(context: dg.AssetExecutionContext, database: PostgresResource) -> dg.AssetCheckResult:
+def dsi_values_consistent(context: dg.AssetExecutionContext, database: PostgresResource) -> CheckOutcome:
     """Coverage ≤ 1, shares sum to 1 per landscape and SERP type, and every DSI lies in [0, 1]."""
     with database.connection() as conn:
         stored = UpstreamRows(context, conn)
         companies = stored.read("dsi_calculation", "dsi_company")
         pages = stored.read("dsi_calculation", "dsi_page")
         keywords = stored.read("dsi_calculation", "dsi_keyword")
-    return _result(dsi_calculation.check_dsi(companies, pages, keywords))
+    return dsi_calculation.check_dsi(companies, pages, keywords)
 
 
 PHASE_CHECKS: list[PhaseCheck] = [
