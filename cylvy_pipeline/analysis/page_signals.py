@@ -468,7 +468,7 @@ def features(page: PageText, content_type: str | None, metadata: PageMetadata | 
         "code_lines": _per_words(page.code_lines, page.words),
         "questions": _per_words(page.questions, page.words),
     }
-    if page.own_name is not None and content_type != "video":  # a video's URL names its platform
+    if page.own_name is not None:
         found["own_name"] = _per_words(math.log1p(page.own_name), page.words)
         found["own_name_absent"] = float(page.own_name == 0)
     for form, phrases in _TITLE_FORMS.items():
@@ -485,7 +485,9 @@ def page_features(
     text: str, title: str | None, content_type: str | None, metadata: PageMetadata | None
 ) -> dict[str, float]:
     """A page's general signals, by name, from its text and what it declares (what the fitted models read)."""
-    return features(read_text(text, title, metadata.url if metadata else None), content_type, metadata)
+    # A video's URL names the platform it is on, not its publisher: no publisher to look for.
+    publisher_url = metadata.url if metadata and content_type != "video" else None
+    return features(read_text(text, title, publisher_url), content_type, metadata)
 
 
 # --- the fitted models --------------------------------------------------------------------------------------
