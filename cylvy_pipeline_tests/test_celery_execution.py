@@ -194,11 +194,14 @@ def test_ctrl_c_cancels_the_run_and_stops_its_running_step_on_the_worker(
     with _run_in_serp_collection(dagster_instance, workers, broker_url, "US", tmp_path / "run.log") as (
         run, run_id, pid, worker
     ):
-        interrupted = time.monotonic()
         os.kill(run.pid, signal.SIGINT)
         assert run.wait(timeout=30) == 130, (tmp_path / "run.log").read_text()
-        # The step's process on the worker was stopped, not waited for (its SERPs take about 15 s).
-        assert wait_until_gone([pid], timeout_s=1) == [] and time.monotonic() - interrupted < 6
+        # The step's process on the worker was stopped, not waited for: it is gone by the time the
+        # command has exited, and its SERPs (about 15 s of them) were neither finished nor stored.
+        assert wait_until_gone([pid], timeout_s=1) == []
+    stored = product_db.execute("SELECT count(*) FROM serp_results WHERE pipeline_execution_id = %s",
+                                (run_id,)).fetchone()[0]
+    assert stored == 0
     assert statuses(product_db, run_id) == {"keyword_metrics": "completed", "serp_collection": "failed",
                                             **dict.fromkeys(PHASES[2:], "skipped")}
     reason = product_db.execute(
@@ -221,17 +224,18 @@ def test_a_step_process_killed_under_a_live_worker_fails_its_step_at_once(
         run, run_id, pid, worker
     ):
         os.kill(pid, signal.SIGKILL)
-        killed = time.monotonic()
         assert run.wait(timeout=60) == 1, (tmp_path / "run.log").read_text()
-        # The worker reports the lost process itself: no waiting for the worker to go silent.
-        assert time.monotonic() - killed < LOST_AFTER_S
     assert statuses(product_db, run_id) == {"keyword_metrics": "completed", "serp_collection": "failed",
                                             **dict.fromkeys(PHASES[2:], "blocked")}
     error = product_db.execute(
         """SELECT result_data->>'error' FROM pipeline_phase_status
            WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (run_id,),
     ).fetchone()[0]
+    # The worker reported the lost process itself (billiard's WorkerLostError), rather than the run
+    # failing the step after the worker went silent for LOST_AFTER_S: the cause, not a stopwatch, tells
+    # the two apart (a loaded machine stretches how long the run command takes to exit either way).
     assert "WorkerLostError" in error and "SIGKILL" in error, error
+    assert "stopped answering" not in error and "no longer runs it" not in error, error
     assert worker.process.poll() is None  # the worker replaced its process and goes on
 
 
