@@ -58,6 +58,14 @@ MARKET_READING = {"market_term_share": 0.07, "market_term_min_texts": 2.0, "mark
 # A term in the words of the page's URL path (where the site files it: "/lending/features/…") counts like a
 # title hit. Cross-validated (BENCHMARKS.md): persona Spearman 0.538 -> 0.560, relevance AUC 0.884 -> 0.890.
 URL_PATH_WEIGHT = 1.5
+# A persona's goals and pain points count this much of its keywords and description (analyzer
+# .OUTCOME_TERM_WEIGHT): they are worded in outcome language ("cut", "grow", "manual", "rules for cloud
+# vendors") that off-topic pages share. Cross-validated by organisation (BENCHMARKS.md), persona Spearman /
+# relevance AUC at 1 / 0.7 / 0.5 / 0.4 / 0.3 / 0.25 / 0: 0.560 / 0.890, 0.557 / 0.897, 0.546 / 0.906,
+# 0.544 / 0.912, 0.543 / 0.916, 0.540 / 0.919, 0.515 / 0.928. The simulated market's pages are written from
+# the personas' goals: its persona Spearman (lowest market) is 0.811 at 1, 0.807 at 0.5, 0.805 at 0.4 and
+# 0.802 at 0.3, so 0.4.
+OUTCOME_TERM_WEIGHT = 0.4
 # Whether a page names its publisher (page_signals.site_owner_names) is partly one site's habit: TODO
 # Group's case studies profile other companies and never name the TODO Group, FivexL's name the consultancy
 # throughout. The page-form model penalises it like a word; for the buying stage it is what the stage is
@@ -231,6 +239,7 @@ def fit_weights(items: Sequence[DevItem], labels: pd.DataFrame, sim: Sequence[Si
         stage=stage,
         persona={"specificity_exponent": SPECIFICITY_EXPONENT, "score_scale": PERSONA_SCORE_SCALE,
                  "competition_exponent": PERSONA_COMPETITION_EXPONENT, "url_path_weight": URL_PATH_WEIGHT,
+                 "outcome_term_weight": OUTCOME_TERM_WEIGHT,
                  **MARKET_READING},
         background_share=background,
         fitted_on={

@@ -73,6 +73,12 @@ MAX_HEADING_WORDS = 8
 # off-topic one, but words common on all kinds of pages ("payment", "credit", "cloud") are still what tells
 # a payments page from a lending page or a CIO's page. Chosen by cross-validation on the dev set.
 PERSONA_COMPETITION = 3.0
+# A persona's goals and pain points say what it wants to achieve or escape, in the outcome language every
+# business page uses ("cut", "grow", "faster", "manual", "rules for vendors"); its keywords and description
+# name the subject it works on. What a page is about is the subject: a term only the goals or pain points
+# use counts this much of one the keywords or description use (weights may override it:
+# ``outcome_term_weight``; chosen by cross-validation on the dev set, see fit_analyzer_weights).
+OUTCOME_TERM_WEIGHT = 0.4
 # The client's market: stems that recur across the project's own descriptions of its personas (in at
 # least MARKET_TERM_SHARE of their keywords, goals, pain points and descriptions, and never fewer than
 # MARKET_TERM_MIN_TEXTS) and are not common on real pages about none of them ("banking", "loan", "payment"
@@ -198,13 +204,16 @@ def _named_archetype(dimension: AnalysisDimension, hints: Mapping[str, tuple[str
 class AnalysisDimension:
     """Something content is scored against: a persona, a JTBD phase, a page type or a custom dimension.
 
-    ``terms`` are the words and phrases that describe it (a persona's goals, pain points and keywords,
-    a phase's signals). A dimension without usable terms is described by its name.
+    ``terms`` are the words and phrases that describe it (a persona's keywords and description, a
+    phase's signals). ``outcome_terms`` are what a persona wants to achieve or escape (its goals and pain
+    points): evidence of its concerns, counted at OUTCOME_TERM_WEIGHT of a term. A dimension without
+    usable terms of either kind is described by its name.
     """
 
     kind: DimensionKind
     name: str
     terms: tuple[str, ...] = ()
+    outcome_terms: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in DIMENSION_KINDS:
@@ -212,6 +221,7 @@ class AnalysisDimension:
         if not self.name or not self.name.strip():
             raise ValueError("a dimension needs a name")
         object.__setattr__(self, "terms", tuple(self.terms))
+        object.__setattr__(self, "outcome_terms", tuple(self.outcome_terms))
 
 
 @dataclass(frozen=True)
@@ -311,12 +321,15 @@ class _CompiledDimensions:
     scored_by_terms: tuple[bool, ...] = ()
 
 
-def _dimension_descriptions(dimension: AnalysisDimension) -> list[str]:
-    """The phrases that describe a dimension: its terms; its name only when it has no terms (a name
-    such as "Product page" or "Requirements Building" is no evidence: "page" and "building" say
-    nothing about a page)."""
-    descriptions = [term for term in dimension.terms if term and term.strip()]
-    return descriptions or [dimension.name]
+def _weighted_descriptions(dimension: AnalysisDimension, outcome_weight: float) -> list[tuple[str, float]]:
+    """The phrases that describe a dimension, each with what its words count: its terms (1) and outcome
+    terms (``outcome_weight``); its name only when it has neither (a name such as "Product page" or
+    "Requirements Building" is no evidence: "page" and "building" say nothing about a page)."""
+    described = [
+        *((term, 1.0) for term in dimension.terms if term and term.strip()),
+        *((term, outcome_weight) for term in dimension.outcome_terms if term and term.strip()),
+    ]
+    return described or [(dimension.name, 1.0)]
 
 
 def _specificity(key: TermKey, background: Mapping[str, float], exponent: float) -> float:
@@ -334,14 +347,14 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: Fitt
     term_weights: list[dict[TermKey, float]] = []
     forms: list[str | None] = []
     stages: list[str | None] = []
+    outcome_weight = weights.persona.get("outcome_term_weight", OUTCOME_TERM_WEIGHT)
     for dimension in dimensions:
         found: dict[TermKey, float] = {}
-        for description in _dimension_descriptions(dimension):
+        for description, weight in _weighted_descriptions(dimension, outcome_weight):
             tokens = _content_tokens(description)
-            for token in tokens:
-                found.setdefault(token, 1.0)
-            for pair in zip(tokens, tokens[1:]):
-                found.setdefault(pair, PHRASE_WEIGHT)
+            for key, key_weight in (*((token, weight) for token in tokens),
+                                    *((pair, PHRASE_WEIGHT * weight) for pair in zip(tokens, tokens[1:]))):
+                found[key] = max(found.get(key, 0.0), key_weight)
         term_weights.append(found)
         forms.append(_named_archetype(dimension, FORM_NAME_HINTS) if dimension.kind == "page_type" else None)
         stages.append(_named_archetype(dimension, STAGE_NAME_HINTS) if dimension.kind == "jtbd_phase" else None)
@@ -375,7 +388,7 @@ def _market_terms(dimensions: tuple[AnalysisDimension, ...], weights: FittedWeig
     """The stems that recur across the personas' descriptions and are rare on off-topic real pages."""
     texts = [
         description for dimension in dimensions if dimension.kind == "persona"
-        for description in _dimension_descriptions(dimension)
+        for description, _ in _weighted_descriptions(dimension, 1.0)
     ]
     document_frequency = Counter(stem for text in texts for stem in set(_content_tokens(text)))
     settings = weights.persona

@@ -33,11 +33,12 @@ from cylvy_pipeline.providers.errors import BudgetExceeded, ProviderAuthError, Q
 
 def analysis_dimensions(project: Project) -> list[AnalysisDimension]:
     """The project's personas, JTBD phases, page types and custom dimensions as scoring dimensions."""
-    # A persona is described by everything the project says of it (its description too: "clearing,
-    # settlement, exceptions" is what a payments operations page talks about); a dimension's name is
-    # not among its terms ("page", "building" are no evidence of anything), only used to recognise it.
+    # A persona is described by everything the project says of it: its keywords and description name its
+    # subject ("clearing, settlement, exceptions" is what a payments operations page talks about), its
+    # goals and pain points what it wants (outcome terms, which count less). A dimension's name is not
+    # among its terms ("page", "building" are no evidence of anything), only used to recognise it.
     dimensions = [
-        AnalysisDimension("persona", p.name, (*p.keywords, *p.goals, *p.pain_points, p.description))
+        AnalysisDimension("persona", p.name, (*p.keywords, p.description), (*p.goals, *p.pain_points))
         for p in project.personas
     ]
     for kind, items in (

@@ -469,3 +469,38 @@ def test_where_the_site_files_the_page_counts_like_its_title_for_personas_only(a
     awareness = scores_by_name(analyzer.analyze(text, None, [LENDING, AWARENESS], {}, metadata=challenge))
     plain = scores_by_name(analyzer.analyze(text, None, [LENDING, AWARENESS], {}, metadata=unfiled))
     assert awareness["Problem awareness"] == plain["Problem awareness"]
+
+
+# --- what a persona works on, and what it wants: keywords and description against goals and pain points ---
+
+
+def test_a_personas_goals_and_pain_points_count_less_than_its_keywords_and_description() -> None:
+    underwriter = AnalysisDimension("persona", "Head of Underwriting", ("underwriting",), ("manual reviews",))
+    # No off-topic background (every term fully specific), no market reading and one persona (no
+    # competition): a page's evidence is the sum of its terms' weights, its score 10 × (1 - e^(-evidence / 3)).
+    weights = dataclasses.replace(_weights_with(outcome_term_weight=0.3, market_floor=1.0), background_share={})
+    analyzer = LocalContentAnalyzer(weights)
+
+    def score(text: str, with_weights: FittedWeights = weights) -> float:
+        return scores_by_name(LocalContentAnalyzer(with_weights).analyze(text, None, [underwriter], {}))[
+            "Head of Underwriting"]
+
+    assert score("Underwriting is the heart of the process.") == pytest.approx(10 * (1 - math.exp(-1 / 3)), abs=5e-4)
+    # An outcome word counts 0.3; the outcome's word pair 2 × 0.3, besides its two words.
+    assert score("Manual work is the heart of the process.") == pytest.approx(10 * (1 - math.exp(-0.3 / 3)), abs=5e-4)
+    assert score("Manual reviews are the heart of the process.") == pytest.approx(
+        10 * (1 - math.exp(-1.2 / 3)), abs=5e-4)
+    # At weight 1 an outcome term counts like a keyword.
+    as_keywords = dataclasses.replace(weights, persona={**weights.persona, "outcome_term_weight": 1.0})
+    assert score("Manual work is the heart of the process.", as_keywords) == score(
+        "Underwriting is the heart of the process.")
+    # A word among both the keywords and the outcomes counts as a keyword.
+    both = AnalysisDimension("persona", "Head of Underwriting", ("manual underwriting",), ("manual reviews",))
+    assert scores_by_name(analyzer.analyze("Manual work is the heart of the process.", None, [both], {}))[
+        "Head of Underwriting"] == pytest.approx(10 * (1 - math.exp(-1 / 3)), abs=5e-4)
+
+
+def test_a_dimension_with_outcome_terms_only_is_not_described_by_its_name(analyzer) -> None:
+    wants = AnalysisDimension("persona", "Head of Payments", (), ("instant settlement",))
+    scores = scores_by_name(analyzer.analyze("The head of payments signed off.", None, [wants], {}))
+    assert scores["Head of Payments"] == 0.0  # its name's words are no evidence once it says what it wants

@@ -11,6 +11,7 @@ from cylvy_pipeline_tests.analysis.sample_accuracy import (
     MIN_JTBD_ACCURACY,
     MIN_PAGE_TYPE_ACCURACY,
     MIN_PERSONA_SPEARMAN,
+    MIN_TARGET_PERSONA_SCORE,
     measure,
 )
 
@@ -26,6 +27,6 @@ def test_the_analyzer_reads_the_sample_world_as_it_was_written(market_code):
     assert accuracy.jtbd_accuracy > accuracy.majority_jtbd_share + 0.2
     assert accuracy.persona_spearman >= MIN_PERSONA_SPEARMAN
     assert accuracy.non_target_persona_score <= MAX_NON_TARGET_PERSONA_SCORE
-    assert accuracy.target_persona_score >= 2 * MAX_NON_TARGET_PERSONA_SCORE
+    assert accuracy.target_persona_score >= MIN_TARGET_PERSONA_SCORE
     assert accuracy.video_non_target_persona_score <= MAX_NON_TARGET_PERSONA_SCORE
     assert accuracy.scale_ratio <= MAX_SCALE_RATIO

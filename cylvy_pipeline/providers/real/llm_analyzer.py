@@ -61,6 +61,12 @@ OUTPUT_TOKENS_PER_DIMENSION = 60
 OUTPUT_TOKENS_BASE = 200
 
 
+def _dimension_line(dimension: AnalysisDimension) -> str:
+    """A dimension as the prompt lists it: kind, name and its first eight terms (then outcome terms)."""
+    described = (*dimension.terms, *dimension.outcome_terms)[:8]
+    return f"- {dimension.kind}: {dimension.name}" + (f" ({'; '.join(described)})" if described else "")
+
+
 class LlmSettings(VendorSettings):
     """An OpenAI-compatible chat-completions API for content analysis, under ``providers.llm``."""
 
@@ -213,8 +219,7 @@ class LlmContentAnalyzer:
                 metadata: PageMetadata | None = None) -> ContentAnalysis:
         if content_type is not None and content_type not in CONTENT_TYPES:
             raise ValueError(f"content_type must be one of {CONTENT_TYPES} or None, got {content_type!r}")
-        listing = "\n".join(f"- {d.kind}: {d.name}" + (f" ({'; '.join(d.terms[:8])})" if d.terms else "")
-                            for d in dimensions)
+        listing = "\n".join(map(_dimension_line, dimensions))
         content = USER_TEMPLATE.format(listing=listing, brands=", ".join(brands) or "none",
                                        content_type=content_type or "unknown", title=title or "",
                                        metadata=metadata.describe() if metadata is not None else "",
