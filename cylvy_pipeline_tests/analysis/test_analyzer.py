@@ -479,11 +479,9 @@ def test_a_personas_goals_and_pain_points_count_less_than_its_keywords_and_descr
     # No off-topic background (every term fully specific), no market reading and one persona (no
     # competition): a page's evidence is the sum of its terms' weights, its score 10 × (1 - e^(-evidence / 3)).
     weights = dataclasses.replace(_weights_with(outcome_term_weight=0.3, market_floor=1.0), background_share={})
-    analyzer = LocalContentAnalyzer(weights)
 
-    def score(text: str, with_weights: FittedWeights = weights) -> float:
-        return scores_by_name(LocalContentAnalyzer(with_weights).analyze(text, None, [underwriter], {}))[
-            "Head of Underwriting"]
+    def score(text: str, with_weights: FittedWeights = weights, persona: AnalysisDimension = underwriter) -> float:
+        return scores_by_name(LocalContentAnalyzer(with_weights).analyze(text, None, [persona], {}))[persona.name]
 
     assert score("Underwriting is the heart of the process.") == pytest.approx(10 * (1 - math.exp(-1 / 3)), abs=5e-4)
     # An outcome word counts 0.3; the outcome's word pair 2 × 0.3, besides its two words.
@@ -496,8 +494,8 @@ def test_a_personas_goals_and_pain_points_count_less_than_its_keywords_and_descr
         "Underwriting is the heart of the process.")
     # A word among both the keywords and the outcomes counts as a keyword.
     both = AnalysisDimension("persona", "Head of Underwriting", ("manual underwriting",), ("manual reviews",))
-    assert scores_by_name(analyzer.analyze("Manual work is the heart of the process.", None, [both], {}))[
-        "Head of Underwriting"] == pytest.approx(10 * (1 - math.exp(-1 / 3)), abs=5e-4)
+    assert score("Manual work is the heart of the process.", persona=both) == pytest.approx(
+        10 * (1 - math.exp(-1 / 3)), abs=5e-4)
 
 
 def test_a_dimension_with_outcome_terms_only_is_not_described_by_its_name(analyzer) -> None:
