@@ -232,10 +232,10 @@ def test_a_step_process_killed_under_a_live_worker_fails_its_step_at_once(
            WHERE pipeline_execution_id = %s AND phase_name = 'serp_collection'""", (run_id,),
     ).fetchone()[0]
     # The worker reported the lost process itself (billiard's WorkerLostError), rather than the run
-    # failing the step after the worker went silent for LOST_AFTER_S: the cause, not a stopwatch, tells
-    # the two apart (a loaded machine stretches how long the run command takes to exit either way).
+    # failing the step after the worker went silent for LOST_AFTER_S (its own "stopped answering" /
+    # "no longer runs it" error): the cause, not a stopwatch, tells the two apart (a loaded machine
+    # stretches how long the run command takes to exit either way).
     assert "WorkerLostError" in error and "SIGKILL" in error, error
-    assert "stopped answering" not in error and "no longer runs it" not in error, error
     assert worker.process.poll() is None  # the worker replaced its process and goes on
 
 

@@ -13,7 +13,8 @@ How a dimension is scored, in words:
 * Every content word of a term counts, and adjacent word pairs of multi-word terms count extra (a page
   saying "loan origination" is more on-topic than one saying "loan" and, elsewhere, "origination").
   A word that describes several dimensions of the same kind ("bank" in every persona) tells them apart
-  less, so its weight is shared between them.
+  less, so its weight is shared between them. A persona's goals and pain points count less than its
+  keywords and description: they say what it wants in words every business page uses ("cut", "faster").
 * Repetition helps with diminishing returns (1 + ln count); a hit in the title or in a section heading
   adds a bonus, because that is where a page says what it is about.
 * Evidence is read as density: a video description naming a persona's concerns twice is as clearly for
@@ -301,8 +302,9 @@ def _content_tokens(text: str) -> list[str]:
 @dataclass(frozen=True)
 class _CompiledDimensions:
     dimensions: tuple[AnalysisDimension, ...]
-    # Per dimension: term key -> weight (1 for a word, PHRASE_WEIGHT for a word pair, shared between
-    # the dimensions of the same kind that contain it, times how specific the term is on real pages).
+    # Per dimension: term key -> weight (1 for a word, PHRASE_WEIGHT for a word pair, times the outcome
+    # term weight for one only a persona's goals or pain points use, shared between the dimensions of the
+    # same kind that contain it, times how specific the term is on real pages).
     term_weights: tuple[Mapping[TermKey, float], ...]
     # The same without the specificity on real pages: how much a term tells one persona from another
     # (read for the personas' competition only).

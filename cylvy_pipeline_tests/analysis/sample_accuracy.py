@@ -28,8 +28,8 @@ MIN_PAGE_TYPE_ACCURACY = 0.8
 MIN_JTBD_ACCURACY = 0.7
 MIN_PERSONA_SPEARMAN = 0.75
 MAX_NON_TARGET_PERSONA_SCORE = 4.0
-# A page written for a persona reads as clearly for it: the analyzer's score curve puts a page about a
-# dimension at 7–10 (analyzer.SCORE_SCALE).
+# A page written for a persona reads as clearly for it: the analyzer's score curve is calibrated so that a
+# page about a dimension lands around 7–10 (see the comment on analyzer.SCORE_SCALE).
 MIN_TARGET_PERSONA_SCORE = 7.0
 # Page and video relevance on one scale: the median persona relevance of one is within this factor of
 # the other's, and so is the mean score of the personas each is made for.

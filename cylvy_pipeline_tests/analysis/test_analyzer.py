@@ -414,6 +414,12 @@ def test_market_terms_recur_across_the_personas_texts_and_are_rare_off_topic() -
     # Common on off-topic pages: not a market term, however often the personas say it.
     cloudy = AnalysisDimension("persona", "Cloud lead", ("cloud costs at the bank", "cloud skills", "cloud at the bank"))
     assert _market_terms((cloudy,), weights) == frozenset({"bank"})  # cloud: in 3 texts, but on 47 % off-topic
+    # A persona's goals and pain points are texts of its market like the rest: nine texts, so still 2 of
+    # them; "mainframe" is in one of the CIO's terms and in two of the lead's outcome terms.
+    mainframe_lead = AnalysisDimension(
+        "persona", "Mainframe lead", ("ledger",), ("retire the mainframe", "mainframe costs")
+    )
+    assert _market_terms((CIO, BANK_LENDING, mainframe_lead), weights) == frozenset({"bank", "mainframe"})
 
 
 def test_the_market_reading_scales_with_market_evidence_by_length() -> None:

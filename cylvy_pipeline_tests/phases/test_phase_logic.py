@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
+from cylvy_pipeline.analysis.analyzer import AnalysisDimension
 from cylvy_pipeline.phases.company_enrichment import check_serp_companies, enrich_serp_companies
 from cylvy_pipeline.phases.company_enrichment_youtube import check_channel_companies, resolve_channel
+from cylvy_pipeline.phases.content_analysis import analysis_dimensions
 from cylvy_pipeline.phases.content_scraping import reusable_fetches, scrape_serp_pages, serp_page_urls
 from cylvy_pipeline.phases.dsi_calculation import name_unrecorded_companies
 from cylvy_pipeline.phases.keyword_metrics import check_keyword_metrics, collect_keyword_metrics
@@ -349,3 +351,14 @@ def test_companies_without_a_record_take_the_name_their_pages_declare():
     # Known companies keep their record's name; an unrecorded one without a declared name keeps its own.
     assert renamed["company_name"].tolist() == ["Banking Gazette", "Ledgerline", "Quietsite"]
     assert name_unrecorded_companies(companies, pages.iloc[0:0], serps).equals(companies)
+
+
+def test_a_persona_is_scored_by_what_it_works_on_and_what_it_wants(project):
+    lending = Persona(name="Head of Lending", description="Owns the loan book", goals=("Decide in minutes",),
+                      pain_points=("Manual underwriting",), keywords=("loan origination", "SME lending"))
+    personas = [d for d in analysis_dimensions(project.model_copy(update={"personas": (lending,)}))
+                if d.kind == "persona"]
+    # Keywords and description name its subject; goals and pain points are outcome terms (they count less).
+    assert personas == [AnalysisDimension("persona", "Head of Lending",
+                                          ("loan origination", "SME lending", "Owns the loan book"),
+                                          ("Decide in minutes", "Manual underwriting"))]

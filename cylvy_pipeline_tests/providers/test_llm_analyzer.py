@@ -19,7 +19,7 @@ from cylvy_pipeline_tests.providers.local_http import LocalServer, Reply, Reques
 from cylvy_pipeline_tests.providers.vendor_fixtures import vendor_json
 
 DIMENSIONS = (
-    AnalysisDimension("persona", "Chief Lending Officer", ("loan origination",)),
+    AnalysisDimension("persona", "Chief Lending Officer", ("loan origination",), ("decisions in minutes",)),
     AnalysisDimension("jtbd_phase", "Validation", ("case study",)),
     AnalysisDimension("page_type", "Case study", ("customer",)),
 )
@@ -62,6 +62,9 @@ def test_a_forced_tool_call_becomes_the_analysis(server: LocalServer, llm: LlmCo
     assert parameters["properties"]["scores"]["items"]["properties"]["name"]["enum"] == [d.name for d in DIMENSIONS]
     assert parameters["properties"]["mentions"]["items"]["properties"]["brand"]["enum"] == list(BRANDS)
     assert request["temperature"] == 0 and "Title: Customer story" in request["messages"][1]["content"]
+    # Each dimension with what describes it: its terms, then a persona's outcome terms.
+    assert ("- persona: Chief Lending Officer (loan origination; decisions in minutes)\n"
+            "- jtbd_phase: Validation (case study)\n") in request["messages"][1]["content"]
     assert [s.score for s in analysis.scores] == [8.5, 9.0, 9.5]
     assert analysis.persona_relevance == 0.85 and analysis.mentions == (("Ledgerline", 3),)
     assert llm.version == llm_version("test-model", 12_000) != llm_version("test-model", 6_000)
