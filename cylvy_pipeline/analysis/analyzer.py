@@ -354,9 +354,11 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: Fitt
         found: dict[TermKey, float] = {}
         for description, weight in _weighted_descriptions(dimension, outcome_weight):
             tokens = _content_tokens(description)
-            for key, key_weight in (*((token, weight) for token in tokens),
-                                    *((pair, PHRASE_WEIGHT * weight) for pair in zip(tokens, tokens[1:]))):
-                found[key] = max(found.get(key, 0.0), key_weight)
+            # A word a persona's keywords and its goals both use counts as a keyword: the higher weight.
+            for token in tokens:
+                found[token] = max(found.get(token, 0.0), weight)
+            for pair in zip(tokens, tokens[1:]):
+                found[pair] = max(found.get(pair, 0.0), PHRASE_WEIGHT * weight)
         term_weights.append(found)
         forms.append(_named_archetype(dimension, FORM_NAME_HINTS) if dimension.kind == "page_type" else None)
         stages.append(_named_archetype(dimension, STAGE_NAME_HINTS) if dimension.kind == "jtbd_phase" else None)
