@@ -52,7 +52,7 @@ def test_another_name_has_a_schedule_of_its_own(database_urls):
     slow.acquire(), other.acquire()  # each name's first call goes at once
     started = time.monotonic()
     _limiter(database_urls, f"test {uuid.uuid4()}", 6).acquire()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # not the 10 s the other names' schedule would impose
 
 
 TAKE_SLOTS = """

@@ -187,7 +187,8 @@ def test_a_page_that_drips_its_body_ends_at_the_total_deadline_and_is_not_tried_
         with http, pytest.raises(ProviderError) as error:
             HttpWebFetcher(http).fetch(f"http://127.0.0.1:{port}/slow")
         took = time.monotonic() - started
-    assert 1.5 <= took <= 2.5  # the deadline, not 5 s a read nor 4 tries
+    # The deadline, not 5 s a read nor 4 tries (the margin is for a loaded machine, below one read).
+    assert 1.5 <= took < 4.5
     assert str(error.value) == (f"web took more than 1.5 s in all for page http://127.0.0.1:{port}/slow "
                                 "(connect, headers and body); given up")
     assert error.value.transient and error.value.retried  # the next execution asks again; this one goes on
@@ -211,7 +212,7 @@ def test_scraping_goes_on_with_the_other_pages_while_one_drips():
     assert output.result["pages_scraped"] == 2
     reason = table.loc[f"http://127.0.0.1:{slow_port}/slow", "failure_reason"]
     assert reason.startswith(f"fetch http://127.0.0.1:{slow_port}/slow failed: web took more than 1 s in all")
-    assert took < 2.0
+    assert took < 4.5  # the 1 s deadline, not a 5 s read nor the drip's 3,000 s
 
 
 def test_the_rendering_api_and_the_homepage_reader_are_bounded_the_same_way():
@@ -221,7 +222,7 @@ def test_the_rendering_api_and_the_homepage_reader_are_bounded_the_same_way():
         api = RenderingWebFetcher(rendering_http, api_key="k", base_url=f"http://127.0.0.1:{port}/api/v1/")
         with rendering_http, pytest.raises(ProviderError, match=r"^rendering API took more than 1 s in all for render"):
             api.fetch("https://spa.example/")
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 4.5  # the 1 s deadline, not a 5 s read
 
         homepage_http = ProviderHttp("homepage", policy=HttpPolicy(timeout_s=5, max_fetch_s=1.0),
                                      guard=AddressGuard.allowing(["127.0.0.1/32"]))
@@ -229,6 +230,6 @@ def test_the_rendering_api_and_the_homepage_reader_are_bounded_the_same_way():
         with homepage_http:
             reader = HomepageCompanyData(homepage_http, url_template=f"http://127.0.0.1:{port}/{{domain}}/")
             profile = reader.company_profile("slow.example")
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 4.5
         assert profile.source == "homepage (unreachable)"  # a domain without a record, not a failed phase
     assert len(connections) == 2
