@@ -579,44 +579,45 @@ def _model_judgements(
     return form_p, stage_p, form_reasons, stage_reasons
 
 
-def _analyze_one(
-    text: str,
-    title: str | None,
-    content_type: str | None,
-    compiled: _CompiledDimensions,
-    brands: tuple[_CompiledBrand, ...],
-    weights: FittedWeights,
-    metadata: PageMetadata | None = None,
-) -> ContentAnalysis:
-    dimensions_by_term = compiled.dimensions_by_term
-    term_weights = compiled.term_weights
-    dimension_count = len(compiled.dimensions)
+class _ReadPage(NamedTuple):
+    """A page's text and title read once into words, for every step of its analysis."""
 
-    term_counts: dict[TermKey, int] = {}  # body occurrences of each matched term, in first-seen order
-    title_keys: dict[TermKey, None] = {}  # matched terms in the title, ordered for reproducible sums
-    heading_keys: dict[TermKey, None] = {}  # matched terms in section headings
-    # Per dimension: sentence index -> weighted term hits, to pick the evidence sentence.
-    sentence_hits: list[dict[int, float]] = [{} for _ in range(dimension_count)]
+    sentences: list[str]
+    heading_sentences: set[int]  # indexes of the sentences that are section headings
+    # All sentences, then the title, as one word list with a break marker after each sentence, so that
+    # every step is a single pass over the page (this runs for every word of every page). The title is
+    # read like one more sentence (index ``title_sentence``) for topics and sentiment; its term hits earn
+    # a title bonus instead of counting as occurrences or evidence.
+    words: list[str]
+    tokens: list[_Token]
+    title_sentence: int
+    word_total: int  # words of the text and title, without the break markers
 
+
+def _read_page(text: str, title: str | None) -> _ReadPage:
     sentences = [sentence for sentence in _SENTENCE_BREAK.split(text) if sentence and not sentence.isspace()]
-    heading_sentences = {index for index, sentence in enumerate(sentences) if _is_heading(sentence)}
-    # All sentences, then the title, as one word list with a break marker between them, so that every
-    # step below is a single comprehension over the page (this runs for every word of every page). The
-    # title is read like one more sentence for topics and sentiment; its term hits earn a title bonus
-    # instead of counting as occurrences or evidence.
     words: list[str] = []
     for sentence in sentences:
         words += _words(sentence)
         words.append(_SENTENCE_BREAK_WORD)
-    title_sentence_index = len(sentences)
     if title:
         words += _words(title)
-    word_total = len(words) - len(sentences)
-    tokens = list(map(_token, words))
+    return _ReadPage(
+        sentences=sentences,
+        heading_sentences={index for index, sentence in enumerate(sentences) if _is_heading(sentence)},
+        words=words,
+        tokens=list(map(_token, words)),
+        title_sentence=len(sentences),
+        word_total=len(words) - len(sentences),
+    )
 
+
+def _polarity_counts(page: _ReadPage) -> tuple[int, int]:
+    """Positive and negative words, a negated one ("not good", "not very good") counting for the other
+    side — but never across a sentence break."""
+    words, tokens = page.words, page.tokens
     positive = negative = 0
     for position in [position for position, token in enumerate(tokens) if token.polarity]:
-        # "not good", "not very good" — but never across a sentence break.
         previous_word = words[position - 1] if position >= 1 else _SENTENCE_BREAK_WORD
         negated = previous_word in _NEGATORS or (
             previous_word != _SENTENCE_BREAK_WORD and position >= 2 and words[position - 2] in _NEGATORS
@@ -625,18 +626,47 @@ def _analyze_one(
             positive += 1
         else:
             negative += 1
+    return positive, negative
 
-    # Topics: content words, and pairs of them standing directly next to each other.
-    topic_stems = [token.stem if token.is_topic else None for token in tokens]
+
+def _page_topics(page: _ReadPage) -> tuple[str, ...]:
+    """The page's key topics: content words, and pairs of them standing directly next to each other."""
+    topic_stems = [token.stem if token.is_topic else None for token in page.tokens]
     word_counts = Counter(stem for stem in topic_stems if stem is not None)
     pair_counts = Counter(
         pair for pair in zip(topic_stems, topic_stems[1:]) if pair[0] and pair[1] and pair[0] != pair[1]
     )
-    surface_counts = Counter(word for word, token in zip(words, tokens) if token.is_topic)
+    surface_counts = Counter(word for word, token in zip(page.words, page.tokens) if token.is_topic)
+    return _key_topics(word_counts, pair_counts, surface_counts)
 
-    # Dimension terms: words, and word pairs with only stop words between them ("head of lending"). The
-    # break marker stays in the content list (as "") so no pair spans two sentences.
-    content_stems = [token.stem for token in tokens if token.is_content or token.stem == _SENTENCE_BREAK_WORD]
+
+class _TermEvidence(NamedTuple):
+    """What a page's words say for each dimension through its terms."""
+
+    raw_scores: list[float]  # per dimension: the weighted term evidence, before length and competition
+    competition_scores: list[float]  # per dimension: the same by the competition weights (personas' rivalry)
+    matched_terms: list[int]  # per dimension: how many of its terms the page, its title or its URL has
+    sentence_hits: list[dict[int, float]]  # per dimension: sentence index -> weighted term hits
+    content_stems: list[str]  # the content stems of the text and title, "" at each sentence break
+    breaks: int  # how many sentence breaks ``content_stems`` holds
+
+
+def _term_evidence(
+    page: _ReadPage, url_stems: Sequence[str], compiled: _CompiledDimensions, weights: FittedWeights
+) -> _TermEvidence:
+    dimensions_by_term = compiled.dimensions_by_term
+    term_weights = compiled.term_weights
+    dimension_count = len(compiled.dimensions)
+    term_counts: dict[TermKey, int] = {}  # body occurrences of each matched term, in first-seen order
+    title_keys: dict[TermKey, None] = {}  # matched terms in the title, ordered for reproducible sums
+    heading_keys: dict[TermKey, None] = {}  # matched terms in section headings
+    sentence_hits: list[dict[int, float]] = [{} for _ in range(dimension_count)]
+
+    # Words, and word pairs with only stop words between them ("head of lending"). The break marker stays
+    # in the content list (as "") so no pair spans two sentences.
+    content_stems = [
+        token.stem for token in page.tokens if token.is_content or token.stem == _SENTENCE_BREAK_WORD
+    ]
     break_positions = [position for position, stem in enumerate(content_stems) if stem == _SENTENCE_BREAK_WORD]
     matched: list[tuple[int, TermKey]] = [
         (position, stem) for position, stem in enumerate(content_stems) if stem in dimensions_by_term
@@ -649,10 +679,10 @@ def _analyze_one(
     matched.sort(key=lambda hit: hit[0])  # first-seen order, words before pairs ending at the same word
     for position, key in matched:
         sentence_index = bisect.bisect_right(break_positions, position)
-        if sentence_index == title_sentence_index:
+        if sentence_index == page.title_sentence:
             title_keys[key] = None
             continue
-        if sentence_index in heading_sentences:
+        if sentence_index in page.heading_sentences:
             heading_keys[key] = None
         term_counts[key] = term_counts.get(key, 0) + 1
         for dimension_index in dimensions_by_term[key]:
@@ -660,19 +690,15 @@ def _analyze_one(
             hits[sentence_index] = hits.get(sentence_index, 0.0) + term_weights[dimension_index][key]
 
     # Where the site files the page says what it is about, as its title does ("/lending/features/…"): the
-    # path's terms earn a bonus like title hits, and its words count for the market reading (not for
-    # topics, length or sentiment).
-    url_stems = _content_tokens(page_signals.url_path_text(metadata.url)) if metadata else []
+    # path's terms earn a bonus like title hits.
     url_keys = _terms_in(url_stems, dimensions_by_term)
     url_path_weight = weights.persona.get("url_path_weight", URL_PATH_HIT_WEIGHT)
 
     # Sum each dimension's evidence by visiting every matched term once (in first-seen order, so float
     # sums are reproducible) and handing it to the dimensions that contain it.
     raw_scores = [0.0] * dimension_count
-    competition_scores = [0.0] * dimension_count  # personas only: evidence by competition_weights
-    competition_weights = compiled.competition_weights
-    matched_term_counts = [0] * dimension_count
-    scored_by_terms = compiled.scored_by_terms
+    competition_scores = [0.0] * dimension_count
+    matched_terms = [0] * dimension_count
     for key in dict.fromkeys((*term_counts, *title_keys, *url_keys)):
         count = term_counts.get(key, 0)
         on_page = (
@@ -684,35 +710,24 @@ def _analyze_one(
         for dimension_index in dimensions_by_term[key]:
             # The URL's filing is read for what a page is about (personas, custom dimensions); its form
             # and buying stage already read the URL's site section.
-            strength = on_page + (in_url if scored_by_terms[dimension_index] else 0.0)
+            strength = on_page + (in_url if compiled.scored_by_terms[dimension_index] else 0.0)
             if not strength:
                 continue
             raw_scores[dimension_index] += term_weights[dimension_index][key] * strength
-            competition_scores[dimension_index] += competition_weights[dimension_index][key] * strength
-            matched_term_counts[dimension_index] += 1
+            competition_scores[dimension_index] += compiled.competition_weights[dimension_index][key] * strength
+            matched_terms[dimension_index] += 1
+    return _TermEvidence(raw_scores, competition_scores, matched_terms, sentence_hits, content_stems,
+                         len(break_positions))
 
-    # Density: long texts repeat incidental words; what matters is how much of the text is about it.
-    density = 1.0 / math.sqrt(max(word_total, DENSITY_WORDS) / DENSITY_WORDS)
-    market_factor = _market_reading(
-        [*content_stems, *url_stems], len(break_positions), compiled.market_terms, weights
-    )
-    form_p, stage_p, form_reasons, stage_reasons = _model_judgements(
-        text, title, content_type, metadata, compiled, weights
-    )
-    score_scale = weights.persona.get("score_scale", SCORE_SCALE)
-    length_factor = _saturating(word_total, CONFIDENCE_WORDS_SCALE)
-    evidence_by_sentence: dict[int, str] = {}  # dimensions often share their best sentence
-    # Personas compete for the page: a page that clearly speaks to one persona is less about another
-    # whose vocabulary it only brushes against (its evidence is discounted by its share of the leader's,
-    # both read without the off-topic specificity: see PERSONA_COMPETITION).
-    persona_evidence = [
-        raw for raw, d in zip(competition_scores, compiled.dimensions, strict=True) if d.kind == "persona"
-    ]
-    leading_persona = max(persona_evidence, default=0.0)
-    competition = weights.persona.get("competition_exponent", PERSONA_COMPETITION)
-    # Recognised page types and JTBD phases: the fitted model's probability of their form or stage, moved
-    # by the project's own signals for each (the project knows how its market's pages talk; its signals
-    # are weighted by how specific they are on real pages, like every term). Nothing to read, no judgement.
+
+def _modelled_probabilities(
+    compiled: _CompiledDimensions, form_p: Mapping[str, float], stage_p: Mapping[str, float],
+    raw_scores: Sequence[float], density: float, word_total: int,
+) -> dict[int, float]:
+    """Per recognised page type and JTBD phase (by dimension index): the fitted model's probability of its
+    form or stage, moved by the project's own signals for each (the project knows how its market's pages
+    talk; its signals are weighted by how specific they are on real pages, like every term). Nothing to
+    read, no judgement."""
     modelled: dict[int, float] = {}
     for archetypes, probabilities in ((compiled.forms, form_p), (compiled.stages, stage_p)):
         if not probabilities or word_total == 0:
@@ -722,15 +737,57 @@ def _analyze_one(
         for i, archetype in enumerate(archetypes):
             if archetype is not None:
                 signal[archetype] = max(signal.get(archetype, 0.0), raw_scores[i] * density)
-        logits = {a: math.log(max(p, 1e-12)) + PROJECT_SIGNAL_WEIGHT * signal.get(a, 0.0) for a, p in probabilities.items()}
+        logits = {
+            archetype: math.log(max(p, 1e-12)) + PROJECT_SIGNAL_WEIGHT * signal.get(archetype, 0.0)
+            for archetype, p in probabilities.items()
+        }
         top = max(logits.values())
         total = sum(math.exp(logit - top) for logit in logits.values())
         modelled.update({
-            i: math.exp(logits[archetype] - top) / total for i, archetype in enumerate(archetypes) if archetype is not None
+            i: math.exp(logits[archetype] - top) / total
+            for i, archetype in enumerate(archetypes) if archetype is not None
         })
+    return modelled
+
+
+def _analyze_one(
+    text: str,
+    title: str | None,
+    content_type: str | None,
+    compiled: _CompiledDimensions,
+    brands: tuple[_CompiledBrand, ...],
+    weights: FittedWeights,
+    metadata: PageMetadata | None = None,
+) -> ContentAnalysis:
+    page = _read_page(text, title)
+    # The URL path's words count for the dimensions' terms and the market reading (not for topics, length
+    # or sentiment).
+    url_stems = _content_tokens(page_signals.url_path_text(metadata.url)) if metadata else []
+    evidence = _term_evidence(page, url_stems, compiled, weights)
+
+    # Density: long texts repeat incidental words; what matters is how much of the text is about it.
+    density = 1.0 / math.sqrt(max(page.word_total, DENSITY_WORDS) / DENSITY_WORDS)
+    market_factor = _market_reading(
+        [*evidence.content_stems, *url_stems], evidence.breaks, compiled.market_terms, weights
+    )
+    form_p, stage_p, form_reasons, stage_reasons = _model_judgements(
+        text, title, content_type, metadata, compiled, weights
+    )
+    modelled = _modelled_probabilities(compiled, form_p, stage_p, evidence.raw_scores, density, page.word_total)
+    score_scale = weights.persona.get("score_scale", SCORE_SCALE)
+    length_factor = _saturating(page.word_total, CONFIDENCE_WORDS_SCALE)
+    # Personas compete for the page: a page that clearly speaks to one persona is less about another
+    # whose vocabulary it only brushes against (its evidence is discounted by its share of the leader's,
+    # both read without the off-topic specificity: see PERSONA_COMPETITION).
+    leading_persona = max(
+        (raw for raw, d in zip(evidence.competition_scores, compiled.dimensions, strict=True) if d.kind == "persona"),
+        default=0.0,
+    )
+    competition = weights.persona.get("competition_exponent", PERSONA_COMPETITION)
+    evidence_by_sentence: dict[int, str] = {}  # dimensions often share their best sentence
     scores = []
     for dimension_index, dimension in enumerate(compiled.dimensions):
-        matched_terms = matched_term_counts[dimension_index]
+        matched_terms = evidence.matched_terms[dimension_index]
         form, stage = compiled.forms[dimension_index], compiled.stages[dimension_index]
         model_reason = ""
         if form is not None or stage is not None:
@@ -738,9 +795,9 @@ def _analyze_one(
             score = 10.0 * modelled[dimension_index]
             model_reason = form_reasons[form] if form is not None else stage_reasons[stage]
         else:
-            strength = raw_scores[dimension_index] * density
+            strength = evidence.raw_scores[dimension_index] * density
             if dimension.kind == "persona" and leading_persona > 0:
-                strength *= (competition_scores[dimension_index] / leading_persona) ** competition
+                strength *= (evidence.competition_scores[dimension_index] / leading_persona) ** competition
             score = 10.0 * _saturating(strength / score_scale, 1.0)
             if dimension.kind == "persona":
                 score *= market_factor
@@ -748,29 +805,29 @@ def _analyze_one(
             CONFIDENCE_FLOOR_SHARE
             + (1.0 - CONFIDENCE_FLOOR_SHARE) * _saturating(matched_terms, CONFIDENCE_MATCHES_SCALE)
         )
-        hits = sentence_hits[dimension_index]
+        hits = evidence.sentence_hits[dimension_index]
         if model_reason:
-            evidence = model_reason
+            shown = model_reason
         elif hits:
             best_sentence = min(hits.items(), key=lambda item: (-item[1], item[0]))[0]
-            evidence = evidence_by_sentence.get(best_sentence)
-            if evidence is None:
-                evidence = evidence_by_sentence[best_sentence] = _evidence(sentences[best_sentence])
+            shown = evidence_by_sentence.get(best_sentence)
+            if shown is None:
+                shown = evidence_by_sentence[best_sentence] = _evidence(page.sentences[best_sentence])
         elif matched_terms and title:
-            evidence = _evidence(title)
+            shown = _evidence(title)
         else:
-            evidence = ""
+            shown = ""
         scores.append(
             DimensionScore(
                 kind=dimension.kind,
                 name=dimension.name,
                 score=round(score, 3),
                 confidence=round(confidence, 3),
-                evidence=evidence,
+                evidence=shown,
             )
         )
 
-    sentiment, sentiment_score = _sentiment(positive, negative)
+    sentiment, sentiment_score = _sentiment(*_polarity_counts(page))
     persona_scores = [score.score for score in scores if score.kind == "persona"]
     persona_relevance = round(sum(persona_scores) / len(persona_scores) / 10.0, 6) if persona_scores else 0.0
 
@@ -778,7 +835,7 @@ def _analyze_one(
         scores=tuple(scores),
         sentiment=sentiment,
         sentiment_score=sentiment_score,
-        key_topics=_key_topics(word_counts, pair_counts, surface_counts),
+        key_topics=_page_topics(page),
         mentions=_mentions(text, title, brands),
         persona_relevance=persona_relevance,
     )
