@@ -609,6 +609,34 @@ _BYTES_PER_KEYWORD_ROW = 1024
 _LIMIT_FIX = "split the list into several projects, or raise thresholds.max_keywords in project.yaml"
 
 
+def _keyword_columns(path: Path, header: Sequence[str], header_line: int) -> dict[str, int]:
+    """The index of each known column in keywords.csv's header (field -> index); a keyword column is
+    required, and no field may be given by two columns."""
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        norm = _norm_header(name)
+        for field, aliases in _COLUMN_ALIASES.items():
+            if norm in aliases:
+                if field in columns:
+                    raise ProjectConfigError(
+                        path,
+                        f"line {header_line}",
+                        f"columns '{header[columns[field]].strip()}' and '{name.strip()}' both give the "
+                        f"{field.replace('_', ' ')}",
+                        "keep only one of them",
+                    )
+                columns[field] = index
+    if "keyword" not in columns:
+        found = ", ".join(f"'{h.strip()}'" for h in header if h.strip()) or "none"
+        raise ProjectConfigError(
+            path,
+            f"line {header_line}",
+            f"no keyword column (found columns: {found})",
+            "name the column of search phrases 'keyword' (or 'Keyword')",
+        )
+    return columns
+
+
 def _read_keywords(path: Path, jtbd_names: Sequence[str], max_keywords: int) -> tuple[Keyword, ...]:
     size, allowed = path.stat().st_size, (max_keywords + 64) * _BYTES_PER_KEYWORD_ROW
     if size > allowed:
@@ -636,29 +664,7 @@ def _read_keywords(path: Path, jtbd_names: Sequence[str], max_keywords: int) -> 
     except csv.Error as exc:
         raise ProjectConfigError(path, f"line {reader.line_num}", f"unreadable CSV ({exc})", "fix the row") from None
     header_line = reader.line_num
-
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        norm = _norm_header(name)
-        for field, aliases in _COLUMN_ALIASES.items():
-            if norm in aliases:
-                if field in columns:
-                    raise ProjectConfigError(
-                        path,
-                        f"line {header_line}",
-                        f"columns '{header[columns[field]].strip()}' and '{name.strip()}' both give the "
-                        f"{field.replace('_', ' ')}",
-                        "keep only one of them",
-                    )
-                columns[field] = index
-    if "keyword" not in columns:
-        found = ", ".join(f"'{h.strip()}'" for h in header if h.strip()) or "none"
-        raise ProjectConfigError(
-            path,
-            f"line {header_line}",
-            f"no keyword column (found columns: {found})",
-            "name the column of search phrases 'keyword' (or 'Keyword')",
-        )
+    columns = _keyword_columns(path, header, header_line)
 
     stage_by_key = {_norm_header(n): n for n in jtbd_names}
     keywords: list[Keyword] = []
