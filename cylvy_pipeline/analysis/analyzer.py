@@ -46,7 +46,7 @@ from typing import Literal, NamedTuple, Protocol
 from cylvy_pipeline.analysis import page_signals
 from cylvy_pipeline.analysis.page_signals import FittedWeights, PageMetadata
 
-ANALYZER_VERSION = "local-calibrated-3"
+ANALYZER_VERSION = "local-calibrated-4"  # 4: evidence and key topics read tables and links as a reader does
 
 DimensionKind = Literal["persona", "jtbd_phase", "page_type", "custom"]
 DIMENSION_KINDS: tuple[str, ...] = ("persona", "jtbd_phase", "page_type", "custom")
@@ -109,6 +109,7 @@ BIGRAM_TOPIC_WEIGHT = 1.5
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _WHITESPACE = re.compile(r"\s+")
+_URL_IN_TEXT = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)  # a link's address written out
 _SENTENCE_BREAK_WORD = ""  # marks the end of a sentence in a page's word list; never a real word
 
 STOP_WORDS: frozenset[str] = frozenset(
@@ -451,7 +452,11 @@ def _saturating(value: float, scale: float) -> float:
 
 
 def _evidence(sentence: str) -> str:
+    """A sentence as a score's evidence: one line of at most MAX_EVIDENCE_CHARS; a table row (extraction
+    writes tables as "| cell | cell |") as its cells, "Refund rate — The number of refunds …"."""
     sentence = _WHITESPACE.sub(" ", sentence).strip()
+    if sentence.startswith("|"):
+        sentence = " — ".join(cell.strip() for cell in sentence.strip("|").split("|") if cell.strip())
     if len(sentence) <= MAX_EVIDENCE_CHARS:
         return sentence
     return sentence[: MAX_EVIDENCE_CHARS - 1].rstrip() + "\u2026"
@@ -629,8 +634,12 @@ def _polarity_counts(page: _ReadPage) -> tuple[int, int]:
     return positive, negative
 
 
-def _page_topics(page: _ReadPage) -> tuple[str, ...]:
-    """The page's key topics: content words, and pairs of them standing directly next to each other."""
+def _page_topics(page: _ReadPage, text: str, title: str | None) -> tuple[str, ...]:
+    """The page's key topics: content words, and pairs of them standing directly next to each other. The
+    addresses of links are not topics ("https", "github com"): a page that writes some out is read without
+    them here (its terms are read with them: "iso20022.org" or "/lending/" says what it links to)."""
+    if _URL_IN_TEXT.search(text) or (title and _URL_IN_TEXT.search(title)):
+        page = _read_page(_URL_IN_TEXT.sub(" ", text), _URL_IN_TEXT.sub(" ", title) if title else title)
     topic_stems = [token.stem if token.is_topic else None for token in page.tokens]
     word_counts = Counter(stem for stem in topic_stems if stem is not None)
     pair_counts = Counter(
@@ -835,7 +844,7 @@ def _analyze_one(
         scores=tuple(scores),
         sentiment=sentiment,
         sentiment_score=sentiment_score,
-        key_topics=_page_topics(page),
+        key_topics=_page_topics(page, text, title),
         mentions=_mentions(text, title, brands),
         persona_relevance=persona_relevance,
     )

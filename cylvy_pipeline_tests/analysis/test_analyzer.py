@@ -23,6 +23,7 @@ from cylvy_pipeline.analysis.analyzer import (
     _market_terms,
     content_hash,
 )
+from cylvy_pipeline.analysis.extraction import extract_page
 from cylvy_pipeline.analysis.page_signals import FittedWeights, PageMetadata, load_weights
 
 LENDING = AnalysisDimension(
@@ -218,6 +219,35 @@ def test_fewer_than_five_topics_when_the_text_is_short(analyzer: LocalContentAna
     assert analyzer.analyze("Loans and more loans for lenders.", None, [], {}).key_topics == ("loans", "lenders")
 
 
+def test_link_addresses_written_out_are_not_topics(analyzer: LocalContentAnalyzer) -> None:
+    links = (
+        "Lenders use loan files. See https://github.com/ledgerline/loan-files and https://github.com/ledgerline/"
+        "loan-tools. Loan files, loan tools and more at www.ledgerline.example or http://docs.ledgerline.example."
+    )
+    without = "Lenders use loan files. See and . Loan files, loan tools and more at or ."
+    topics = analyzer.analyze(links, None, [], {}).key_topics
+    # Without the addresses: loan 3 and "loan files" 2 × 1.5 (alphabetical on the tie), then lenders 1 and
+    # tools 1; files (2) is covered by the pair and fills the last place.
+    assert topics == analyzer.analyze(without, None, [], {}).key_topics
+    assert topics == ("loan", "loan files", "lenders", "tools", "files")
+    # The addresses still count as terms: what a page links to says what it is about.
+    linked = AnalysisDimension("custom", "Tooling", ("loan tools",))
+    assert analyzer.analyze(links, None, [linked], {}).scores[0].score > analyzer.analyze(
+        without.replace("loan tools", "tools"), None, [linked], {}).scores[0].score
+
+
+def test_a_table_row_as_evidence_reads_as_its_cells(analyzer: LocalContentAnalyzer) -> None:
+    html = b"""<html><head><title>Lending features</title></head><body><article>
+    <h1>Lending features</h1><p>What each part of the lending product does for the credit team, in one table.</p>
+    <table><tr><th>Feature</th><th>What it does</th></tr>
+    <tr><td>Loan origination</td><td>Credit decisioning for small business loans in minutes.</td></tr>
+    <tr><td>Reporting</td><td>Monthly figures.</td></tr></table></article></body></html>"""
+    text = extract_page(html, "text/html", "https://docs.ledgerline.example/lending/features").text
+    assert "| Loan origination | Credit decisioning for small business loans in minutes. |" in text  # trafilatura's
+    evidence = analyzer.analyze(text, "Lending features", [LENDING], {}).scores[0].evidence
+    assert evidence == "Loan origination — Credit decisioning for small business loans in minutes."
+
+
 @pytest.mark.parametrize(
     ("text", "sentiment"),
     [
@@ -253,7 +283,7 @@ def test_content_hash_ignores_whitespace_only_changes() -> None:
 
 
 def test_version_and_dimension_validation() -> None:
-    assert ANALYZER_VERSION == "local-calibrated-3"
+    assert ANALYZER_VERSION == "local-calibrated-4"
     # The version names the shipped weights too: refitted weights make cached analyses stale.
     assert LocalContentAnalyzer().version.startswith(f"{ANALYZER_VERSION}.")
     assert AnalysisDimension("custom", "Pricing", ["price", "fees"]).terms == ("price", "fees")
