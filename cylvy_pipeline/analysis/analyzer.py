@@ -814,8 +814,11 @@ def _analyze_one(
             CONFIDENCE_FLOOR_SHARE
             + (1.0 - CONFIDENCE_FLOOR_SHARE) * _saturating(matched_terms, CONFIDENCE_MATCHES_SCALE)
         )
+        score = round(score, 3)
         hits = evidence.sentence_hits[dimension_index]
-        if model_reason:
+        if not score:  # nothing on the page shows a score of 0 (a persona another one outweighs, say)
+            shown = ""
+        elif model_reason:
             shown = model_reason
         elif hits:
             best_sentence = min(hits.items(), key=lambda item: (-item[1], item[0]))[0]
@@ -830,7 +833,7 @@ def _analyze_one(
             DimensionScore(
                 kind=dimension.kind,
                 name=dimension.name,
-                score=round(score, 3),
+                score=score,
                 confidence=round(confidence, 3),
                 evidence=shown,
             )

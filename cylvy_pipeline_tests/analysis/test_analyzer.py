@@ -236,6 +236,15 @@ def test_link_addresses_written_out_are_not_topics(analyzer: LocalContentAnalyze
         without.replace("loan tools", "tools"), None, [linked], {}).scores[0].score
 
 
+def test_a_score_of_zero_shows_no_evidence(analyzer: LocalContentAnalyzer) -> None:
+    text = LENDING_PAGE + " One lender also mentioned chargebacks once."
+    lending, payments = analyzer.analyze(text, None, [LENDING, PAYMENTS], {}).scores
+    assert lending.score > 9 and lending.evidence
+    assert (payments.score, payments.evidence) == (0.0, "")  # the lending page outweighs one mention
+    alone = analyzer.analyze(text, None, [PAYMENTS], {}).scores[0]  # no rival: the mention scores, and shows
+    assert alone.score > 0 and alone.evidence == "One lender also mentioned chargebacks once."
+
+
 def test_a_table_row_as_evidence_reads_as_its_cells(analyzer: LocalContentAnalyzer) -> None:
     html = b"""<html><head><title>Lending features</title></head><body><article>
     <h1>Lending features</h1><p>What each part of the lending product does for the credit team, in one table.</p>
