@@ -350,6 +350,21 @@ _FORM_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# What each family says, for the evidence of a judgement it moved (an analyst reads "talk of vendors,
+# pricing and comparisons", not the name of a feature).
+PHRASE_FAMILIES_IN_WORDS: dict[str, str] = {
+    "stage_problem": "talk of problems, their causes and costs",
+    "stage_exploration": "talk of approaches, options and how-tos",
+    "stage_requirements": "talk of requirements, checklists and business cases",
+    "stage_selection": "talk of vendors, pricing and comparisons",
+    "stage_validation": "talk of results, references and go-lives",
+    "form_product": "product-page phrases (demos, features, pricing)",
+    "form_article": "article phrases (reading time, bylines, opinion)",
+    "form_case_study": "case-study phrases (the challenge, the solution, the results)",
+    "form_whitepaper": "report phrases (executive summary, findings, methodology)",
+}
+
+
 def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(phrase.lower()) for phrase in sorted(phrases, key=len, reverse=True))
     return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
@@ -621,11 +636,19 @@ def top_feature_reason(contributions: Sequence[tuple[float, str]]) -> str:
         "ld_product": "a Product/SoftwareApplication type", "ld_paper": "a Report/ScholarlyArticle type",
         "declared_date": "a published date", "declared_author": "an author", "byline_on_top": "a byline or date",
         "log_words": "the page's length", "headings": "many headings", "quotes": "quotations", "years": "dates",
+        "questions": "questions",
         "title_case": "the title says case study", "title_paper": "the title says guide/paper/report",
         "title_article": "an announcement or explainer title", "attributed_quotes": "a quotation with its speaker",
         "percent_lines": "results in figures", "bullets": "bullet lists", "code_lines": "code samples",
         "own_name": "the page names its publisher", "own_name_absent": "the page never names its publisher",
     }
-    said = [names.get(name, f"the word '{name[2:]}'" if name.startswith("w_") else name)
+    said = [names.get(name) or _signal_in_words(name)
             for weight, name in contributions[:3] if weight > 0.05 and not name.startswith("form:")]
-    return "Signals: " + ", ".join(said) if said else ""
+    return "Signals: " + "; ".join(said) if said else ""
+
+
+def _signal_in_words(name: str) -> str:
+    """A register word or phrase family in words: "the word 'your'", "talk of approaches and how-tos"."""
+    if name.startswith("w_"):
+        return f"the word '{name[2:]}'"
+    return PHRASE_FAMILIES_IN_WORDS.get(name.removeprefix("p_"), name)

@@ -24,7 +24,14 @@ from cylvy_pipeline.analysis.analyzer import (
     content_hash,
 )
 from cylvy_pipeline.analysis.extraction import extract_page
-from cylvy_pipeline.analysis.page_signals import FittedWeights, PageMetadata, load_weights
+from cylvy_pipeline.analysis.page_signals import (
+    PHRASE_FAMILIES,
+    PHRASE_FAMILIES_IN_WORDS,
+    FittedWeights,
+    PageMetadata,
+    load_weights,
+    top_feature_reason,
+)
 
 LENDING = AnalysisDimension(
     "persona",
@@ -243,6 +250,15 @@ def test_a_score_of_zero_shows_no_evidence(analyzer: LocalContentAnalyzer) -> No
     assert (payments.score, payments.evidence) == (0.0, "")  # the lending page outweighs one mention
     alone = analyzer.analyze(text, None, [PAYMENTS], {}).scores[0]  # no rival: the mention scores, and shows
     assert alone.score > 0 and alone.evidence == "One lender also mentioned chargebacks once."
+
+
+def test_a_judgements_evidence_names_its_signals_in_words() -> None:
+    contributions = [(1.2, "p_stage_selection"), (0.6, "url_docs"), (0.3, "w_your"), (0.2, "headings")]
+    assert top_feature_reason(contributions) == (
+        "Signals: talk of vendors, pricing and comparisons; a documentation URL; the word 'your'"
+    )
+    assert top_feature_reason([(0.04, "url_docs"), (-1.0, "pdf")]) == ""  # nothing on the page pushed it up
+    assert set(PHRASE_FAMILIES_IN_WORDS) == set(PHRASE_FAMILIES)  # every phrase family can be said in words
 
 
 def test_a_table_row_as_evidence_reads_as_its_cells(analyzer: LocalContentAnalyzer) -> None:
