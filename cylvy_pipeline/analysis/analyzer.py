@@ -275,6 +275,23 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+#: A text is read as English when at least this share of its first words are English stop words: English
+#: pages of the development set have 15–50 %, German, French or Spanish prose 0–6 %.
+ENGLISH_STOP_WORD_SHARE = 0.1
+LANGUAGE_SAMPLE_WORDS = 400
+LANGUAGE_MIN_WORDS = 30  # fewer words than this are too few to tell
+
+
+def reads_as_english(text: str) -> bool:
+    """Whether ``text`` is in English, the one language the local analyzer reads: its stop words, stems,
+    sentiment words and the phrases of buying stages and page forms are English, so a German page about
+    core banking scores as little as an off-topic one. A text too short to tell counts as English."""
+    words = _words(text[: LANGUAGE_SAMPLE_WORDS * 12])[:LANGUAGE_SAMPLE_WORDS]
+    if len(words) < LANGUAGE_MIN_WORDS:
+        return True
+    return sum(word in STOP_WORDS for word in words) >= ENGLISH_STOP_WORD_SHARE * len(words)
+
+
 class _Token(NamedTuple):
     """What the analyzer needs to know about one lowercase word, computed once per distinct word."""
 

@@ -457,6 +457,8 @@ def content_analysis_asset(
                 now=_now(),
                 max_concurrency=content_analyzer.concurrency(scope),
             )
+        if "language_warning" in output.result:
+            context.log.warning(f"content_analysis: {output.result['language_warning']}")
         return store_output(context, conn, "content_analysis", output, upstream, scope.usage)
 
 

@@ -21,7 +21,9 @@ from cylvy_pipeline.analysis.analyzer import (
     ContentAnalysis,
     ContentAnalyzer,
     DimensionScore,
+    LocalContentAnalyzer,
     content_hash,
+    reads_as_english,
 )
 from cylvy_pipeline.analysis.page_signals import PageMetadata
 from cylvy_pipeline.phases.content_scraping import SELF_DESCRIPTION_COLUMNS
@@ -254,6 +256,17 @@ def analyze_content(
     }
     if failures:
         result["failed_examples"] = failures[:3]
+    # The local analyzer reads English only: pages in another language (a German market's SERPs) score as
+    # little as off-topic ones, which says nothing about their relevance. Counted, and said plainly.
+    other_language = [url for url, kind, text in zip(items["url"], items["content_kind"], items["text"], strict=True)
+                      if kind == "page" and not reads_as_english(text)]
+    result["pages_not_in_english"] = len(other_language)
+    if other_language and isinstance(analyzer, LocalContentAnalyzer):
+        result["language_warning"] = (
+            f"{len(other_language)} of {int((items['content_kind'] == 'page').sum())} pages are not in English, "
+            f"the one language the local analyzer reads (e.g. {other_language[0]}): their relevance is near 0 "
+            "whatever they say; analyse this market with content_analyzer: openai"
+        )
     persona_means = (
         scores[scores["dimension_kind"] == "persona"].groupby("dimension_name", as_index=False)["score"].mean()
     )

@@ -22,6 +22,7 @@ from cylvy_pipeline.analysis.analyzer import (
     _market_reading,
     _market_terms,
     content_hash,
+    reads_as_english,
 )
 from cylvy_pipeline.analysis.extraction import extract_page
 from cylvy_pipeline.analysis.page_signals import (
@@ -241,6 +242,28 @@ def test_link_addresses_written_out_are_not_topics(analyzer: LocalContentAnalyze
     linked = AnalysisDimension("custom", "Tooling", ("loan tools",))
     assert analyzer.analyze(links, None, [linked], {}).scores[0].score > analyzer.analyze(
         without.replace("loan tools", "tools"), None, [linked], {}).scores[0].score
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        (LENDING_PAGE, True),
+        (PAYMENTS_PAGE, True),
+        # German, French and Spanish prose about core banking: 0–6 % English stop words ("in", "an", "so").
+        ("Viele Regionalbanken arbeiten noch mit einem jahrzehntealten Kernbankensystem. Jede Produkteinführung "
+         "dauert Monate, und die Wartungskosten steigen. Der Umstieg in die Cloud senkt die Betriebskosten und "
+         "öffnet Schnittstellen für Partner, so der CIO einer Sparkasse.", False),
+        ("Les banques régionales utilisent encore un système bancaire central vieux de plusieurs décennies. "
+         "Chaque lancement de produit prend des mois et les coûts de maintenance augmentent sans cesse. Le "
+         "passage au cloud réduit ces coûts.", False),
+        ("Los bancos regionales todavía utilizan un sistema bancario central con décadas de antigüedad. Cada "
+         "lanzamiento de producto tarda meses y los costes de mantenimiento aumentan cada año. El paso a la nube "
+         "reduce esos costes.", False),
+        ("Kernbankensystem modernisieren", True),  # too short to tell
+    ],
+)
+def test_the_local_analyzer_knows_which_pages_it_can_read(text: str, english: bool) -> None:
+    assert reads_as_english(text) is english
 
 
 def test_a_score_of_zero_shows_no_evidence(analyzer: LocalContentAnalyzer) -> None:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from cylvy_pipeline.analysis.analyzer import AnalysisDimension
+from cylvy_pipeline.analysis.analyzer import AnalysisDimension, LocalContentAnalyzer
 from cylvy_pipeline.phases.company_enrichment import check_serp_companies, enrich_serp_companies
 from cylvy_pipeline.phases.company_enrichment_youtube import check_channel_companies, resolve_channel
-from cylvy_pipeline.phases.content_analysis import analysis_dimensions
+from cylvy_pipeline.phases.content_analysis import analysis_dimensions, analyze_content, brand_terms, page_item
 from cylvy_pipeline.phases.content_scraping import reusable_fetches, scrape_serp_pages, serp_page_urls
 from cylvy_pipeline.phases.dsi_calculation import name_unrecorded_companies
 from cylvy_pipeline.phases.keyword_metrics import check_keyword_metrics, collect_keyword_metrics
@@ -362,3 +362,49 @@ def test_a_persona_is_scored_by_what_it_works_on_and_what_it_wants(project):
     assert personas == [AnalysisDimension("persona", "Head of Lending",
                                           ("loan origination", "SME lending", "Owns the loan book"),
                                           ("Decide in minutes", "Manual underwriting"))]
+
+
+ENGLISH_PAGE = (
+    "Regional banks still run cores that are decades old. Every product launch waits for the core, and the "
+    "cost of running it grows each year. This guide explains how a bank moves its core to the cloud in "
+    "phases, which risks to plan for and what the regulator expects of the cloud vendor."
+)
+GERMAN_PAGE = (
+    "Viele Regionalbanken arbeiten noch mit einem jahrzehntealten Kernbankensystem. Jede Produkteinführung "
+    "dauert Monate, und die Wartungskosten steigen. Der Umstieg auf ein Kernbankensystem in der Cloud senkt die "
+    "Betriebskosten und öffnet Schnittstellen für Partner. Der CIO muss dabei die Anforderungen der Aufsicht "
+    "an Auslagerungen erfüllen."
+)
+
+
+class AnyLanguageAnalyzer:
+    """Another analyzer (as an LLM would be): it reads every language, so nothing needs saying."""
+
+    def __init__(self):
+        self._local = LocalContentAnalyzer()
+        self.version = f"any-language+{self._local.version}"
+
+    def analyze(self, *args, **kwargs):
+        return self._local.analyze(*args, **kwargs)
+
+
+@pytest.mark.parametrize("analyzer", [LocalContentAnalyzer(), AnyLanguageAnalyzer()], ids=["local", "other"])
+def test_pages_not_in_english_are_counted_and_the_local_analyzer_says_it_cannot_read_them(project, analyzer):
+    rows = [("https://guides.example/core", ENGLISH_PAGE), ("https://ratgeber.example/kernbanken", GERMAN_PAGE)]
+    items = pd.DataFrame([{**page_item(url, {"title": "Core", "text": text, "content_type": "html"}),
+                           "content_kind": "page"} for url, text in rows])
+    video = {**page_item("https://video.example/v", {"title": "Kernbanken", "text": GERMAN_PAGE}),
+             "content_kind": "video"}
+    items = pd.concat([items, pd.DataFrame([video])], ignore_index=True)  # videos are not counted
+    output = analyze_content(items, analysis_dimensions(project), brand_terms(project), pd.DataFrame(
+        columns=["content_hash", "result"]), analyzer, lambda key, produce: (produce(), True), now=NOW)
+    assert output.result["pages_not_in_english"] == 1
+    assert output.result["analysis_coverage"] == 1.0  # analysed all the same
+    if isinstance(analyzer, LocalContentAnalyzer):
+        assert output.result["language_warning"] == (
+            "1 of 2 pages are not in English, the one language the local analyzer reads "
+            "(e.g. https://ratgeber.example/kernbanken): their relevance is near 0 whatever they say; "
+            "analyse this market with content_analyzer: openai"
+        )
+    else:
+        assert "language_warning" not in output.result
