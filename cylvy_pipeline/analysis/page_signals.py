@@ -636,7 +636,6 @@ def top_feature_reason(contributions: Sequence[tuple[float, str]]) -> str:
         "ld_product": "a Product/SoftwareApplication type", "ld_paper": "a Report/ScholarlyArticle type",
         "declared_date": "a published date", "declared_author": "an author", "byline_on_top": "a byline or date",
         "log_words": "the page's length", "headings": "many headings", "quotes": "quotations", "years": "dates",
-        "questions": "questions",
         "title_case": "the title says case study", "title_paper": "the title says guide/paper/report",
         "title_article": "an announcement or explainer title", "attributed_quotes": "a quotation with its speaker",
         "percent_lines": "results in figures", "bullets": "bullet lists", "code_lines": "code samples",
