@@ -505,8 +505,11 @@ def _key_topics(
 ) -> tuple[str, ...]:
     """The five most frequent content words or recurring word pairs, alphabetical among equals.
 
-    A word already covered by a chosen pair is held back so the five topics say five things; held-back
-    words fill up the list when there are not enough other candidates.
+    A word already covered by a chosen pair, and a pair that continues or leads into a chosen one (a piece
+    of a longer phrase: "open source program office" is "open source" and "program office", not also
+    "source program"), are held back so the five topics say five things; held-back candidates fill up the
+    list when there are not enough others. Pairs that only share a word ("bank statements", "bank
+    account") are topics of their own.
     """
     # (-weight, label, stems): sorting the tuples puts the heaviest first and breaks ties alphabetically.
     candidates: list[tuple[float, str, tuple[str, ...]]] = [
@@ -520,15 +523,23 @@ def _key_topics(
     chosen: list[tuple[str, ...]] = []
     held_back: list[tuple[str, ...]] = []
     covered_words: set[str] = set()
+    phrase_starts: set[str] = set()  # first and last words of the chosen pairs
+    phrase_ends: set[str] = set()
     for _, _, stems in candidates:
         if len(chosen) == KEY_TOPIC_COUNT:
             break
-        if len(stems) == 1 and stems[0] in covered_words:
+        if len(stems) == 1:
+            repeats_a_phrase = stems[0] in covered_words
+        else:
+            repeats_a_phrase = stems[0] in phrase_ends or stems[1] in phrase_starts
+        if repeats_a_phrase:
             held_back.append(stems)
             continue
         chosen.append(stems)
         if len(stems) > 1:
             covered_words.update(stems)
+            phrase_starts.add(stems[0])
+            phrase_ends.add(stems[1])
     chosen += held_back[: KEY_TOPIC_COUNT - len(chosen)]
     display = _display_forms({stem for stems in chosen for stem in stems}, surface_counts)
     return tuple(" ".join(display[stem] for stem in stems) for stems in chosen)

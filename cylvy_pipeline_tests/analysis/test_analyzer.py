@@ -223,6 +223,22 @@ def test_key_topics_prefer_recurring_phrases(analyzer: LocalContentAnalyzer) -> 
     assert "open" not in topics and "banking" not in topics  # covered by the phrase
 
 
+def test_key_topics_do_not_repeat_a_fragment_of_a_longer_phrase(analyzer: LocalContentAnalyzer) -> None:
+    text = (
+        "How to create an open source program office. An open source program office runs the open source "
+        "strategy. The program office reports to the CTO. Open source compliance matters."
+    )
+    # "open source" 4 × 1.5 and "program office" 3 × 1.5 lead; "source program" (2 × 1.5) shares a word
+    # with both and is held back like the words they cover; then the words seen once, alphabetically.
+    topics = analyzer.analyze(text, None, [], {}).key_topics
+    assert topics == ("open source", "program office", "compliance", "create", "cto")
+    # Pairs that only share a word are two topics: bank 4; "bank account" and "bank statements" 2 × 1.5
+    # (alphabetical); account and statements are covered by them; then link and show, seen once.
+    text = "Upload bank statements. Bank statements show each bank account. Link a bank account today."
+    topics = analyzer.analyze(text, None, [], {}).key_topics
+    assert topics == ("bank", "bank account", "bank statements", "link", "show")
+
+
 def test_fewer_than_five_topics_when_the_text_is_short(analyzer: LocalContentAnalyzer) -> None:
     assert analyzer.analyze("Loans and more loans for lenders.", None, [], {}).key_topics == ("loans", "lenders")
 
