@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,9 @@ _BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-
 _SNIFF_BYTES = 2048
 _WHITESPACE_RUN = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# Typeset PDFs draw "fi", "fl", "ffi" … as one glyph, and their text comes out as one character (U+FB00–
+# U+FB06): "ﬁnancial" would not be "financial" to anything that reads the text. Spelled out.
+_LIGATURES = str.maketrans({ligature: unicodedata.normalize("NFKC", ligature) for ligature in "ﬀﬁﬂﬃﬄﬅﬆ"})
 
 _log = logging.getLogger(__name__)
 # trafilatura warns ("discarding data") for every page whose main text it rejects; the scraping phase
@@ -82,7 +86,7 @@ def _clean_text(text: str | None) -> str:
     """Whitespace collapsed within lines, at most one blank line between paragraphs, ends stripped."""
     if not text:
         return ""
-    text = text.replace("\x00", "")
+    text = text.replace("\x00", "").translate(_LIGATURES)
     lines = [_WHITESPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

@@ -129,6 +129,14 @@ def test_pdf_text() -> None:
     assert is_scraped(ExtractedPage(None, None, page.text * 2, 0, "pdf"))
 
 
+def test_pdf_ligatures_are_spelled_out() -> None:
+    # A typeset PDF draws "fi" and "fl" as one glyph (here the standard encoding's 0xAE and 0xAF), which
+    # pypdf reads as U+FB01 and U+FB02: "ﬁnancial" would match no term.
+    body = minimal_pdf("Core banking \xaenancial con\xaeguration and work\xafows.")
+    page = extract_page(body, "application/pdf", "https://ledger-line.example/report.pdf")
+    assert page.text == "Core banking financial configuration and workflows."
+
+
 def test_pdf_text_from_all_pages_in_order() -> None:
     pages = ("Page one covers origination.", "Page two covers servicing.", "Page three covers collections.")
     page = extract_page(minimal_pdf(*pages), "application/pdf; qs=0.9", "https://ledger-line.example/r.pdf")
