@@ -625,16 +625,27 @@ class _ReadPage(NamedTuple):
     tokens: list[_Token]
     title_sentence: int
     word_total: int  # words of the text and title, without the break markers
+    # The same words without the addresses of links written out ("https", "github", "com"), which are no
+    # topics; ``words`` itself when the page writes none out.
+    topic_words: list[str]
 
 
 def _read_page(text: str, title: str | None) -> _ReadPage:
     sentences = [sentence for sentence in _SENTENCE_BREAK.split(text) if sentence and not sentence.isspace()]
     words: list[str] = []
-    for sentence in sentences:
-        words += _words(sentence)
+    topic_words: list[str] = []
+    writes_links = False
+    for sentence in (*sentences, title or ""):
+        sentence_words = _words(sentence)
+        words += sentence_words
+        if _URL_IN_TEXT.search(sentence):
+            writes_links = True
+            topic_words += _words(_URL_IN_TEXT.sub(" ", sentence))
+        else:
+            topic_words += sentence_words
         words.append(_SENTENCE_BREAK_WORD)
-    if title:
-        words += _words(title)
+        topic_words.append(_SENTENCE_BREAK_WORD)
+    del words[-1], topic_words[-1]  # the title is not followed by a break
     return _ReadPage(
         sentences=sentences,
         heading_sentences={index for index, sentence in enumerate(sentences) if _is_heading(sentence)},
@@ -642,6 +653,7 @@ def _read_page(text: str, title: str | None) -> _ReadPage:
         tokens=list(map(_token, words)),
         title_sentence=len(sentences),
         word_total=len(words) - len(sentences),
+        topic_words=topic_words if writes_links else words,
     )
 
 
@@ -662,18 +674,18 @@ def _polarity_counts(page: _ReadPage) -> tuple[int, int]:
     return positive, negative
 
 
-def _page_topics(page: _ReadPage, text: str, title: str | None) -> tuple[str, ...]:
+def _page_topics(page: _ReadPage) -> tuple[str, ...]:
     """The page's key topics: content words, and pairs of them standing directly next to each other. The
-    addresses of links are not topics ("https", "github com"): a page that writes some out is read without
-    them here (its terms are read with them: "iso20022.org" or "/lending/" says what it links to)."""
-    if _URL_IN_TEXT.search(text) or (title and _URL_IN_TEXT.search(title)):
-        page = _read_page(_URL_IN_TEXT.sub(" ", text), _URL_IN_TEXT.sub(" ", title) if title else title)
-    topic_stems = [token.stem if token.is_topic else None for token in page.tokens]
+    addresses of links are not topics ("https", "github com"), though they count as terms ("iso20022.org"
+    or "/lending/" says what a page links to)."""
+    words = page.topic_words
+    tokens = page.tokens if words is page.words else list(map(_token, words))
+    topic_stems = [token.stem if token.is_topic else None for token in tokens]
     word_counts = Counter(stem for stem in topic_stems if stem is not None)
     pair_counts = Counter(
         pair for pair in zip(topic_stems, topic_stems[1:]) if pair[0] and pair[1] and pair[0] != pair[1]
     )
-    surface_counts = Counter(word for word, token in zip(page.words, page.tokens) if token.is_topic)
+    surface_counts = Counter(word for word, token in zip(words, tokens) if token.is_topic)
     return _key_topics(word_counts, pair_counts, surface_counts)
 
 
@@ -875,7 +887,7 @@ def _analyze_one(
         scores=tuple(scores),
         sentiment=sentiment,
         sentiment_score=sentiment_score,
-        key_topics=_page_topics(page, text, title),
+        key_topics=_page_topics(page),
         mentions=_mentions(text, title, brands),
         persona_relevance=persona_relevance,
     )
