@@ -45,10 +45,18 @@ STRUCTURAL_PENALTY_SHARE = 1 / 9  # structural signals: a ninth of a word's pena
 SPECIFICITY_EXPONENT = 32.0
 PERSONA_SCORE_SCALE = 3.0
 # Personas' competition for a page: the exponent of a persona's share of the leading persona's evidence
-# (read without the off-topic specificity). Chosen by cross-validation over organisations: 1 / 2 / 3 / 4 /
-# 6 give a pooled persona Spearman of 0.49 / 0.52 / 0.54 / 0.55 / 0.56 but relevance AUC 0.86 / 0.862 /
-# 0.86 / 0.859 / 0.855; 3 rather than more, so that a page written for two personas still scores for both.
-PERSONA_COMPETITION_EXPONENT = 3.0  # persona evidence of this size scores 10 × (1 - 1/e) ≈ 6.3
+# (read without the off-topic specificity). Chosen by cross-validation over organisations. Before the trade
+# vocabulary, 1 / 2 / 3 / 4 / 6 gave a pooled persona Spearman of 0.49 / 0.52 / 0.54 / 0.55 / 0.56 for a
+# relevance AUC of 0.86 / 0.862 / 0.86 / 0.859 / 0.855, and 3 was kept. With it (BENCHMARKS.md), 2 / 3 / 4 /
+# 5: 0.691 / 0.715 / 0.722 / 0.725 at a relevance AUC of 0.917 / 0.916 / 0.915 / 0.913, and the simulated
+# market's lowest persona Spearman 0.797 at 3, 0.802 at 4, 0.807 at 5, 0.805 at 6: so 5.
+PERSONA_COMPETITION_EXPONENT = 5.0
+# The trade vocabulary (analyzer.DOMAIN_TERM_WEIGHT): an area's terms count half a persona's own, and an
+# area joins the persona whose terms share at least one keyword word's worth of it. Cross-validated
+# (BENCHMARKS.md) at competition 3, persona Spearman / relevance AUC at weight 0.3 / 0.5 / 1: 0.632 / 0.924,
+# 0.652 / 0.926, 0.650 / 0.923 (a first draft of the vocabulary); at 0.35 / 0.5 / 0.7 with its words as market
+# terms: 0.691 / 0.921, 0.698 / 0.916, 0.704 / 0.912. A link minimum of 2 left financial crime unlinked.
+DOMAIN_VOCABULARY = {"domain_term_weight": 0.5, "domain_link_min": 1.0}
 # The market reading (analyzer.MARKET_TERM_SHARE): market terms are stems in ≥ 7 % of the personas'
 # texts and on ≤ 10 % of off-topic pages; a page without them keeps 0.3 of its persona scores. Chosen by
 # cross-validation over organisations (BENCHMARKS.md, with the grid): relevance AUC 0.860 -> 0.884 for
@@ -240,7 +248,7 @@ def fit_weights(items: Sequence[DevItem], labels: pd.DataFrame, sim: Sequence[Si
         persona={"specificity_exponent": SPECIFICITY_EXPONENT, "score_scale": PERSONA_SCORE_SCALE,
                  "competition_exponent": PERSONA_COMPETITION_EXPONENT, "url_path_weight": URL_PATH_WEIGHT,
                  "outcome_term_weight": OUTCOME_TERM_WEIGHT,
-                 **MARKET_READING},
+                 **MARKET_READING, **DOMAIN_VOCABULARY},
         background_share=background,
         fitted_on={
             "pages": len(items),

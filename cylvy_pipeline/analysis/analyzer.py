@@ -12,6 +12,9 @@ How a dimension is scored, in words:
   "Loans" in a page matches "loan" in a persona.
 * Every content word of a term counts, and adjacent word pairs of multi-word terms count extra (a page
   saying "loan origination" is more on-topic than one saying "loan" and, elsewhere, "origination").
+* A persona is also read in the trade's own names for its remit, which its few dozen words never spell
+  out: a payments persona's pages say "Fedwire", "nostro" and "ACH returns" (the shipped vocabulary of
+  financial services, each area linked to the persona whose terms it shares most).
   A word that describes several dimensions of the same kind ("bank" in every persona) tells them apart
   less, so its weight is shared between them. A persona's goals and pain points count less than its
   keywords and description: they say what it wants in words every business page uses ("cut", "faster").
@@ -44,9 +47,9 @@ from functools import lru_cache
 from typing import Literal, NamedTuple, Protocol
 
 from cylvy_pipeline.analysis import page_signals
-from cylvy_pipeline.analysis.page_signals import FittedWeights, PageMetadata
+from cylvy_pipeline.analysis.page_signals import DomainVocabulary, FittedWeights, PageMetadata
 
-ANALYZER_VERSION = "local-calibrated-4"  # 4: evidence and key topics as a reader reads them (tables, links)
+ANALYZER_VERSION = "local-calibrated-5"  # 5: personas read with the trade's vocabulary
 
 DimensionKind = Literal["persona", "jtbd_phase", "page_type", "custom"]
 DIMENSION_KINDS: tuple[str, ...] = ("persona", "jtbd_phase", "page_type", "custom")
@@ -73,13 +76,26 @@ MAX_HEADING_WORDS = 8
 # personas' terms without the off-topic specificity weighting: that weighting tells a banking page from an
 # off-topic one, but words common on all kinds of pages ("payment", "credit", "cloud") are still what tells
 # a payments page from a lending page or a CIO's page. Chosen by cross-validation on the dev set.
-PERSONA_COMPETITION = 3.0
+PERSONA_COMPETITION = 5.0
 # A persona's goals and pain points say what it wants to achieve or escape, in the outcome language every
 # business page uses ("cut", "grow", "faster", "manual", "rules for vendors"); its keywords and description
 # name the subject it works on. What a page is about is the subject: a term only the goals or pain points
 # use counts this much of one the keywords or description use (weights may override it:
 # ``outcome_term_weight``; chosen by cross-validation on the dev set, see fit_analyzer_weights).
 OUTCOME_TERM_WEIGHT = 0.4
+# The trade's vocabulary (``vocabulary/financial_services.yaml``): a persona describes its remit in a few
+# dozen words ("clearing, settlement, ISO 20022"); real pages about that remit use the trade's own names
+# for it ("Fedwire", "nostro", "ACH returns", "bank statements" for underwriting), which no persona spells
+# out. Each area of the vocabulary belongs to the persona whose own terms it shares most (their summed
+# weights: a keyword's word 1, its word pair PHRASE_WEIGHT, a goal's words OUTCOME_TERM_WEIGHT of that;
+# personas that tie share it) once that reaches DOMAIN_LINK_MIN, one keyword word's worth. Its terms then
+# count DOMAIN_TERM_WEIGHT of the persona's own (never lowering a term the persona names itself), shared
+# and weighted by specificity like every term, and its single words that are rare on off-topic pages
+# join the market terms. Personas that share nothing with it (another industry's) are read by their own
+# words alone. Weights may override both (``domain_term_weight``, ``domain_link_min``); chosen by
+# cross-validation on the dev set.
+DOMAIN_TERM_WEIGHT = 0.5
+DOMAIN_LINK_MIN = 1.0
 # The client's market: stems that recur across the project's own descriptions of its personas (in at
 # least MARKET_TERM_SHARE of their keywords, goals, pain points and descriptions, and never fewer than
 # MARKET_TERM_MIN_TEXTS) and are not common on real pages about none of them ("banking", "loan", "payment"
@@ -363,7 +379,65 @@ def _specificity(key: TermKey, background: Mapping[str, float], exponent: float)
     return (1.0 - share) ** exponent
 
 
-def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: FittedWeights) -> _CompiledDimensions:
+@dataclass(frozen=True)
+class _VocabularyArea:
+    """One area of the trade's vocabulary, as the analyzer matches it."""
+
+    name: str
+    terms: Mapping[TermKey, float]  # term key -> weight, as a persona's own terms are weighted
+    about_the_trade: bool  # its words say a page is about the client's market (not shared technology)
+
+
+def _vocabulary_terms(entries: Iterable[str]) -> dict[TermKey, float]:
+    """The term keys of an area's entries: a one-word entry is that word (weight 1), a phrase its adjacent
+    word pairs (PHRASE_WEIGHT each), so "bank statements" counts where a page says it, not "bank" anywhere.
+    An entry of several words that keeps fewer than two content words ("Tier 1") is no term."""
+    terms: dict[TermKey, float] = {}
+    for entry in entries:
+        tokens = _content_tokens(entry)
+        if len(tokens) == 1 and len(_words(entry)) == 1:
+            terms[tokens[0]] = max(terms.get(tokens[0], 0.0), 1.0)
+        for pair in zip(tokens, tokens[1:]):
+            terms[pair] = PHRASE_WEIGHT
+    return terms
+
+
+@lru_cache(maxsize=4)
+def _compile_vocabulary(
+    areas: tuple[tuple[str, tuple[str, ...]], ...], shared: frozenset[str]
+) -> tuple[_VocabularyArea, ...]:
+    return tuple(_VocabularyArea(name, _vocabulary_terms(entries), name not in shared) for name, entries in areas)
+
+
+def _vocabulary_areas(vocabulary: DomainVocabulary) -> tuple[_VocabularyArea, ...]:
+    return _compile_vocabulary(
+        tuple((area, tuple(entries)) for area, entries in vocabulary.areas.items()), vocabulary.shared_with_other_trades
+    )
+
+
+def _linked_areas(
+    dimensions: tuple[AnalysisDimension, ...], own_terms: Sequence[Mapping[TermKey, float]],
+    areas: tuple[_VocabularyArea, ...], weights: FittedWeights,
+) -> list[tuple[_VocabularyArea, tuple[int, ...]]]:
+    """Each area of the trade's vocabulary with the personas (by dimension index) it belongs to: those
+    whose own terms share most of it, if that reaches the link minimum (see DOMAIN_LINK_MIN)."""
+    least = weights.persona.get("domain_link_min", DOMAIN_LINK_MIN)
+    personas = [index for index, dimension in enumerate(dimensions) if dimension.kind == "persona"]
+    linked = []
+    for area in areas:
+        shared = {
+            index: sum(weight for key, weight in own_terms[index].items() if key in area.terms)
+            for index in personas
+        }
+        most = max(shared.values(), default=0.0)
+        if most >= least:
+            linked.append((area, tuple(index for index in personas if shared[index] == most)))
+    return linked
+
+
+def _compile_dimensions(
+    dimensions: tuple[AnalysisDimension, ...], weights: FittedWeights, areas: tuple[_VocabularyArea, ...] = ()
+) -> _CompiledDimensions:
     term_weights: list[dict[TermKey, float]] = []
     forms: list[str | None] = []
     stages: list[str | None] = []
@@ -380,6 +454,16 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: Fitt
         term_weights.append(found)
         forms.append(_named_archetype(dimension, FORM_NAME_HINTS) if dimension.kind == "page_type" else None)
         stages.append(_named_archetype(dimension, STAGE_NAME_HINTS) if dimension.kind == "jtbd_phase" else None)
+    # The trade's vocabulary, read for the personas whose remit it names (see DOMAIN_TERM_WEIGHT).
+    domain_weight = weights.persona.get("domain_term_weight", DOMAIN_TERM_WEIGHT)
+    domain_words: set[str] = set()
+    for area, linked in _linked_areas(dimensions, [dict(found) for found in term_weights], areas, weights):
+        if area.about_the_trade:
+            domain_words.update(key for key in area.terms if isinstance(key, str))
+        for index in linked:
+            found = term_weights[index]
+            for key, weight in area.terms.items():
+                found[key] = max(found.get(key, 0.0), domain_weight * weight)
     dimensions_by_term: dict[TermKey, list[int]] = {}
     for index, found in enumerate(term_weights):
         for key in found:
@@ -401,13 +485,16 @@ def _compile_dimensions(dimensions: tuple[AnalysisDimension, ...], weights: Fitt
         dimensions_by_term={key: tuple(indexes) for key, indexes in dimensions_by_term.items()},
         forms=tuple(forms),
         stages=tuple(stages),
-        market_terms=_market_terms(dimensions, weights),
+        market_terms=_market_terms(dimensions, weights, domain_words),
         scored_by_terms=tuple(form is None and stage is None for form, stage in zip(forms, stages, strict=True)),
     )
 
 
-def _market_terms(dimensions: tuple[AnalysisDimension, ...], weights: FittedWeights) -> frozenset[str]:
-    """The stems that recur across the personas' descriptions and are rare on off-topic real pages."""
+def _market_terms(
+    dimensions: tuple[AnalysisDimension, ...], weights: FittedWeights, domain_words: Iterable[str] = ()
+) -> frozenset[str]:
+    """The stems that recur across the personas' descriptions, or that the trade's vocabulary names in the
+    areas of their remits (``domain_words``), and are rare on off-topic real pages."""
     texts = [
         description for dimension in dimensions if dimension.kind == "persona"
         for description, _ in _weighted_descriptions(dimension, 1.0)
@@ -419,10 +506,8 @@ def _market_terms(dimensions: tuple[AnalysisDimension, ...], weights: FittedWeig
         math.ceil(settings.get("market_term_share", MARKET_TERM_SHARE) * len(texts)),
     )
     most_background = settings.get("market_term_max_background", MARKET_TERM_MAX_BACKGROUND)
-    return frozenset(
-        stem for stem, count in document_frequency.items()
-        if count >= least and weights.background_share.get(stem, 0.0) <= most_background
-    )
+    candidates = [*(stem for stem, count in document_frequency.items() if count >= least), *domain_words]
+    return frozenset(stem for stem in candidates if weights.background_share.get(stem, 0.0) <= most_background)
 
 
 @dataclass(frozen=True)
@@ -917,13 +1002,19 @@ class LocalContentAnalyzer:
     types and JTBD phases it recognises by name are scored by small models fitted on real pages
     (``weights``: the ones shipped with :data:`ANALYZER_VERSION` unless given, e.g. by a
     cross-validation); personas and anything else by the terms the project gives them, each weighted by
-    how specific it is on real pages. The dimensions and brands are compiled once and reused.
+    how specific it is on real pages, and personas also by the trade's names for their remits
+    (``vocabulary``: the shipped financial-services one unless given; ``DomainVocabulary({})`` for none).
+    The dimensions and brands are compiled once and reused.
     """
 
-    def __init__(self, weights: FittedWeights | None = None) -> None:
+    def __init__(self, weights: FittedWeights | None = None, vocabulary: DomainVocabulary | None = None) -> None:
         self.weights = weights or page_signals.load_weights(ANALYZER_VERSION)
-        # The version names the weights too: refitted weights make earlier analyses stale.
-        self.version = f"{ANALYZER_VERSION}.{page_signals.weights_fingerprint_of(self.weights)}"
+        vocabulary = vocabulary or page_signals.load_domain_vocabulary()
+        self._areas = _vocabulary_areas(vocabulary)
+        # The version names the weights and the vocabulary too: either changed makes earlier analyses stale.
+        self.version = (
+            f"{ANALYZER_VERSION}.{page_signals.weights_fingerprint_of(self.weights)}.{vocabulary.fingerprint()}"
+        )
         self._compiled: dict[tuple[AnalysisDimension, ...], _CompiledDimensions] = {}
 
     def _compile(self, dimensions: tuple[AnalysisDimension, ...]) -> _CompiledDimensions:
@@ -931,7 +1022,7 @@ class LocalContentAnalyzer:
         if compiled is None:
             if len(self._compiled) >= 32:
                 self._compiled.clear()
-            compiled = self._compiled[dimensions] = _compile_dimensions(dimensions, self.weights)
+            compiled = self._compiled[dimensions] = _compile_dimensions(dimensions, self.weights, self._areas)
         return compiled
 
     def analyze(

@@ -26,6 +26,8 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
 
+import yaml
+
 from cylvy_pipeline.analysis import identity
 
 #: The page forms and buying stages the fitted models know (order = the weights' class order).
@@ -623,6 +625,35 @@ def load_weights(version: str) -> FittedWeights:
 def weights_fingerprint_of(weights: FittedWeights) -> str:
     """A short hash of fitted weights, so a refit under the same analyzer version still renews the cache."""
     return hashlib.sha256(json.dumps(weights.to_json(), sort_keys=True).encode()).hexdigest()[:8]
+
+
+#: The trade vocabulary shipped with the analyzer (``vocabulary/<name>.yaml`` in the package).
+DOMAIN_VOCABULARY = "financial_services"
+
+
+@dataclass(frozen=True)
+class DomainVocabulary:
+    """A trade's vocabulary by area of work: the names real pages use for what a persona works on."""
+
+    areas: Mapping[str, tuple[str, ...]]  # area -> its terms, as pages write them
+    # Areas of technology every industry shares: their words do not make a page one about the trade.
+    shared_with_other_trades: frozenset[str] = frozenset()
+
+    def fingerprint(self) -> str:
+        """A short hash: a new term changes scores, so it renews the analysis cache."""
+        data = {"areas": self.areas, "shared_with_other_trades": sorted(self.shared_with_other_trades)}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
+
+
+@lru_cache(maxsize=4)
+def load_domain_vocabulary(name: str = DOMAIN_VOCABULARY) -> DomainVocabulary:
+    """The trade vocabulary ``vocabulary/<name>.yaml`` shipped in the package."""
+    text = resources.files(WEIGHTS_PACKAGE).joinpath("vocabulary", f"{name}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return DomainVocabulary(
+        areas={area: tuple(str(term) for term in terms) for area, terms in data["areas"].items()},
+        shared_with_other_trades=frozenset(data.get("shared_with_other_trades", ())),
+    )
 
 
 def top_feature_reason(contributions: Sequence[tuple[float, str]]) -> str:

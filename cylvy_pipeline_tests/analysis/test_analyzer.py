@@ -347,7 +347,7 @@ def test_content_hash_ignores_whitespace_only_changes() -> None:
 
 
 def test_version_and_dimension_validation() -> None:
-    assert ANALYZER_VERSION == "local-calibrated-4"
+    assert ANALYZER_VERSION == "local-calibrated-5"
     # The version names the shipped weights too: refitted weights make cached analyses stale.
     assert LocalContentAnalyzer().version.startswith(f"{ANALYZER_VERSION}.")
     assert AnalysisDimension("custom", "Pricing", ["price", "fees"]).terms == ("price", "fees")
