@@ -47,9 +47,9 @@ PERSONA_SCORE_SCALE = 3.0
 # Personas' competition for a page: the exponent of a persona's share of the leading persona's evidence
 # (read without the off-topic specificity). Chosen by cross-validation over organisations. Before the trade
 # vocabulary, 1 / 2 / 3 / 4 / 6 gave a pooled persona Spearman of 0.49 / 0.52 / 0.54 / 0.55 / 0.56 for a
-# relevance AUC of 0.86 / 0.862 / 0.86 / 0.859 / 0.855, and 3 was kept. With it (BENCHMARKS.md), 2 / 3 / 4 /
-# 5: 0.691 / 0.715 / 0.722 / 0.725 at a relevance AUC of 0.917 / 0.916 / 0.915 / 0.913, and the simulated
-# market's lowest persona Spearman 0.797 at 3, 0.802 at 4, 0.807 at 5, 0.805 at 6: so 5.
+# relevance AUC of 0.86 / 0.862 / 0.86 / 0.859 / 0.855, and 3 was kept. With it (BENCHMARKS.md), 3 / 4 / 5:
+# 0.715 / 0.722 / 0.725 at a relevance AUC of 0.916 / 0.915 / 0.913, and the simulated market's lowest
+# persona Spearman 0.797 at 3, 0.802 at 4, 0.807 at 5, 0.805 at 6: so 5.
 PERSONA_COMPETITION_EXPONENT = 5.0
 # The trade vocabulary (analyzer.DOMAIN_TERM_WEIGHT): an area's terms count half a persona's own, and an
 # area joins the persona whose terms share at least one keyword word's worth of it. Cross-validated

@@ -645,10 +645,11 @@ class DomainVocabulary:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
 
 
-@lru_cache(maxsize=4)
-def load_domain_vocabulary(name: str = DOMAIN_VOCABULARY) -> DomainVocabulary:
-    """The trade vocabulary ``vocabulary/<name>.yaml`` shipped in the package."""
-    text = resources.files(WEIGHTS_PACKAGE).joinpath("vocabulary", f"{name}.yaml").read_text(encoding="utf-8")
+@lru_cache(maxsize=1)
+def load_domain_vocabulary() -> DomainVocabulary:
+    """The trade vocabulary shipped in the package (``vocabulary/<DOMAIN_VOCABULARY>.yaml``)."""
+    path = resources.files(WEIGHTS_PACKAGE).joinpath("vocabulary", f"{DOMAIN_VOCABULARY}.yaml")
+    text = path.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return DomainVocabulary(
         areas={area: tuple(str(term) for term in terms) for area, terms in data["areas"].items()},
