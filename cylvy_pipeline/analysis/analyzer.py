@@ -12,12 +12,12 @@ How a dimension is scored, in words:
   "Loans" in a page matches "loan" in a persona.
 * Every content word of a term counts, and adjacent word pairs of multi-word terms count extra (a page
   saying "loan origination" is more on-topic than one saying "loan" and, elsewhere, "origination").
-* A persona is also read in the trade's own names for its remit, which its few dozen words never spell
-  out: a payments persona's pages say "Fedwire", "nostro" and "ACH returns" (the shipped vocabulary of
-  financial services, each area linked to the persona whose terms it shares most).
   A word that describes several dimensions of the same kind ("bank" in every persona) tells them apart
   less, so its weight is shared between them. A persona's goals and pain points count less than its
   keywords and description: they say what it wants in words every business page uses ("cut", "faster").
+* A persona is also read in the trade's own names for its remit, which its few dozen words never spell
+  out: a payments persona's pages say "Fedwire", "nostro" and "ACH returns" (the shipped vocabulary of
+  financial services, each area linked to the persona whose terms it shares most).
 * Repetition helps with diminishing returns (1 + ln count); a hit in the title or in a section heading
   adds a bonus, because that is where a page says what it is about.
 * Evidence is read as density: a video description naming a persona's concerns twice is as clearly for
@@ -435,6 +435,20 @@ def _linked_areas(
     return linked
 
 
+def _own_terms(dimension: AnalysisDimension, outcome_weight: float) -> dict[TermKey, float]:
+    """A dimension's term keys with their weights, from the phrases that describe it: each word 1 (an
+    outcome term's ``outcome_weight``), each adjacent word pair PHRASE_WEIGHT times that."""
+    found: dict[TermKey, float] = {}
+    for description, weight in _weighted_descriptions(dimension, outcome_weight):
+        tokens = _content_tokens(description)
+        # A word a persona's keywords and its goals both use counts as a keyword: the higher weight.
+        for token in tokens:
+            found[token] = max(found.get(token, 0.0), weight)
+        for pair in zip(tokens, tokens[1:]):
+            found[pair] = max(found.get(pair, 0.0), PHRASE_WEIGHT * weight)
+    return found
+
+
 def _compile_dimensions(
     dimensions: tuple[AnalysisDimension, ...], weights: FittedWeights, areas: tuple[_VocabularyArea, ...] = ()
 ) -> _CompiledDimensions:
@@ -443,21 +457,13 @@ def _compile_dimensions(
     stages: list[str | None] = []
     outcome_weight = weights.persona.get("outcome_term_weight", OUTCOME_TERM_WEIGHT)
     for dimension in dimensions:
-        found: dict[TermKey, float] = {}
-        for description, weight in _weighted_descriptions(dimension, outcome_weight):
-            tokens = _content_tokens(description)
-            # A word a persona's keywords and its goals both use counts as a keyword: the higher weight.
-            for token in tokens:
-                found[token] = max(found.get(token, 0.0), weight)
-            for pair in zip(tokens, tokens[1:]):
-                found[pair] = max(found.get(pair, 0.0), PHRASE_WEIGHT * weight)
-        term_weights.append(found)
+        term_weights.append(_own_terms(dimension, outcome_weight))
         forms.append(_named_archetype(dimension, FORM_NAME_HINTS) if dimension.kind == "page_type" else None)
         stages.append(_named_archetype(dimension, STAGE_NAME_HINTS) if dimension.kind == "jtbd_phase" else None)
     # The trade's vocabulary, read for the personas whose remit it names (see DOMAIN_TERM_WEIGHT).
     domain_weight = weights.persona.get("domain_term_weight", DOMAIN_TERM_WEIGHT)
     domain_words: set[str] = set()
-    for area, linked in _linked_areas(dimensions, [dict(found) for found in term_weights], areas, weights):
+    for area, linked in _linked_areas(dimensions, term_weights, areas, weights):
         if area.about_the_trade:
             domain_words.update(key for key in area.terms if isinstance(key, str))
         for index in linked:

@@ -16,6 +16,7 @@ from cylvy_pipeline.analysis.analyzer import (
     _content_tokens,
     _linked_areas,
     _market_terms,
+    _own_terms,
     _vocabulary_areas,
     _vocabulary_terms,
     _words,
@@ -64,44 +65,35 @@ def test_an_areas_terms_are_its_words_and_its_phrases_word_pairs() -> None:
     }
 
 
-def _own_terms(personas: tuple[AnalysisDimension, ...]) -> list[dict]:
-    """The personas' own term weights as the analyzer compiles them (a word 1, a word pair PHRASE_WEIGHT)."""
-    terms = []
-    for persona in personas:
-        found: dict = {}
-        for term in (*persona.terms, *persona.outcome_terms):
-            weight = 1.0 if term in persona.terms else _weights().persona["outcome_term_weight"]
-            tokens = _content_tokens(term)
-            for token in tokens:
-                found[token] = max(found.get(token, 0.0), weight)
-            for pair in zip(tokens, tokens[1:]):
-                found[pair] = max(found.get(pair, 0.0), PHRASE_WEIGHT * weight)
-        terms.append(found)
-    return terms
+def _personas_terms(personas: tuple[AnalysisDimension, ...]) -> list[dict]:
+    """The personas' own term weights, as the analyzer compiles them with the shipped weights."""
+    return [_own_terms(persona, _weights().persona["outcome_term_weight"]) for persona in personas]
+
+
+def _links(personas: tuple[AnalysisDimension, ...], vocabulary: DomainVocabulary) -> dict[str, tuple[int, ...]]:
+    """Area name -> the indexes of the personas it belongs to."""
+    linked = _linked_areas(personas, _personas_terms(personas), _vocabulary_areas(vocabulary), _weights())
+    return {area.name: indexes for area, indexes in linked}
 
 
 def test_an_area_belongs_to_the_persona_whose_own_terms_share_most_of_it() -> None:
-    personas = (PAYMENTS, LENDING, TALENT)
-    areas = _vocabulary_areas(TRADE)
-    linked = {area.name: indexes for area, indexes in _linked_areas(personas, _own_terms(personas), areas, _weights())}
+    linked = _links((PAYMENTS, LENDING, TALENT), TRADE)
     # Payments shares "clearing", "settlement", "payment hub" (1 + 1 + 2); lending "underwriting", "loan
     # origination" (1 + 2); nobody shares anything of cards: no link, its terms count for no one.
     assert linked == {"payments": (0,), "lending": (1,)}
     # Two personas sharing the most alike share the area.
     twin = AnalysisDimension("persona", "Head of Settlement", ("clearing and settlement", "payment hub"))
-    personas = (PAYMENTS, twin, LENDING)
-    linked = {area.name: indexes for area, indexes in _linked_areas(personas, _own_terms(personas), areas, _weights())}
-    assert linked["payments"] == (0, 1)
+    assert _links((PAYMENTS, twin, LENDING), TRADE)["payments"] == (0, 1)
 
 
 def test_an_area_a_persona_only_brushes_against_is_not_its_remit() -> None:
     # A goal's word counts 0.4 (the outcome term weight): below the link minimum of one keyword word.
     wants = AnalysisDimension("persona", "Head of Operations", ("operations",), ("faster settlement",))
     areas = _vocabulary_areas(DomainVocabulary({"payments": ("settlement", "Fedwire")}))
-    assert _linked_areas((wants,), _own_terms((wants,)), areas, _weights()) == []
+    assert _linked_areas((wants,), _personas_terms((wants,)), areas, _weights()) == []
     # With the minimum at 0.4 it is.
     lower = _weights(domain_link_min=0.4)
-    assert [area.name for area, _ in _linked_areas((wants,), _own_terms((wants,)), areas, lower)] == ["payments"]
+    assert [area.name for area, _ in _linked_areas((wants,), _personas_terms((wants,)), areas, lower)] == ["payments"]
 
 
 def test_a_page_in_the_trades_words_scores_for_the_persona_whose_remit_they_name() -> None:
@@ -185,7 +177,7 @@ def test_the_sample_projects_personas_each_get_the_areas_of_their_remit() -> Non
     areas = _vocabulary_areas(load_domain_vocabulary())
     linked = {
         area.name: {personas[index].name for index in indexes}
-        for area, indexes in _linked_areas(personas, _own_terms(personas), areas, load_weights(ANALYZER_VERSION))
+        for area, indexes in _linked_areas(personas, _personas_terms(personas), areas, load_weights(ANALYZER_VERSION))
     }
     assert linked == {
         "payments": {"Head of Payments Operations"},
