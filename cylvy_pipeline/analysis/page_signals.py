@@ -317,9 +317,12 @@ _STAGE_PHRASES: dict[str, tuple[str, ...]] = {
         "approaches", "options", "how to", "best practices", "peers", "pilot", "phased", "benefits",
         "build or buy", "in-house", "direction", "getting started", "ways to", "moved early", "tackled",
     ),
+    # A specification or a standard's profile states requirements in the words of obligation (RFC 2119's
+    # must, shall, required, optional; "mandatory"); "should" and "may" are every guide's advice.
     "requirements": (
         "requirements", "must-have", "checklist", "RFP", "business case", "budget envelope",
         "non-functional", "sign off", "requirements document", "stakeholders", "on day one",
+        "must", "shall", "required", "mandatory", "optional",
     ),
     "selection": (
         "vendors", "suppliers", "compare", "comparison", "shortlist", "pricing", "reviews", "ratings",
@@ -357,7 +360,7 @@ _FORM_PHRASES: dict[str, tuple[str, ...]] = {
 PHRASE_FAMILIES_IN_WORDS: dict[str, str] = {
     "stage_problem": "talk of problems, their causes and costs",
     "stage_exploration": "talk of approaches, options and how-tos",
-    "stage_requirements": "talk of requirements, checklists and business cases",
+    "stage_requirements": "talk of requirements, obligations (must, shall), checklists and business cases",
     "stage_selection": "talk of vendors, pricing and comparisons",
     "stage_validation": "talk of results, references and go-lives",
     "form_product": "product-page phrases (demos, features, pricing)",

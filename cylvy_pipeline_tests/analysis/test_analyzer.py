@@ -31,6 +31,7 @@ from cylvy_pipeline.analysis.page_signals import (
     FittedWeights,
     PageMetadata,
     load_weights,
+    read_text,
     top_feature_reason,
 )
 
@@ -460,6 +461,33 @@ def test_a_jtbd_phase_recognised_by_name_follows_the_page_form(analyzer: LocalCo
     on_product = scores_by_name(analyzer.analyze(BODY, None, [validation, selection], {}, "html", metadata=product))
     assert on_case["Validation"] > 5.0 > on_case["Supplier Selection"]
     assert on_product["Supplier Selection"] > 5.0 > on_product["Validation"]
+
+
+def test_the_words_of_obligation_count_as_talk_of_requirements() -> None:
+    text = "A must-have: the bank must sign off. Fields are mandatory or optional; the server shall reply if required."
+    # must-have, must, sign off, mandatory, optional, shall, required ("must-have" is one phrase, not two)
+    assert read_text(text, None).phrases["stage_requirements"] == 7
+    assert read_text("You should and may compare them.", None).phrases["stage_requirements"] == 0  # advice
+
+
+def test_a_specification_serves_requirements_building(analyzer: LocalContentAnalyzer) -> None:
+    # A standard's API profile on a documentation site: the same page stating obligations, and describing.
+    requirements = AnalysisDimension("jtbd_phase", "Requirements Building", ("scope",))
+    selection = AnalysisDimension("jtbd_phase", "Supplier Selection", ("shortlist",))
+    profile = PageMetadata(url="https://standards.example/docs/profiles/payment-status-profile")
+    stating = (
+        "Payment status profile\nThe account provider must return the status of every payment order. "
+        "The status field is mandatory; the reason field is optional. A third party shall not poll more than "
+        "four times a day, and the account provider must reject a request without a consent identifier."
+    )
+    describing = stating.replace("must return", "returns").replace("is mandatory", "is always present")
+    describing = describing.replace("is optional", "is sometimes present").replace("shall not poll", "polls")
+    describing = describing.replace("must reject", "rejects")
+    dimensions = [requirements, selection]
+    on_stating = scores_by_name(analyzer.analyze(stating, None, dimensions, {}, "html", metadata=profile))
+    on_describing = scores_by_name(analyzer.analyze(describing, None, dimensions, {}, "html", metadata=profile))
+    assert on_stating["Requirements Building"] > 8.0 and on_stating["Supplier Selection"] < 1.0  # 9.6 and 0.1
+    assert on_describing["Requirements Building"] < on_describing["Supplier Selection"]
 
 
 def test_a_short_video_and_a_long_page_about_the_same_persona_score_alike(analyzer: LocalContentAnalyzer) -> None:
