@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cylvy_pipeline.analysis.analyzer import ContentAnalysis, ContentAnalyzer
+    from cylvy_pipeline.analysis.analyzer import ContentAnalysis, ContentAnalyzer, LocalContentAnalyzer
     from cylvy_pipeline.project.model import Project
 
 
@@ -26,7 +27,6 @@ def analyze_fetched_page(
     characters of text), which the pipeline does not analyse either.
     """
     # Imported here: the phases import this package's modules, so this package cannot import them first.
-    from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
     from cylvy_pipeline.phases import content_analysis, content_scraping
 
     row = content_scraping.extracted_row(body, content_type, url)
@@ -34,8 +34,17 @@ def analyze_fetched_page(
         return None
     item = content_analysis.page_item(url, row)
     return content_analysis.analyze_item(
-        analyzer or LocalContentAnalyzer(),
+        analyzer or _shipped_analyzer(),
         item,
         content_analysis.analysis_dimensions(project),
         content_analysis.brand_terms(project),
     )
+
+
+@functools.cache
+def _shipped_analyzer() -> LocalContentAnalyzer:
+    """The local analyzer with the shipped weights and vocabulary, built once per process: reading and
+    fingerprinting them, and compiling the project's dimensions, take longer than analysing a page."""
+    from cylvy_pipeline.analysis.analyzer import LocalContentAnalyzer
+
+    return LocalContentAnalyzer()
