@@ -50,6 +50,9 @@ _log = logging.getLogger(__name__)
 # trafilatura warns ("discarding data") for every page whose main text it rejects; the scraping phase
 # records those pages as failed with a reason, so the warning is noise in the run logs.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
+# pypdf warns for every malformed PDF ("EOF marker not found", "invalid pdf header"), a body served as a
+# PDF that is not one included; extraction returns that page empty and says why at info level.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 from pypdf import PdfWriter
@@ -179,6 +180,15 @@ def test_garbage_gives_empty_text_and_never_raises(body: bytes, content_type: st
     assert page.text == ""
     assert page.word_count == 0
     assert not is_scraped(page)
+
+
+def test_a_body_served_as_pdf_that_is_not_one_warns_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    # A page's HTML served as application/pdf: one empty page, and not a run log full of pypdf's warnings.
+    with caplog.at_level(logging.INFO):
+        page = extract_page(b"<html><body>" + b"<p>Payments text.</p>" * 50, "application/pdf", "https://x.example/p")
+    assert (page.content_type, page.text) == ("pdf", "")
+    assert [record.levelname for record in caplog.records] == ["INFO"]
+    assert caplog.records[0].getMessage().startswith("could not extract pdf content from https://x.example/p: ")
 
 
 def test_short_page_is_not_scraped() -> None:
