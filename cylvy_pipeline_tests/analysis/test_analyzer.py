@@ -332,6 +332,18 @@ def test_sentiment(analyzer: LocalContentAnalyzer, text: str, sentiment: str) ->
         assert analysis.sentiment_score < 0
 
 
+def test_the_trades_subjects_are_not_its_tone(analyzer: LocalContentAnalyzer) -> None:
+    def tone(text: str) -> tuple[str, float]:
+        analysis = analyzer.analyze(text, None, [], {})
+        return analysis.sentiment, analysis.sentiment_score
+
+    # What a fraud-screening, risk or API page is about, with no tone either way.
+    subjects = "Screen every payment for fraud risk; log errors and open issues against the threat model."
+    assert tone(subjects) == ("neutral", 0.0)
+    # Tone still counts beside them: "losses" against "faster" and "reliable", (2 - 1) / (2 + 1 + 2).
+    assert tone("Fraud losses fell with faster, more reliable screening of every risk.") == ("positive", 0.2)
+
+
 def test_evidence_is_truncated_to_two_hundred_characters(analyzer: LocalContentAnalyzer) -> None:
     sentence = "Loan origination " + "with a very long explanation " * 20 + "ends here."
     evidence = analyzer.analyze(sentence, None, [LENDING], {}).scores[0].evidence
@@ -348,7 +360,7 @@ def test_content_hash_ignores_whitespace_only_changes() -> None:
 
 
 def test_version_and_dimension_validation() -> None:
-    assert ANALYZER_VERSION == "local-calibrated-5"
+    assert ANALYZER_VERSION == "local-calibrated-6"
     # The version names the shipped weights too: refitted weights make cached analyses stale.
     assert LocalContentAnalyzer().version.startswith(f"{ANALYZER_VERSION}.")
     assert AnalysisDimension("custom", "Pricing", ["price", "fees"]).terms == ("price", "fees")
