@@ -49,7 +49,7 @@ from typing import Literal, NamedTuple, Protocol
 from cylvy_pipeline.analysis import page_signals
 from cylvy_pipeline.analysis.page_signals import DomainVocabulary, FittedWeights, PageMetadata
 
-ANALYZER_VERSION = "local-calibrated-6"  # 6: the trade's subjects (risk, fraud, errors) are not its tone
+ANALYZER_VERSION = "local-calibrated-7"  # 7: sections that introduce other pages are not the page's subject
 
 DimensionKind = Literal["persona", "jtbd_phase", "page_type", "custom"]
 DIMENSION_KINDS: tuple[str, ...] = ("persona", "jtbd_phase", "page_type", "custom")
@@ -127,6 +127,16 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _WHITESPACE = re.compile(r"\s+")
 _URL_IN_TEXT = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)  # a link's address written out
 _SENTENCE_BREAK_WORD = ""  # marks the end of a sentence in a page's word list; never a real word
+# A section heading that introduces other pages rather than this one's subject: a repository's "Related
+# projects", a docs site's "Related resources", a blog's "Read next" or "You may also like". What such a
+# section names (a sister project's sanctions lists and wire transfers under a credit-reporting README) is
+# not what the page is about, so it is not read as evidence, topics or tone. "Next steps" and "Resources"
+# are left in: on real pages they as often continue the page's own story or list its own API resources.
+_POINTER_HEADING = re.compile(
+    r"(?:related|other|more) (?:projects|repositories|resources|articles|posts|content|reading|stories|links"
+    r"|guides)|see also|read next|(?:what|where) to read next|you (?:may|might) also (?:like|enjoy)|more from .+",
+    re.IGNORECASE,
+)
 
 STOP_WORDS: frozenset[str] = frozenset(
     """
@@ -724,8 +734,23 @@ class _ReadPage(NamedTuple):
     topic_words: list[str]
 
 
+def _about_the_page(sentences: Iterable[str]) -> list[str]:
+    """The sentences without the sections that introduce other pages (see _POINTER_HEADING): each runs from
+    its heading to the next heading."""
+    kept: list[str] = []
+    pointing_elsewhere = False
+    for sentence in sentences:
+        if _is_heading(sentence):
+            pointing_elsewhere = bool(_POINTER_HEADING.fullmatch(sentence.strip()))
+        if not pointing_elsewhere:
+            kept.append(sentence)
+    return kept
+
+
 def _read_page(text: str, title: str | None) -> _ReadPage:
-    sentences = [sentence for sentence in _SENTENCE_BREAK.split(text) if sentence and not sentence.isspace()]
+    sentences = _about_the_page(
+        sentence for sentence in _SENTENCE_BREAK.split(text) if sentence and not sentence.isspace()
+    )
     words: list[str] = []
     topic_words: list[str] = []
     writes_links = False

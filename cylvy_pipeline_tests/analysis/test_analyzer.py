@@ -261,6 +261,43 @@ def test_link_addresses_written_out_are_not_topics(analyzer: LocalContentAnalyze
         without.replace("loan tools", "tools"), None, [linked], {}).scores[0].score
 
 
+LENDING_README = f"""\
+Loan files
+{LENDING_PAGE}
+Related projects
+As part of our open source lending tools, you may also find these useful:
+- Card Router offers card payments and payment processing across merchant acquiring banks.
+- Dispute Desk handles chargebacks and checkout conversion reports.
+"""
+
+
+def test_a_section_introducing_other_pages_is_not_read_as_the_pages_subject(analyzer) -> None:
+    # The README of a lending tool that lists its sister projects: their payments vocabulary is theirs.
+    without_section = LENDING_README.split("Related projects")[0]
+    analysis = analyzer.analyze(LENDING_README, None, [LENDING, PAYMENTS], {})
+    assert analysis == analyzer.analyze(without_section, None, [LENDING, PAYMENTS], {})
+    assert scores_by_name(analysis)["Head of Payments"] == 0.0
+    # Read as the page's own, the list would give the payments persona a score beside lending's.
+    own_section = LENDING_README.replace("Related projects", "Integrations")
+    assert scores_by_name(analyzer.analyze(own_section, None, [LENDING, PAYMENTS], {}))["Head of Payments"] > 1.0
+
+
+@pytest.mark.parametrize("heading", ["Related projects", "Related resources", "See also", "Read next",
+                                     "You may also like", "More from the blog"])
+def test_a_pointer_section_runs_to_the_next_heading(analyzer: LocalContentAnalyzer, heading: str) -> None:
+    tail = "Checkout conversion\nCard payments succeed more often with smart payment processing."
+    page = f"{LENDING_PAGE}\n{heading}\n- Chargebacks in one dashboard.\n- Merchant acquiring fees.\n{tail}"
+    assert analyzer.analyze(page, None, [LENDING, PAYMENTS], {}) == analyzer.analyze(
+        f"{LENDING_PAGE}\n{tail}", None, [LENDING, PAYMENTS], {})
+
+
+@pytest.mark.parametrize("heading", ["Next steps", "Resources", "Related", "Related configuration"])
+def test_sections_that_continue_the_pages_own_story_are_read(analyzer: LocalContentAnalyzer, heading: str) -> None:
+    # A case study's "Next steps" are the customer's; an API profile's "Resources" are its own endpoints.
+    page = f"{LENDING_PAGE}\n{heading}\n- Chargebacks in one dashboard.\n- Merchant acquiring fees."
+    assert analyzer.analyze(page, None, [PAYMENTS], {}).scores[0].score > 0
+
+
 @pytest.mark.parametrize(
     ("text", "english"),
     [
@@ -360,7 +397,7 @@ def test_content_hash_ignores_whitespace_only_changes() -> None:
 
 
 def test_version_and_dimension_validation() -> None:
-    assert ANALYZER_VERSION == "local-calibrated-6"
+    assert ANALYZER_VERSION == "local-calibrated-7"
     # The version names the shipped weights too: refitted weights make cached analyses stale.
     assert LocalContentAnalyzer().version.startswith(f"{ANALYZER_VERSION}.")
     assert AnalysisDimension("custom", "Pricing", ["price", "fees"]).terms == ("price", "fees")
