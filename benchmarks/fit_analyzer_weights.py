@@ -63,9 +63,13 @@ DOMAIN_VOCABULARY = {"domain_term_weight": 0.5, "domain_link_min": 1.0}
 # persona Spearman 0.543 -> 0.538.
 MARKET_READING = {"market_term_share": 0.07, "market_term_min_texts": 2.0, "market_term_max_background": 0.1,
                   "market_floor": 0.3, "market_scale": 1.0}
-# A term in the words of the page's URL path (where the site files it: "/lending/features/…") counts like a
-# title hit. Cross-validated (BENCHMARKS.md): persona Spearman 0.538 -> 0.560, relevance AUC 0.884 -> 0.890.
-URL_PATH_WEIGHT = 1.5
+# A term in the words of the page's URL path (where the site files it: "/lending/features/…", a repository's
+# name) counts twice a title hit: a title is often a marketing line ("Launch your bank feed faster"), the path
+# is the site's own filing, and short. Cross-validated (BENCHMARKS.md): like a title hit (1.5), persona
+# Spearman 0.538 -> 0.560, relevance AUC 0.884 -> 0.890; with the trade vocabulary, at 1 / 1.5 / 2 / 2.5 / 3 /
+# 3.5 / 4 / 5 / 6: 0.740 / 0.743 / 0.747 / 0.750 / 0.752 / 0.754 / 0.754 / 0.750 / 0.752, relevance AUC
+# 0.935–0.940; the simulated market's persona Spearman 0.807–0.810 at 1.5, 0.804–0.808 at 3, 0.802–0.807 at 4.
+URL_PATH_WEIGHT = 3.0
 # A persona's goals and pain points count this much of its keywords and description (analyzer
 # .OUTCOME_TERM_WEIGHT): they are worded in outcome language ("cut", "grow", "manual", "rules for cloud
 # vendors") that off-topic pages share. Cross-validated by organisation (BENCHMARKS.md), persona Spearman /

@@ -65,7 +65,7 @@ KEY_TOPIC_COUNT = 5
 # ≈ 6.3. Calibrated so a page about the dimension lands around 7–10 and a passing mention around 1–2.
 SCORE_SCALE = 8.0
 TITLE_HIT_WEIGHT = 1.5  # per matched term (times its weight) found in the title
-URL_PATH_HIT_WEIGHT = 1.5  # per matched term in the words of the page's URL path (weights may override it)
+URL_PATH_HIT_WEIGHT = 3.0  # per matched term in the words of the page's URL path, the site's filing (weights set it)
 HEADING_HIT_WEIGHT = 1.0  # per matched term found in a section heading (a short line without a full stop)
 PHRASE_WEIGHT = 2.0  # an adjacent word pair of a multi-word term, vs 1.0 for a single word
 # Density: evidence is divided by sqrt(words / DENSITY_WORDS) for texts longer than DENSITY_WORDS words.

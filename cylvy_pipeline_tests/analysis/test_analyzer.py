@@ -18,6 +18,7 @@ from cylvy_pipeline.analysis.analyzer import (
     MAX_EVIDENCE_CHARS,
     AnalysisDimension,
     ContentAnalysis,
+    TITLE_HIT_WEIGHT,
     LocalContentAnalyzer,
     _market_reading,
     _market_terms,
@@ -629,7 +630,7 @@ def test_a_page_sharing_a_personas_vocabulary_but_not_its_market_keeps_the_floor
     )
 
 
-def test_where_the_site_files_the_page_counts_like_its_title_for_personas_only(analyzer) -> None:
+def test_where_the_site_files_the_page_counts_twice_its_title_for_personas_only(analyzer) -> None:
     text = "Statements arrive every morning and are categorised for the review team."
     filed = PageMetadata(url="https://docs.vendor.example/loan-origination/features/statements")
     unfiled = PageMetadata(url="https://docs.vendor.example/features/statements")
@@ -637,10 +638,15 @@ def test_where_the_site_files_the_page_counts_like_its_title_for_personas_only(a
     elsewhere = scores_by_name(analyzer.analyze(text, None, [LENDING, PAYMENTS, AWARENESS], {}, metadata=unfiled))
     assert elsewhere["Head of Lending"] == 0.0
     assert in_lending["Head of Lending"] > 1.0 and in_lending["Head of Payments"] == 0.0
-    # The same words in the title score the same: the path's terms earn the title's bonus, and count for
-    # the market reading like the title's words.
+    # The path's terms earn twice the title's bonus (the site's filing, where a title may be a slogan), and
+    # count for the market reading like the title's words: at the title's bonus, the same words in the title
+    # score the same.
     titled = scores_by_name(analyzer.analyze(text, "Loan origination", [LENDING, PAYMENTS], {}, metadata=unfiled))
-    assert in_lending["Head of Lending"] == titled["Head of Lending"]
+    assert analyzer.weights.persona["url_path_weight"] == 2 * TITLE_HIT_WEIGHT
+    assert in_lending["Head of Lending"] > titled["Head of Lending"] > 1.0
+    like_a_title = LocalContentAnalyzer(dataclasses.replace(
+        analyzer.weights, persona={**analyzer.weights.persona, "url_path_weight": TITLE_HIT_WEIGHT}))
+    assert scores_by_name(like_a_title.analyze(text, None, [LENDING, PAYMENTS], {}, metadata=filed)) == titled
     # A JTBD phase is the fitted model's: a path saying "challenge" does not move it.
     challenge = PageMetadata(url="https://docs.vendor.example/challenge/features/statements")
     awareness = scores_by_name(analyzer.analyze(text, None, [LENDING, AWARENESS], {}, metadata=challenge))
