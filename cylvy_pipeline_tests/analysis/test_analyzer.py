@@ -16,9 +16,9 @@ import pytest
 from cylvy_pipeline.analysis.analyzer import (
     ANALYZER_VERSION,
     MAX_EVIDENCE_CHARS,
+    TITLE_HIT_WEIGHT,
     AnalysisDimension,
     ContentAnalysis,
-    TITLE_HIT_WEIGHT,
     LocalContentAnalyzer,
     _market_reading,
     _market_terms,
@@ -272,7 +272,7 @@ As part of our open source lending tools, you may also find these useful:
 """
 
 
-def test_a_section_introducing_other_pages_is_not_read_as_the_pages_subject(analyzer) -> None:
+def test_a_section_introducing_other_pages_is_not_read_as_its_subject(analyzer: LocalContentAnalyzer) -> None:
     # The README of a lending tool that lists its sister projects: their payments vocabulary is theirs.
     without_section = LENDING_README.split("Related projects")[0]
     analysis = analyzer.analyze(LENDING_README, None, [LENDING, PAYMENTS], {})
